@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// Entry point of `npm start` and `npm test` on a machine that may be fresh. Plain CommonJS with no
+// dependencies, because it runs before `npm ci` has installed anything. It makes node_modules match
+// package-lock.json, then hands over to the TypeScript orchestrator (scripts/start.ts or scripts/test.ts),
+// which bootstraps the rest (Debian packages, the SBF toolchain cache, the program build).
+"use strict";
+const { spawnSync } = require("node:child_process");
+const { createHash } = require("node:crypto");
+const fs = require("node:fs");
+const path = require("node:path");
+
+const root = path.resolve(__dirname, "..");
+const stampFile = path.join(root, "node_modules", ".bootstrap-lock-sha256");
+
+function run(cmd, args) {
+  const result = spawnSync(cmd, args, { cwd: root, stdio: "inherit", env: process.env });
+  if (result.error) throw result.error;
+  if (result.status !== 0) process.exit(result.status === null ? 1 : result.status);
+}
+
+function lockHash() {
+  return createHash("sha256").update(fs.readFileSync(path.join(root, "package-lock.json"))).digest("hex");
+}
+
+function ensureNodeModules() {
+  const want = lockHash();
+  const have = fs.existsSync(stampFile) ? fs.readFileSync(stampFile, "utf8").trim() : "";
+  if (have === want) return;
+  console.log("[bootstrap] installing npm packages (package-lock.json changed or node_modules missing)");
+  run("npm", ["ci", "--no-audit", "--no-fund"]);
+  // Packages patched with patch-package (see patches/) are patched by the postinstall script.
+  fs.writeFileSync(stampFile, want + "\n");
+}
+
+const command = process.argv[2];
+const scripts = { start: "scripts/start.ts", test: "scripts/test.ts" };
+if (!scripts[command]) {
+  console.error(`usage: bootstrap.cjs <${Object.keys(scripts).join("|")}> [args]`);
+  process.exit(2);
+}
+ensureNodeModules();
+run(process.execPath, [path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), scripts[command], ...process.argv.slice(3)]);
