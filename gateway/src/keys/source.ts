@@ -1,0 +1,83 @@
+// Where the gate learns what an API key may do. Production fills it from the ledger (resolveApiKey);
+// tests and the in-memory default use MemoryKeySource.
+
+/** A team member the key may act for (`X-User-ID`). Amounts in USDC base units (1 USDC = 1_000_000). */
+export interface MemberGrant {
+  /** Spending allowed this period, or null for no per-member limit (Owner/Admin-set budget). */
+  readonly allocation: bigint | null;
+  /** Spending already recorded in the ledger this period for this member. */
+  readonly allocationUsed: bigint;
+}
+
+/** What the ledger knows about one API key (looked up by the sha256 hex of the presented key). */
+export interface KeyRecord {
+  /** Ledger team id: the key of usage records and rollups. */
+  readonly teamId: string;
+  /** On-chain TeamBillingAccount address (base58): balances are followed by it. */
+  readonly team: string;
+  /** On-chain team vault token account (base58): where a top-up goes. */
+  readonly vault: string;
+  /** True once the key was revoked: such a key gets 401. */
+  readonly revoked: boolean;
+  /** Members by user id. */
+  readonly members: ReadonlyMap<string, MemberGrant>;
+}
+
+/** Revocations after a cursor, so the cache can drop revoked keys without re-resolving every key. */
+export interface RevocationPage {
+  /** sha256 hex of each key revoked since the cursor that was passed. */
+  readonly keyHashes: readonly string[];
+  /** Cursor to pass next time (opaque to the cache; e.g. the ledger's time of the last revocation seen). */
+  readonly cursor: string;
+}
+
+export interface KeySource {
+  /** The record of a key by its sha256 hex, or null when no such key exists. Throws when the source is unreachable. */
+  resolve(keyHash: string): Promise<KeyRecord | null>;
+  /**
+   * Optional: keys revoked after `cursor` (null = from now on, returning only a cursor). Without it the
+   * cache re-resolves every cached key each revocation interval.
+   */
+  revokedSince?(cursor: string | null): Promise<RevocationPage>;
+}
+
+/** In-memory KeySource for tests and single-process use. Counts lookups so tests can see caching. */
+export class MemoryKeySource implements KeySource {
+  private readonly records = new Map<string, KeyRecord>();
+  private readonly revocations: string[] = [];
+  /** Number of resolve() calls served. */
+  resolveCalls = 0;
+  /** When set, every call throws it (simulates the ledger being unreachable). */
+  failWith: Error | null = null;
+
+  set(keyHash: string, record: KeyRecord): void {
+    this.records.set(keyHash, record);
+  }
+
+  revoke(keyHash: string): void {
+    const r = this.records.get(keyHash);
+    if (r === undefined) throw new Error(`unknown key hash ${keyHash}`);
+    this.records.set(keyHash, { ...r, revoked: true });
+    this.revocations.push(keyHash);
+  }
+
+  async resolve(keyHash: string): Promise<KeyRecord | null> {
+    if (this.failWith) throw this.failWith;
+    this.resolveCalls += 1;
+    return this.records.get(keyHash) ?? null;
+  }
+
+  async revokedSince(cursor: string | null): Promise<RevocationPage> {
+    if (this.failWith) throw this.failWith;
+    const from = cursor === null ? this.revocations.length : Number(cursor);
+    return { keyHashes: this.revocations.slice(from), cursor: String(this.revocations.length) };
+  }
+}
+
+/** A source without revokedSince: exercises the cache's re-resolve fallback. */
+export class ResolveOnlyKeySource implements KeySource {
+  constructor(private readonly inner: MemoryKeySource) {}
+  resolve(keyHash: string): Promise<KeyRecord | null> {
+    return this.inner.resolve(keyHash);
+  }
+}
