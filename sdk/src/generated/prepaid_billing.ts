@@ -674,6 +674,34 @@ export type PrepaidBilling = {
               }
             ]
           }
+        },
+        {
+          "name": "vault",
+          "docs": [
+            "team vault token account PDA [\"team_usdc\", owner]: read for its balance (the request must not exceed vault − unpaid debt)"
+          ],
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  116,
+                  101,
+                  97,
+                  109,
+                  95,
+                  117,
+                  115,
+                  100,
+                  99
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "owner"
+              }
+            ]
+          }
         }
       ],
       "args": [
