@@ -2,8 +2,12 @@
 // programs/prepaid_billing/idl/prepaid_billing.source.json (Anchor IDL spec 0.1.0 without address and
 // discriminators, which are derived here):
 //   - the full IDL and its TypeScript type, committed under sdk/src/generated/ and copied to target/;
-//   - programs/prepaid_billing/src/generated/interface.rs: discriminators, account sizes, error codes.
+//   - programs/prepaid_billing/src/generated/interface.rs: discriminators, account sizes, error codes;
+//   - programs/prepaid_billing/src/generated/layout.rs: Rust structs and Borsh codecs of every account,
+//     event and instruction argument, so the program's byte layout cannot drift from the IDL.
 // `--check` writes nothing and exits 1 when a committed file is stale (run by the test suite).
+import { convertIdlToCamelCase } from "@coral-xyz/anchor/dist/cjs/idl.js";
+import type { Idl } from "@coral-xyz/anchor";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -93,7 +97,9 @@ function typesTs(idl: ReturnType<typeof buildIdl>): string {
     " * Program IDL in camelCase format in order to be used in JS/TS.",
     ` * Note that this is only a type helper and is not the actual IDL. The original IDL can be found at target/idl/${idl.metadata.name}.json.`,
     " */",
-    `export type ${typeName} = ${JSON.stringify(idl, null, 2)};`,
+    // camelCase like `anchor build` writes it: @coral-xyz/anchor's Program converts the IDL with this same
+    // function at runtime, so the type's names must match (program.methods.deductUsage, account.teamBillingAccount).
+    `export type ${typeName} = ${JSON.stringify(convertIdlToCamelCase(idl as unknown as Idl), null, 2)};`,
     "",
   ].join("\n");
 }
@@ -132,11 +138,154 @@ function interfaceRs(source: IdlSource): string {
   );
   for (const e of source.errors) lines.push(`    /// ${e.msg}`, `    ${e.name} = ${e.code},`);
   lines.push("}", "", "impl BillingError {", "    pub const fn code(self) -> u32 {", "        self as u32", "    }", "");
+  lines.push("    pub const fn from_code(code: u32) -> Option<BillingError> {", "        match code {");
+  for (const e of source.errors) lines.push(`            ${e.code} => Some(BillingError::${e.name}),`);
+  lines.push("            _ => None,", "        }", "    }", "");
   lines.push("    pub const fn name(self) -> &'static str {", "        match self {");
   for (const e of source.errors) lines.push(`            BillingError::${e.name} => "${e.name}",`);
   lines.push("        }", "    }", "", "    pub const fn message(self) -> &'static str {", "        match self {");
   for (const e of source.errors) lines.push(`            BillingError::${e.name} => ${JSON.stringify(e.msg)},`);
   lines.push("        }", "    }", "}", "");
+  return lines.join("\n");
+}
+
+function pascal(name: string): string {
+  return camel(`_${name}`).replace(/^./, (c) => c.toUpperCase());
+}
+
+/** Rust type of an IDL type in the generated layouts. */
+function rustType(type: IdlType): string {
+  if (typeof type === "string") {
+    const prims: Record<string, string> = { u8: "u8", bool: "bool", u16: "u16", u32: "u32", u64: "u64", i64: "i64", pubkey: "Pubkey" };
+    const prim = prims[type];
+    if (prim === undefined) throw new Error(`no Rust type for ${type}`);
+    return prim;
+  }
+  if ("array" in type) return `[${rustType(type.array[0])}; ${type.array[1]}]`;
+  if ("option" in type) return `Option<${rustType(type.option)}>`;
+  return type.defined.name;
+}
+
+/** Rust expression reading one value of `type` from the Borsh reader `r`. */
+function decodeExpr(type: IdlType): string {
+  if (typeof type === "string") return type === "pubkey" ? "r.pubkey()?" : `r.${type}()?`;
+  if ("array" in type) {
+    const [inner, len] = type.array;
+    if (inner === "u8") return `r.bytes::<${len}>()?`;
+    if (len > 8) throw new Error("arrays of more than 8 non-byte elements are not generated");
+    return `[${Array.from({ length: len }, () => decodeExpr(inner)).join(", ")}]`;
+  }
+  if ("option" in type) return `if r.option()? { Some(${decodeExpr(type.option)}) } else { None }`;
+  return `${type.defined.name}::decode(r)?`;
+}
+
+/** Rust statements writing the value `expr` (a place expression or a reference) of `type` with `w`. */
+function encodeStmts(type: IdlType, expr: string, indent: string): string[] {
+  // `v` is a reference bound by `for`/`match`; other expressions are places of `self`.
+  const byRef = expr === "v";
+  if (typeof type === "string") {
+    if (type === "pubkey") return [`${indent}w.pubkey(${byRef ? "v" : `&${expr}`})?;`];
+    return [`${indent}w.${type}(${byRef ? "*v" : expr})?;`];
+  }
+  if ("array" in type) {
+    const [inner] = type.array;
+    if (inner === "u8") return [`${indent}w.bytes(${byRef ? "v" : `&${expr}`})?;`];
+    return [`${indent}for v in ${expr}.iter() {`, ...encodeStmts(inner, "v", indent + "    "), `${indent}}`];
+  }
+  if ("option" in type) {
+    return [
+      `${indent}match &${expr} {`,
+      `${indent}    Some(v) => {`,
+      `${indent}        w.u8(1)?;`,
+      ...encodeStmts(type.option, "v", indent + "        "),
+      `${indent}    }`,
+      `${indent}    None => w.u8(0)?,`,
+      `${indent}}`,
+    ];
+  }
+  return [`${indent}${expr}.encode(w)?;`];
+}
+
+function hasOption(type: IdlType, types: Map<string, IdlTypeDef>): boolean {
+  if (typeof type === "string") return false;
+  if ("array" in type) return hasOption(type.array[0], types);
+  if ("option" in type) return true;
+  const def = types.get(type.defined.name);
+  return def ? def.type.fields.some((f) => hasOption(f.type, types)) : false;
+}
+
+/**
+ * One Rust struct with its Borsh codec. Values of 16 bytes or less would be returned in two registers
+ * inside a `Result`, which the BPF backend rejects for non-inlined functions, so their codec is
+ * always inlined.
+ */
+function structRs(
+  name: string,
+  docs: string[] | undefined,
+  fields: IdlField[],
+  types: Map<string, IdlTypeDef>,
+  extra: string[],
+): string[] {
+  const fixed = !fields.some((f) => hasOption(f.type, types));
+  const size = fixed ? fields.reduce((sum, f) => sum + borshSize(f.type, types), 0) : undefined;
+  const inline = size !== undefined && size <= 16 ? "#[inline(always)]" : "#[inline]";
+  const lines: string[] = [];
+  for (const d of docs ?? []) lines.push(`/// ${d}`);
+  lines.push("#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]", `pub struct ${name} {`);
+  for (const f of fields) {
+    for (const d of f.docs ?? []) lines.push(`    /// ${d}`);
+    lines.push(`    pub ${f.name}: ${rustType(f.type)},`);
+  }
+  lines.push("}", "", `impl ${name} {`);
+  if (size !== undefined) lines.push(`    /// Borsh size, bytes.`, `    pub const LEN: usize = ${size};`);
+  lines.push(...extra.map((l) => `    ${l}`));
+  lines.push(`    ${inline}`, `    pub fn decode(r: &mut Reader) -> Result<Self, Error> {`);
+  if (fields.length === 0) lines.push("        let _ = r;", "        Ok(Self {})");
+  else {
+    lines.push("        Ok(Self {");
+    for (const f of fields) lines.push(`            ${f.name}: ${decodeExpr(f.type)},`);
+    lines.push("        })");
+  }
+  lines.push("    }", "", `    ${inline}`, `    pub fn encode(&self, w: &mut Writer) -> Result<(), Error> {`);
+  if (fields.length === 0) lines.push("        let _ = w;");
+  for (const f of fields) lines.push(...encodeStmts(f.type, `self.${f.name}`, "        "));
+  lines.push("        Ok(())", "    }", "}", "");
+  return lines;
+}
+
+function layoutRs(source: IdlSource): string {
+  const types = new Map(source.types.map((t) => [t.name, t]));
+  const accounts = new Set(source.accounts.map((a) => a.name));
+  const events = new Set(source.events.map((e) => e.name));
+  const lines: string[] = [
+    "// Generated by tools/idl/generate.ts from idl/prepaid_billing.source.json. Do not edit.",
+    "// Borsh layouts of every account, event and instruction argument, in IDL field order.",
+    "#![allow(clippy::all)]",
+    "",
+    "use super::interface::{account, event, ix};",
+    "use crate::runtime::borsh::{Reader, Writer};",
+    "use crate::runtime::error::Error;",
+    "use crate::runtime::Pubkey;",
+    "",
+  ];
+  for (const t of source.types) {
+    const extra: string[] = [];
+    if (accounts.has(t.name)) {
+      extra.push(`/// sha256("account:${t.name}")[0..8].`, `pub const DISCRIMINATOR: [u8; 8] = account::${screamingSnake(t.name)};`, "");
+    }
+    if (events.has(t.name)) {
+      extra.push(`/// sha256("event:${t.name}")[0..8].`, `pub const DISCRIMINATOR: [u8; 8] = event::${screamingSnake(t.name)};`, "");
+    }
+    lines.push(...structRs(t.name, t.docs, t.type.fields, types, extra));
+  }
+  lines.push("/// Instruction data after the 8-byte discriminator, one struct per instruction.", "pub mod instruction {");
+  lines.push("    use super::*;", "");
+  for (const ix of source.instructions) {
+    const extra = [`/// sha256("global:${ix.name}")[0..8].`, `pub const DISCRIMINATOR: [u8; 8] = ix::${ix.name.toUpperCase()};`, ""];
+    lines.push(...structRs(pascal(ix.name), ix.docs, ix.args, types, extra).map((l) => (l ? `    ${l}` : l)));
+  }
+  while (lines[lines.length - 1] === "") lines.pop();
+  lines.push("}", "");
   return lines.join("\n");
 }
 
@@ -151,6 +300,7 @@ export function generatedFiles(): GeneratedFile[] {
     { path: "sdk/src/generated/prepaid_billing.json", content: idlJson, committed: true },
     { path: "sdk/src/generated/prepaid_billing.ts", content: ts, committed: true },
     { path: "programs/prepaid_billing/src/generated/interface.rs", content: interfaceRs(source), committed: true },
+    { path: "programs/prepaid_billing/src/generated/layout.rs", content: layoutRs(source), committed: true },
     { path: "target/idl/prepaid_billing.json", content: idlJson, committed: false },
     { path: "target/types/prepaid_billing.ts", content: ts, committed: false },
   ];

@@ -6,14 +6,14 @@
 export type PrepaidBilling = {
   "address": "DnobyUWC3aYio2fGA73kpUifuh8BGSk6VqdqXvV734vR",
   "metadata": {
-    "name": "prepaid_billing",
+    "name": "prepaidBilling",
     "version": "0.1.0",
     "spec": "0.1.0",
     "description": "Prepaid USDC billing for APIs, settled in batches"
   },
   "instructions": [
     {
-      "name": "initialize_config",
+      "name": "initializeConfig",
       "docs": [
         "Creates the BillingConfig of this deployment; the signer becomes admin."
       ],
@@ -56,7 +56,7 @@ export type PrepaidBilling = {
           }
         },
         {
-          "name": "usdc_mint"
+          "name": "usdcMint"
         },
         {
           "name": "treasury",
@@ -65,13 +65,13 @@ export type PrepaidBilling = {
           ]
         },
         {
-          "name": "staker_pool",
+          "name": "stakerPool",
           "docs": [
             "token account of usdc_mint receiving the stakers' share"
           ]
         },
         {
-          "name": "system_program",
+          "name": "systemProgram",
           "address": "11111111111111111111111111111111"
         }
       ],
@@ -80,14 +80,14 @@ export type PrepaidBilling = {
           "name": "args",
           "type": {
             "defined": {
-              "name": "InitConfigArgs"
+              "name": "initConfigArgs"
             }
           }
         }
       ]
     },
     {
-      "name": "update_config",
+      "name": "updateConfig",
       "docs": [
         "Admin changes any subset of the configuration; new treasury/staker_pool accounts follow as remaining accounts in that order."
       ],
@@ -134,14 +134,14 @@ export type PrepaidBilling = {
           "name": "args",
           "type": {
             "defined": {
-              "name": "UpdateConfigArgs"
+              "name": "updateConfigArgs"
             }
           }
         }
       ]
     },
     {
-      "name": "create_team_account",
+      "name": "createTeamAccount",
       "docs": [
         "Creates the owner's team account and vault; the period starts now and its base fee is due."
       ],
@@ -244,14 +244,14 @@ export type PrepaidBilling = {
           }
         },
         {
-          "name": "usdc_mint"
+          "name": "usdcMint"
         },
         {
-          "name": "token_program",
+          "name": "tokenProgram",
           "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
         },
         {
-          "name": "system_program",
+          "name": "systemProgram",
           "address": "11111111111111111111111111111111"
         }
       ],
@@ -263,7 +263,7 @@ export type PrepaidBilling = {
       ]
     },
     {
-      "name": "deposit_funds",
+      "name": "depositFunds",
       "docs": [
         "Any wallet moves USDC from its token account into a team's vault."
       ],
@@ -283,7 +283,7 @@ export type PrepaidBilling = {
           "signer": true
         },
         {
-          "name": "depositor_token",
+          "name": "depositorToken",
           "writable": true
         },
         {
@@ -316,7 +316,7 @@ export type PrepaidBilling = {
           "writable": true
         },
         {
-          "name": "token_program",
+          "name": "tokenProgram",
           "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
         }
       ],
@@ -328,7 +328,7 @@ export type PrepaidBilling = {
       ]
     },
     {
-      "name": "roll_period",
+      "name": "rollPeriod",
       "docs": [
         "Crank: collects debt and the base fee due, and starts the next period once the current one has ended."
       ],
@@ -377,18 +377,18 @@ export type PrepaidBilling = {
           "writable": true
         },
         {
-          "name": "staker_pool",
+          "name": "stakerPool",
           "writable": true
         },
         {
-          "name": "token_program",
+          "name": "tokenProgram",
           "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
         }
       ],
       "args": []
     },
     {
-      "name": "deduct_usage",
+      "name": "deductUsage",
       "docs": [
         "Billing authority settles one usage batch of a team, priced on-chain from the tier terms."
       ],
@@ -404,7 +404,7 @@ export type PrepaidBilling = {
       ],
       "accounts": [
         {
-          "name": "billing_authority",
+          "name": "billingAuthority",
           "signer": true
         },
         {
@@ -441,25 +441,25 @@ export type PrepaidBilling = {
           "writable": true
         },
         {
-          "name": "staker_pool",
+          "name": "stakerPool",
           "writable": true
         },
         {
-          "name": "token_program",
+          "name": "tokenProgram",
           "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
         }
       ],
       "args": [
         {
-          "name": "batch_seq",
+          "name": "batchSeq",
           "type": "u64"
         },
         {
-          "name": "request_count",
+          "name": "requestCount",
           "type": "u64"
         },
         {
-          "name": "usage_root",
+          "name": "usageRoot",
           "type": {
             "array": [
               "u8",
@@ -470,7 +470,7 @@ export type PrepaidBilling = {
       ]
     },
     {
-      "name": "update_tier",
+      "name": "updateTier",
       "docs": [
         "Owner or admin changes the tier: upgrades at once with a prorated fee, downgrades at the next period."
       ],
@@ -523,23 +523,23 @@ export type PrepaidBilling = {
           "writable": true
         },
         {
-          "name": "staker_pool",
+          "name": "stakerPool",
           "writable": true
         },
         {
-          "name": "token_program",
+          "name": "tokenProgram",
           "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
         }
       ],
       "args": [
         {
-          "name": "new_tier",
+          "name": "newTier",
           "type": "u8"
         }
       ]
     },
     {
-      "name": "set_team_limits",
+      "name": "setTeamLimits",
       "docs": [
         "Owner sets the low-balance alert threshold and the per-period overage spend cap (0 = none)."
       ],
@@ -593,17 +593,17 @@ export type PrepaidBilling = {
       ],
       "args": [
         {
-          "name": "low_balance_threshold",
+          "name": "lowBalanceThreshold",
           "type": "u64"
         },
         {
-          "name": "spend_cap",
+          "name": "spendCap",
           "type": "u64"
         }
       ]
     },
     {
-      "name": "request_withdrawal",
+      "name": "requestWithdrawal",
       "docs": [
         "Owner asks to withdraw an amount after the notice period; 0 cancels."
       ],
@@ -712,7 +712,7 @@ export type PrepaidBilling = {
       ]
     },
     {
-      "name": "withdraw_unused",
+      "name": "withdrawUnused",
       "docs": [
         "Owner withdraws the pending amount after the notice period, even while paused."
       ],
@@ -732,7 +732,7 @@ export type PrepaidBilling = {
           "signer": true
         },
         {
-          "name": "owner_token",
+          "name": "ownerToken",
           "writable": true
         },
         {
@@ -818,14 +818,14 @@ export type PrepaidBilling = {
           }
         },
         {
-          "name": "token_program",
+          "name": "tokenProgram",
           "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
         }
       ],
       "args": []
     },
     {
-      "name": "close_team_account",
+      "name": "closeTeamAccount",
       "docs": [
         "Owner closes an empty, debt-free team account and its vault; rent goes back to the owner."
       ],
@@ -907,7 +907,7 @@ export type PrepaidBilling = {
           }
         },
         {
-          "name": "token_program",
+          "name": "tokenProgram",
           "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
         }
       ],
@@ -916,7 +916,7 @@ export type PrepaidBilling = {
   ],
   "accounts": [
     {
-      "name": "BillingConfig",
+      "name": "billingConfig",
       "discriminator": [
         0,
         53,
@@ -929,7 +929,7 @@ export type PrepaidBilling = {
       ]
     },
     {
-      "name": "TeamBillingAccount",
+      "name": "teamBillingAccount",
       "discriminator": [
         93,
         57,
@@ -944,7 +944,7 @@ export type PrepaidBilling = {
   ],
   "events": [
     {
-      "name": "TeamAccountCreated",
+      "name": "teamAccountCreated",
       "discriminator": [
         138,
         167,
@@ -957,7 +957,7 @@ export type PrepaidBilling = {
       ]
     },
     {
-      "name": "FundsDeposited",
+      "name": "fundsDeposited",
       "discriminator": [
         157,
         209,
@@ -970,7 +970,7 @@ export type PrepaidBilling = {
       ]
     },
     {
-      "name": "UsageDeducted",
+      "name": "usageDeducted",
       "discriminator": [
         232,
         37,
@@ -983,7 +983,7 @@ export type PrepaidBilling = {
       ]
     },
     {
-      "name": "LowBalanceAlert",
+      "name": "lowBalanceAlert",
       "discriminator": [
         60,
         21,
@@ -996,7 +996,7 @@ export type PrepaidBilling = {
       ]
     },
     {
-      "name": "WithdrawalRequested",
+      "name": "withdrawalRequested",
       "discriminator": [
         75,
         207,
@@ -1009,7 +1009,7 @@ export type PrepaidBilling = {
       ]
     },
     {
-      "name": "FundsWithdrawn",
+      "name": "fundsWithdrawn",
       "discriminator": [
         56,
         130,
@@ -1022,7 +1022,7 @@ export type PrepaidBilling = {
       ]
     },
     {
-      "name": "TierUpdated",
+      "name": "tierUpdated",
       "discriminator": [
         245,
         231,
@@ -1035,7 +1035,7 @@ export type PrepaidBilling = {
       ]
     },
     {
-      "name": "PeriodRolled",
+      "name": "periodRolled",
       "discriminator": [
         127,
         80,
@@ -1048,7 +1048,7 @@ export type PrepaidBilling = {
       ]
     },
     {
-      "name": "RevenueDistributed",
+      "name": "revenueDistributed",
       "discriminator": [
         78,
         195,
@@ -1061,7 +1061,7 @@ export type PrepaidBilling = {
       ]
     },
     {
-      "name": "ConfigUpdated",
+      "name": "configUpdated",
       "discriminator": [
         40,
         241,
@@ -1077,93 +1077,93 @@ export type PrepaidBilling = {
   "errors": [
     {
       "code": 6000,
-      "name": "Unauthorized",
+      "name": "unauthorized",
       "msg": "The signer is not allowed to perform this action"
     },
     {
       "code": 6001,
-      "name": "Paused",
+      "name": "paused",
       "msg": "The program is paused"
     },
     {
       "code": 6002,
-      "name": "InvalidMint",
+      "name": "invalidMint",
       "msg": "The token mint is not the configured USDC mint"
     },
     {
       "code": 6003,
-      "name": "InvalidVault",
+      "name": "invalidVault",
       "msg": "The vault is not this team's vault"
     },
     {
       "code": 6004,
-      "name": "InvalidTier",
+      "name": "invalidTier",
       "msg": "The tier does not exist"
     },
     {
       "code": 6005,
-      "name": "InvalidAmount",
+      "name": "invalidAmount",
       "msg": "The amount is invalid"
     },
     {
       "code": 6006,
-      "name": "MathOverflow",
+      "name": "mathOverflow",
       "msg": "Arithmetic overflow"
     },
     {
       "code": 6007,
-      "name": "BatchAlreadySettled",
+      "name": "batchAlreadySettled",
       "msg": "This usage batch was already settled"
     },
     {
       "code": 6008,
-      "name": "BatchSequenceGap",
+      "name": "batchSequenceGap",
       "msg": "The usage batch sequence skips a batch"
     },
     {
       "code": 6009,
-      "name": "InsufficientFunds",
+      "name": "insufficientFunds",
       "msg": "The vault does not hold enough funds"
     },
     {
       "code": 6010,
-      "name": "WithdrawalNotReady",
+      "name": "withdrawalNotReady",
       "msg": "The withdrawal notice period has not ended"
     },
     {
       "code": 6011,
-      "name": "NoPendingWithdrawal",
+      "name": "noPendingWithdrawal",
       "msg": "No withdrawal is pending"
     },
     {
       "code": 6012,
-      "name": "PeriodNotEnded",
+      "name": "periodNotEnded",
       "msg": "The billing period has not ended"
     },
     {
       "code": 6013,
-      "name": "TeamNotEmpty",
+      "name": "teamNotEmpty",
       "msg": "The vault still holds funds"
     },
     {
       "code": 6014,
-      "name": "OutstandingDebt",
+      "name": "outstandingDebt",
       "msg": "The team has unpaid debt"
     },
     {
       "code": 6015,
-      "name": "InvalidConfig",
+      "name": "invalidConfig",
       "msg": "The configuration is invalid"
     },
     {
       "code": 6016,
-      "name": "InvalidTreasury",
+      "name": "invalidTreasury",
       "msg": "The treasury or staker pool account is invalid"
     }
   ],
   "types": [
     {
-      "name": "TierTerms",
+      "name": "tierTerms",
       "docs": [
         "Price terms of one tier. Amounts in USDC base units (1 USDC = 1_000_000)."
       ],
@@ -1171,21 +1171,21 @@ export type PrepaidBilling = {
         "kind": "struct",
         "fields": [
           {
-            "name": "monthly_fee",
+            "name": "monthlyFee",
             "type": "u64",
             "docs": [
               "base fee per period, base units"
             ]
           },
           {
-            "name": "included_requests",
+            "name": "includedRequests",
             "type": "u64",
             "docs": [
               "requests per period covered by the base fee"
             ]
           },
           {
-            "name": "overage_price",
+            "name": "overagePrice",
             "type": "u64",
             "docs": [
               "base units per request beyond included_requests"
@@ -1195,28 +1195,28 @@ export type PrepaidBilling = {
       }
     },
     {
-      "name": "InitConfigArgs",
+      "name": "initConfigArgs",
       "type": {
         "kind": "struct",
         "fields": [
           {
-            "name": "billing_authority",
+            "name": "billingAuthority",
             "type": "pubkey"
           },
           {
-            "name": "withdrawal_notice_secs",
+            "name": "withdrawalNoticeSecs",
             "type": "i64"
           },
           {
-            "name": "period_secs",
+            "name": "periodSecs",
             "type": "i64"
           },
           {
-            "name": "base_fee_treasury_bps",
+            "name": "baseFeeTreasuryBps",
             "type": "u16"
           },
           {
-            "name": "overage_treasury_bps",
+            "name": "overageTreasuryBps",
             "type": "u16"
           },
           {
@@ -1225,7 +1225,7 @@ export type PrepaidBilling = {
               "array": [
                 {
                   "defined": {
-                    "name": "TierTerms"
+                    "name": "tierTerms"
                   }
                 },
                 3
@@ -1236,30 +1236,30 @@ export type PrepaidBilling = {
       }
     },
     {
-      "name": "UpdateConfigArgs",
+      "name": "updateConfigArgs",
       "type": {
         "kind": "struct",
         "fields": [
           {
-            "name": "new_admin",
+            "name": "newAdmin",
             "type": {
               "option": "pubkey"
             }
           },
           {
-            "name": "billing_authority",
+            "name": "billingAuthority",
             "type": {
               "option": "pubkey"
             }
           },
           {
-            "name": "withdrawal_notice_secs",
+            "name": "withdrawalNoticeSecs",
             "type": {
               "option": "i64"
             }
           },
           {
-            "name": "period_secs",
+            "name": "periodSecs",
             "type": {
               "option": "i64"
             }
@@ -1271,7 +1271,7 @@ export type PrepaidBilling = {
                 "array": [
                   {
                     "defined": {
-                      "name": "TierTerms"
+                      "name": "tierTerms"
                     }
                   },
                   3
@@ -1286,7 +1286,7 @@ export type PrepaidBilling = {
             }
           },
           {
-            "name": "staker_pool",
+            "name": "stakerPool",
             "type": {
               "option": "pubkey"
             }
@@ -1301,7 +1301,7 @@ export type PrepaidBilling = {
       }
     },
     {
-      "name": "BillingConfig",
+      "name": "billingConfig",
       "docs": [
         "One per deployment, PDA [\"config\"]."
       ],
@@ -1313,14 +1313,14 @@ export type PrepaidBilling = {
             "type": "pubkey"
           },
           {
-            "name": "billing_authority",
+            "name": "billingAuthority",
             "type": "pubkey",
             "docs": [
               "the settlement key that may submit usage"
             ]
           },
           {
-            "name": "usdc_mint",
+            "name": "usdcMint",
             "type": "pubkey"
           },
           {
@@ -1331,35 +1331,35 @@ export type PrepaidBilling = {
             ]
           },
           {
-            "name": "staker_pool",
+            "name": "stakerPool",
             "type": "pubkey",
             "docs": [
               "token account of usdc_mint"
             ]
           },
           {
-            "name": "base_fee_treasury_bps",
+            "name": "baseFeeTreasuryBps",
             "type": "u16",
             "docs": [
               "treasury share of base fees, basis points (9000 = 90%)"
             ]
           },
           {
-            "name": "overage_treasury_bps",
+            "name": "overageTreasuryBps",
             "type": "u16",
             "docs": [
               "treasury share of overage, basis points (0 = all to stakers)"
             ]
           },
           {
-            "name": "withdrawal_notice_secs",
+            "name": "withdrawalNoticeSecs",
             "type": "i64",
             "docs": [
               "seconds between request_withdrawal and withdraw_unused"
             ]
           },
           {
-            "name": "period_secs",
+            "name": "periodSecs",
             "type": "i64",
             "docs": [
               "billing period length, seconds"
@@ -1375,7 +1375,7 @@ export type PrepaidBilling = {
               "array": [
                 {
                   "defined": {
-                    "name": "TierTerms"
+                    "name": "tierTerms"
                   }
                 },
                 3
@@ -1390,7 +1390,7 @@ export type PrepaidBilling = {
       }
     },
     {
-      "name": "TeamBillingAccount",
+      "name": "teamBillingAccount",
       "docs": [
         "One per owner wallet, PDA [\"team_billing\", owner]. Amounts in USDC base units, times in unix seconds."
       ],
@@ -1413,7 +1413,7 @@ export type PrepaidBilling = {
             ]
           },
           {
-            "name": "pending_tier",
+            "name": "pendingTier",
             "type": "u8",
             "docs": [
               "tier applied at the next period; 255 = none"
@@ -1427,76 +1427,76 @@ export type PrepaidBilling = {
             ]
           },
           {
-            "name": "period_start",
+            "name": "periodStart",
             "type": "i64"
           },
           {
-            "name": "period_end",
+            "name": "periodEnd",
             "type": "i64"
           },
           {
-            "name": "base_fee_paid",
+            "name": "baseFeePaid",
             "type": "bool"
           },
           {
-            "name": "period_requests",
+            "name": "periodRequests",
             "type": "u64",
             "docs": [
               "requests settled in the current period"
             ]
           },
           {
-            "name": "period_overage_spend",
+            "name": "periodOverageSpend",
             "type": "u64",
             "docs": [
               "overage charged in the current period, base units"
             ]
           },
           {
-            "name": "spend_cap",
+            "name": "spendCap",
             "type": "u64",
             "docs": [
               "max overage per period, base units; 0 = none"
             ]
           },
           {
-            "name": "low_balance_threshold",
+            "name": "lowBalanceThreshold",
             "type": "u64"
           },
           {
-            "name": "low_balance_alerted",
+            "name": "lowBalanceAlerted",
             "type": "bool"
           },
           {
-            "name": "last_batch_seq",
+            "name": "lastBatchSeq",
             "type": "u64"
           },
           {
-            "name": "unpaid_base_fee",
+            "name": "unpaidBaseFee",
             "type": "u64"
           },
           {
-            "name": "unpaid_overage",
+            "name": "unpaidOverage",
             "type": "u64"
           },
           {
-            "name": "pending_withdrawal",
+            "name": "pendingWithdrawal",
             "type": "u64"
           },
           {
-            "name": "withdrawal_unlock_at",
+            "name": "withdrawalUnlockAt",
             "type": "i64"
           },
           {
-            "name": "total_deposited",
+            "name": "totalDeposited",
             "type": "u64"
           },
           {
-            "name": "total_withdrawn",
+            "name": "totalWithdrawn",
             "type": "u64"
           },
           {
-            "name": "total_spent",
+            "name": "totalSpent",
             "type": "u64"
           },
           {
@@ -1504,14 +1504,14 @@ export type PrepaidBilling = {
             "type": "u8"
           },
           {
-            "name": "vault_bump",
+            "name": "vaultBump",
             "type": "u8"
           }
         ]
       }
     },
     {
-      "name": "TeamAccountCreated",
+      "name": "teamAccountCreated",
       "type": {
         "kind": "struct",
         "fields": [
@@ -1532,14 +1532,14 @@ export type PrepaidBilling = {
             "type": "u8"
           },
           {
-            "name": "period_end",
+            "name": "periodEnd",
             "type": "i64"
           }
         ]
       }
     },
     {
-      "name": "FundsDeposited",
+      "name": "fundsDeposited",
       "type": {
         "kind": "struct",
         "fields": [
@@ -1556,14 +1556,14 @@ export type PrepaidBilling = {
             "type": "u64"
           },
           {
-            "name": "balance_after",
+            "name": "balanceAfter",
             "type": "u64"
           }
         ]
       }
     },
     {
-      "name": "UsageDeducted",
+      "name": "usageDeducted",
       "type": {
         "kind": "struct",
         "fields": [
@@ -1572,35 +1572,35 @@ export type PrepaidBilling = {
             "type": "pubkey"
           },
           {
-            "name": "batch_seq",
+            "name": "batchSeq",
             "type": "u64"
           },
           {
-            "name": "request_count",
+            "name": "requestCount",
             "type": "u64"
           },
           {
-            "name": "amount_charged",
+            "name": "amountCharged",
             "type": "u64"
           },
           {
-            "name": "amount_paid",
+            "name": "amountPaid",
             "type": "u64"
           },
           {
-            "name": "amount_waived",
+            "name": "amountWaived",
             "type": "u64"
           },
           {
-            "name": "period_requests",
+            "name": "periodRequests",
             "type": "u64"
           },
           {
-            "name": "balance_after",
+            "name": "balanceAfter",
             "type": "u64"
           },
           {
-            "name": "usage_root",
+            "name": "usageRoot",
             "type": {
               "array": [
                 "u8",
@@ -1612,7 +1612,7 @@ export type PrepaidBilling = {
       }
     },
     {
-      "name": "LowBalanceAlert",
+      "name": "lowBalanceAlert",
       "type": {
         "kind": "struct",
         "fields": [
@@ -1640,7 +1640,7 @@ export type PrepaidBilling = {
       }
     },
     {
-      "name": "WithdrawalRequested",
+      "name": "withdrawalRequested",
       "type": {
         "kind": "struct",
         "fields": [
@@ -1653,14 +1653,14 @@ export type PrepaidBilling = {
             "type": "u64"
           },
           {
-            "name": "unlock_at",
+            "name": "unlockAt",
             "type": "i64"
           }
         ]
       }
     },
     {
-      "name": "FundsWithdrawn",
+      "name": "fundsWithdrawn",
       "type": {
         "kind": "struct",
         "fields": [
@@ -1677,14 +1677,14 @@ export type PrepaidBilling = {
             "type": "u64"
           },
           {
-            "name": "balance_after",
+            "name": "balanceAfter",
             "type": "u64"
           }
         ]
       }
     },
     {
-      "name": "TierUpdated",
+      "name": "tierUpdated",
       "type": {
         "kind": "struct",
         "fields": [
@@ -1693,26 +1693,26 @@ export type PrepaidBilling = {
             "type": "pubkey"
           },
           {
-            "name": "old_tier",
+            "name": "oldTier",
             "type": "u8"
           },
           {
-            "name": "new_tier",
+            "name": "newTier",
             "type": "u8"
           },
           {
-            "name": "effective_at",
+            "name": "effectiveAt",
             "type": "i64"
           },
           {
-            "name": "prorated_fee",
+            "name": "proratedFee",
             "type": "u64"
           }
         ]
       }
     },
     {
-      "name": "PeriodRolled",
+      "name": "periodRolled",
       "type": {
         "kind": "struct",
         "fields": [
@@ -1721,11 +1721,11 @@ export type PrepaidBilling = {
             "type": "pubkey"
           },
           {
-            "name": "period_start",
+            "name": "periodStart",
             "type": "i64"
           },
           {
-            "name": "period_end",
+            "name": "periodEnd",
             "type": "i64"
           },
           {
@@ -1733,14 +1733,14 @@ export type PrepaidBilling = {
             "type": "u8"
           },
           {
-            "name": "base_fee_charged",
+            "name": "baseFeeCharged",
             "type": "u64"
           }
         ]
       }
     },
     {
-      "name": "RevenueDistributed",
+      "name": "revenueDistributed",
       "type": {
         "kind": "struct",
         "fields": [
@@ -1756,18 +1756,18 @@ export type PrepaidBilling = {
             ]
           },
           {
-            "name": "treasury_amount",
+            "name": "treasuryAmount",
             "type": "u64"
           },
           {
-            "name": "staker_amount",
+            "name": "stakerAmount",
             "type": "u64"
           }
         ]
       }
     },
     {
-      "name": "ConfigUpdated",
+      "name": "configUpdated",
       "type": {
         "kind": "struct",
         "fields": [
