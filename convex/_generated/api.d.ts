@@ -1,0 +1,62 @@
+/* eslint-disable */
+/**
+ * Generated `api` utility.
+ *
+ * THIS CODE IS AUTOMATICALLY GENERATED.
+ *
+ * To regenerate, run `npx convex dev`.
+ * @module
+ */
+
+import type {
+  ApiFromModules,
+  FilterApi,
+  FunctionReference,
+} from "convex/server";
+import type * as apiKeys from "../apiKeys.js";
+import type * as model_apiKeys from "../model/apiKeys.js";
+import type * as model_audit from "../model/audit.js";
+import type * as model_auth from "../model/auth.js";
+import type * as model_chainEventShapes from "../model/chainEventShapes.js";
+import type * as model_crypto from "../model/crypto.js";
+import type * as model_errors from "../model/errors.js";
+import type * as model_format from "../model/format.js";
+import type * as model_periods from "../model/periods.js";
+import type * as model_roles from "../model/roles.js";
+import type * as model_teams from "../model/teams.js";
+import type * as model_tiers from "../model/tiers.js";
+import type * as model_validators from "../model/validators.js";
+import type * as teams from "../teams.js";
+
+/**
+ * A utility for referencing Convex functions in your app's API.
+ *
+ * Usage:
+ * ```js
+ * const myFunctionReference = api.myModule.myFunction;
+ * ```
+ */
+declare const fullApi: ApiFromModules<{
+  apiKeys: typeof apiKeys;
+  "model/apiKeys": typeof model_apiKeys;
+  "model/audit": typeof model_audit;
+  "model/auth": typeof model_auth;
+  "model/chainEventShapes": typeof model_chainEventShapes;
+  "model/crypto": typeof model_crypto;
+  "model/errors": typeof model_errors;
+  "model/format": typeof model_format;
+  "model/periods": typeof model_periods;
+  "model/roles": typeof model_roles;
+  "model/teams": typeof model_teams;
+  "model/tiers": typeof model_tiers;
+  "model/validators": typeof model_validators;
+  teams: typeof teams;
+}>;
+export declare const api: FilterApi<
+  typeof fullApi,
+  FunctionReference<any, "public">
+>;
+export declare const internal: FilterApi<
+  typeof fullApi,
+  FunctionReference<any, "internal">
+>;
