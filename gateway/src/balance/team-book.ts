@@ -1,0 +1,126 @@
+// The gate's book for one team: cost reserved by admitted requests that the chain has not charged yet.
+// Reservations move through three stages:
+//   admitted (unbatched) ──seal(batch_seq)──► in a batch ──chain shows last_batch_seq ≥ seq──► gone
+// and a request that was admitted but not served is released from the unbatched stage. A batch's
+// reservation is dropped only when a chain state that includes the batch is observed, so the vault
+// balance and the reservation never both miss (or both count) the same charge for long.
+// Amounts are USDC base units; units are requests as counted on chain (deduct_usage request_count).
+import { NO_PENDING_TIER, type TierTerms } from "../../../sdk/src/constants";
+import type { TeamChainState } from "./source";
+
+export class TeamBookError extends Error {}
+
+interface Stage {
+  units: bigint;
+  charged: bigint;
+}
+
+export class TeamBook {
+  /** Admitted and not yet sealed into a batch. */
+  private readonly unbatched: Stage = { units: 0n, charged: 0n };
+  /** Sealed batches the chain has not shown settled yet, by batch_seq. */
+  private readonly batches = new Map<bigint, Stage>();
+  /** Units of all unsettled requests: they will add to period_requests when settled. */
+  reservedUnits = 0n;
+  /** Cost of all unsettled requests. */
+  reservedCharged = 0n;
+  /** Cost admitted since chain data went stale (onChainUnavailable "allow-up-to"); reset by fresh data. */
+  staleCharged = 0n;
+  /** Latest chain state observed. */
+  state: TeamChainState | undefined;
+
+  /** Takes in a chain state (older slots are ignored) and drops the batches it shows settled. */
+  observe(s: TeamChainState): void {
+    const prev = this.state;
+    if (prev === s || (prev !== undefined && s.slot < prev.slot)) return;
+    this.state = s;
+    for (const [seq, b] of this.batches) {
+      if (seq <= s.lastBatchSeq) {
+        this.batches.delete(seq);
+        this.reservedUnits -= b.units;
+        this.reservedCharged -= b.charged;
+      }
+    }
+  }
+
+  reserve(units: bigint, charged: bigint): void {
+    this.unbatched.units += units;
+    this.unbatched.charged += charged;
+    this.reservedUnits += units;
+    this.reservedCharged += charged;
+  }
+
+  /** Gives back a reservation of a request that was not served. */
+  release(units: bigint, charged: bigint): void {
+    if (units > this.unbatched.units || charged > this.unbatched.charged) {
+      throw new TeamBookError(`release of ${units} units / ${charged} exceeds unbatched reservations`);
+    }
+    this.unbatched.units -= units;
+    this.unbatched.charged -= charged;
+    this.reservedUnits -= units;
+    this.reservedCharged -= charged;
+  }
+
+  /** Moves served requests into batch `seq` (the settler calls this when it forms the batch). */
+  seal(seq: bigint, units: bigint, charged: bigint): void {
+    if (units > this.unbatched.units || charged > this.unbatched.charged) {
+      throw new TeamBookError(`batch ${seq} of ${units} units / ${charged} exceeds unbatched reservations`);
+    }
+    if (this.state !== undefined && seq <= this.state.lastBatchSeq) {
+      // Already settled on chain (seen before sealing): the reservation simply ends.
+      this.release(units, charged);
+      return;
+    }
+    const b = this.batches.get(seq) ?? { units: 0n, charged: 0n };
+    b.units += units;
+    b.charged += charged;
+    this.batches.set(seq, b);
+    this.unbatched.units -= units;
+    this.unbatched.charged -= charged;
+  }
+
+  /** Batches sealed and not yet seen settled. */
+  get batchesInFlight(): number {
+    return this.batches.size;
+  }
+}
+
+/**
+ * Base fees the settler will charge (through roll_period) before or with the next settlement:
+ * the current period's fee when not paid yet, plus the next period's fee (pending tier if any) when
+ * the period ends within `horizonSec` of `nowSec`.
+ */
+export function baseFeeDue(s: TeamChainState, nowSec: number, horizonSec: number): bigint {
+  let due = 0n;
+  if (!s.baseFeePaid) due += termsOf(s, s.tier).monthlyFee;
+  if (nowSec + horizonSec >= s.periodEnd) {
+    due += termsOf(s, s.pendingTier === NO_PENDING_TIER ? s.tier : s.pendingTier).monthlyFee;
+  }
+  return due;
+}
+
+/**
+ * available = vault balance − unpaid debt − pending withdrawal − reserved unsettled cost − base fee due
+ * before the next settlement. Negative when the team owes more than the vault holds.
+ */
+export function availableBalance(
+  s: TeamChainState,
+  reservedCharged: bigint,
+  nowSec: number,
+  horizonSec: number,
+): bigint {
+  return (
+    s.vaultBalance -
+    s.unpaidBaseFee -
+    s.unpaidOverage -
+    s.pendingWithdrawal -
+    reservedCharged -
+    baseFeeDue(s, nowSec, horizonSec)
+  );
+}
+
+export function termsOf(s: TeamChainState, tier: number): Readonly<TierTerms> {
+  const t = s.tiers[tier];
+  if (t === undefined) throw new TeamBookError(`team ${s.team}: no terms for tier ${tier}`);
+  return t;
+}

@@ -1,0 +1,462 @@
+import assert from "node:assert/strict";
+import { U64_MAX } from "../../sdk/src/constants";
+import { TestClock } from "../test/clock";
+import { PERIOD_END, teamState, USDC } from "../test/fixtures";
+import { MemoryBalanceSource, type TeamChainState } from "./balance/source";
+import { createGate, HEADER, TicketStateError, UsageLogUnavailableError, type Admission } from "./gate";
+import { hashApiKey } from "./keys/hash";
+import { MemoryKeySource, type KeyRecord } from "./keys/source";
+import type { GateOptions } from "./options";
+import { decodePaymentRequired } from "./payment-required";
+import { apiKeyFrom, userIdFrom } from "./request";
+import { MemoryUsageSink } from "./usage/sink";
+
+const KEY = "pk_live_team1";
+const TEAM = teamState().team;
+const VAULT = teamState().vault;
+const MINT = teamState().mint;
+const PRICE = 10_000n; // Startup overage price per request
+const QUOTA = 10_000n; // Startup included requests
+
+function keyRecord(patch: Partial<KeyRecord> = {}): KeyRecord {
+  return {
+    teamId: "team-1",
+    team: TEAM,
+    vault: VAULT,
+    revoked: false,
+    members: new Map([
+      ["alice", { allocation: null, allocationUsed: 0n }],
+      ["bob", { allocation: 50_000n, allocationUsed: 20_000n }],
+    ]),
+    ...patch,
+  };
+}
+
+function harness(opts: Partial<GateOptions> = {}, state: Partial<TeamChainState> = {}) {
+  const clock = new TestClock();
+  const keys = new MemoryKeySource();
+  keys.set(hashApiKey(KEY), keyRecord());
+  const balances = new MemoryBalanceSource(clock.now);
+  balances.set(teamState(state));
+  const usage = new MemoryUsageSink();
+  let n = 0;
+  const gate = createGate({ keys, balances, usage, now: clock.now, requestId: () => `req-${++n}`, ...opts });
+  const admit = (units: number | bigint = 1, userId: string | null = null, key: string | null = KEY) =>
+    gate.admit({ key, userId, endpoint: "/api/v1/verify", units });
+  return { clock, keys, balances, usage, gate, admit };
+}
+
+/** A gate on real time over the given chain source, with KEY known. */
+function gateOver(balances: MemoryBalanceSource) {
+  const keys = new MemoryKeySource();
+  keys.set(hashApiKey(KEY), keyRecord());
+  return createGate({ keys, balances, usage: new MemoryUsageSink() });
+}
+
+function refused(a: Admission, status: number, error: string): void {
+  assert.equal(a.ok, false, `expected ${error}, got ok`);
+  assert.equal(a.status, status);
+  assert.equal(a.error, error);
+  assert.equal(a.body?.error, error);
+  assert.ok(a.body?.message, "a refusal carries a message");
+  assert.equal(a.ticket, null);
+  assert.ok(a.headers[HEADER.requestId], "every answer carries X-Request-Id");
+}
+
+describe("gate admission", () => {
+  describe("success", () => {
+    it("admits a valid key within quota at cost 0 with rate-limit, billing and request-id headers", async () => {
+      const { admit } = harness();
+      const a = await admit();
+      assert.equal(a.ok, true);
+      assert.equal(a.status, 200);
+      assert.equal(a.error, null);
+      assert.equal(a.body, null);
+      assert.equal(a.cost, 0n);
+      assert.equal(a.available, 100n * USDC);
+      assert.equal(a.limit, 40);
+      assert.equal(a.remaining, 39);
+      assert.deepEqual(a.headers, {
+        [HEADER.requestId]: "req-1",
+        [HEADER.limit]: "40",
+        [HEADER.remaining]: "39",
+        [HEADER.reset]: "1",
+        [HEADER.cost]: "0",
+        [HEADER.available]: String(100n * USDC),
+      });
+      assert.equal(a.ticket?.status, "open");
+    });
+
+    it("asks the key source and the chain once, then decides from memory", async () => {
+      const { admit, keys, balances } = harness();
+      for (let i = 0; i < 10; i++) assert.equal((await admit()).ok, true);
+      assert.equal(keys.resolveCalls, 1);
+      assert.equal(balances.followCalls, 0, "a team already followed is read synchronously");
+    });
+
+    it("appends the usage entry on commit, once", async () => {
+      const { admit, usage, clock } = harness({}, { periodRequests: QUOTA });
+      const a = await admit(3, "alice");
+      await a.ticket!.commit();
+      assert.deepEqual(usage.entries, [
+        {
+          requestId: "req-1",
+          teamId: "team-1",
+          team: TEAM,
+          userId: "alice",
+          endpoint: "/api/v1/verify",
+          units: 3n,
+          cost: 3n * PRICE,
+          timestampMs: clock.ms,
+        },
+      ]);
+      assert.equal(a.ticket!.status, "committed");
+      await assert.rejects(a.ticket!.commit(), TicketStateError);
+      a.ticket!.release();
+      assert.equal(a.ticket!.status, "committed", "release after commit changes nothing");
+    });
+
+    it("attributes a request without X-User-ID to the team", async () => {
+      const { admit, usage } = harness();
+      const a = await admit(1, null);
+      await a.ticket!.commit();
+      assert.equal(usage.entries[0]!.userId, null);
+    });
+  });
+
+  describe("401 and 403", () => {
+    it("refuses a request without a key", async () => {
+      const { admit } = harness();
+      refused(await admit(1, null, null), 401, "missing_api_key");
+      refused(await admit(1, null, ""), 401, "missing_api_key");
+    });
+
+    it("refuses an unknown key and remembers it as unknown for a while", async () => {
+      const { admit, keys } = harness();
+      refused(await admit(1, null, "pk_wrong"), 401, "invalid_api_key");
+      refused(await admit(1, null, "pk_wrong"), 401, "invalid_api_key");
+      assert.equal(keys.resolveCalls, 1);
+    });
+
+    it("refuses a revoked key from the first revocation poll after the revocation", async () => {
+      const { admit, keys, gate } = harness();
+      await gate.keys.poll();
+      assert.equal((await admit()).ok, true);
+      keys.revoke(hashApiKey(KEY));
+      await gate.keys.poll();
+      refused(await admit(), 401, "revoked_api_key");
+    });
+
+    it("stops a revoked key within revocationCheckMs on real timers", async () => {
+      const balances = new MemoryBalanceSource();
+      balances.set(teamState());
+      const keys = new MemoryKeySource();
+      keys.set(hashApiKey(KEY), keyRecord());
+      const gate = createGate({ keys, balances, usage: new MemoryUsageSink(), revocationCheckMs: 50 });
+      gate.start();
+      try {
+        await new Promise((r) => setTimeout(r, 10));
+        assert.equal((await gate.admit({ key: KEY, endpoint: "/e" })).ok, true);
+        keys.revoke(hashApiKey(KEY));
+        const revokedAt = Date.now();
+        while ((await gate.admit({ key: KEY, endpoint: "/e" })).ok) await new Promise((r) => setTimeout(r, 5));
+        assert.ok(Date.now() - revokedAt < 500, "refused within a few poll intervals");
+      } finally {
+        gate.close();
+      }
+    });
+
+    it("answers 503 with Retry-After when an uncached key cannot be looked up", async () => {
+      const { admit, keys } = harness();
+      keys.failWith = new Error("ledger unreachable");
+      const a = await admit();
+      refused(a, 503, "key_service_unavailable");
+      assert.equal(a.headers[HEADER.retryAfter], "1");
+    });
+
+    it("refuses an X-User-ID that is not a member of the key's team", async () => {
+      const { admit } = harness();
+      refused(await admit(1, "mallory"), 403, "not_a_member");
+      assert.equal((await admit(1, "alice")).ok, true);
+    });
+  });
+
+  describe("422", () => {
+    it("refuses units that are not an integer from 1 to maxUnits", async () => {
+      const { admit } = harness({ maxUnits: 100 });
+      for (const u of [0, -1, 1.5, 101, Number.NaN, 0n, 101n]) refused(await admit(u), 422, "invalid_request");
+      assert.equal((await admit(100n)).ok, true);
+    });
+
+    it("refuses an empty endpoint or one longer than 255 bytes", async () => {
+      const { gate } = harness();
+      refused(await gate.admit({ key: KEY, endpoint: "" }), 422, "invalid_request");
+      refused(await gate.admit({ key: KEY, endpoint: "é".repeat(128) }), 422, "invalid_request");
+      assert.equal((await gate.admit({ key: KEY, endpoint: "e".repeat(255) })).ok, true);
+    });
+
+    it("refuses a request whose price does not fit the chain's integers", async () => {
+      const { admit } = harness({}, { periodRequests: U64_MAX });
+      const a = await admit();
+      refused(a, 422, "invalid_request");
+      assert.match(a.body!.detail!, /MathOverflow/);
+    });
+  });
+
+  describe("429", () => {
+    it("refuses beyond the tier's burst with Retry-After and X-RateLimit headers", async () => {
+      const { admit, clock } = harness();
+      for (let i = 0; i < 40; i++) assert.equal((await admit()).ok, true);
+      const a = await admit();
+      refused(a, 429, "rate_limited");
+      assert.equal(a.headers[HEADER.retryAfter], "1");
+      assert.equal(a.headers[HEADER.limit], "40");
+      assert.equal(a.headers[HEADER.remaining], "0");
+      assert.equal(a.headers[HEADER.reset], "2");
+      assert.equal(a.remaining, 0);
+      clock.advance(50);
+      assert.equal((await admit()).ok, true, "one token back after 50 ms at 20/s");
+    });
+
+    it("uses the limit of the team's tier on chain", async () => {
+      const { admit } = harness({}, { tier: 1 });
+      const a = await admit();
+      assert.equal(a.headers[HEADER.limit], "200");
+    });
+  });
+
+  describe("402", () => {
+    it("prices overage with the SDK mirror, counting requests reserved before", async () => {
+      const { admit } = harness({}, { periodRequests: QUOTA - 2n });
+      assert.equal((await admit()).cost, 0n);
+      assert.equal((await admit()).cost, 0n);
+      const third = await admit();
+      assert.equal(third.cost, PRICE);
+      assert.equal(third.headers[HEADER.cost], String(PRICE));
+      assert.equal((await admit(5)).cost, 5n * PRICE);
+    });
+
+    it("refuses what the available balance cannot pay, with the JSON body and PAYMENT-REQUIRED", async () => {
+      const { admit } = harness({ network: "solana:devnet" }, { periodRequests: QUOTA, vaultBalance: 25_000n });
+      assert.equal((await admit()).available, 15_000n);
+      assert.equal((await admit()).available, 5_000n);
+      const a = await admit();
+      refused(a, 402, "insufficient_balance");
+      assert.deepEqual(a.body, {
+        error: "insufficient_balance",
+        message: a.body!.message,
+        required: "10000",
+        available: "5000",
+        vault: VAULT,
+        mint: MINT,
+      });
+      assert.equal(a.headers[HEADER.available], "5000");
+      assert.deepEqual(decodePaymentRequired(a.headers[HEADER.paymentRequired]!), {
+        version: 1,
+        action: "deposit",
+        network: "solana:devnet",
+        instruction: "deposit_funds",
+        team: TEAM,
+        vault: VAULT,
+        mint: MINT,
+        amount: "5000",
+      });
+    });
+
+    it("stops spending a pending withdrawal as soon as it is seen", async () => {
+      const { admit, balances } = harness({}, { periodRequests: QUOTA, vaultBalance: 100_000n });
+      assert.equal((await admit()).available, 90_000n);
+      balances.update(TEAM, { pendingWithdrawal: 85_000n });
+      const a = await admit();
+      refused(a, 402, "insufficient_balance");
+      assert.equal(a.body!.available, "5000");
+    });
+
+    it("refuses even requests within quota while debt exceeds the vault", async () => {
+      const { admit } = harness({}, { vaultBalance: 1_000n, unpaidOverage: 3_000n, status: 1 });
+      const a = await admit();
+      refused(a, 402, "insufficient_balance");
+      assert.equal(a.body!.available, "-2000");
+      assert.equal(decodePaymentRequired(a.headers[HEADER.paymentRequired]!).amount, "2000");
+    });
+
+    it("keeps the unpaid base fee of the current period out of reach", async () => {
+      const { admit } = harness({}, { baseFeePaid: false, vaultBalance: 40n * USDC });
+      const a = await admit();
+      refused(a, 402, "insufficient_balance");
+      assert.equal(a.body!.available, String(-10n * USDC));
+    });
+
+    it("keeps the next period's base fee out of reach when the period ends before the next settlement", async () => {
+      const { admit, clock, balances } = harness({ baseFeeHorizonMs: 120_000 }, { vaultBalance: 60n * USDC });
+      assert.equal((await admit()).available, 60n * USDC);
+      clock.ms = (PERIOD_END - 100) * 1000;
+      balances.touch(TEAM);
+      assert.equal((await admit()).available, 10n * USDC);
+    });
+
+    it("prices a request after the period ended in the period the settler rolls to", async () => {
+      const { admit, clock, balances } = harness({}, { periodRequests: QUOTA + 50n, periodOverageSpend: 500_000n });
+      assert.equal((await admit()).cost, PRICE);
+      clock.ms = (PERIOD_END + 1) * 1000;
+      balances.touch(TEAM);
+      const a = await admit();
+      assert.equal(a.ok, true);
+      assert.equal(a.cost, 0n, "a new period starts with its quota");
+    });
+
+    it("refuses a request the spend cap would waive", async () => {
+      const { admit } = harness({}, { periodRequests: QUOTA, periodOverageSpend: 15_000n, spendCap: 30_000n });
+      assert.equal((await admit()).ok, true);
+      const a = await admit();
+      refused(a, 402, "spend_cap_reached");
+      assert.equal(a.body!.required, String(PRICE));
+      assert.equal(a.body!.spendCap, "30000");
+    });
+
+    it("refuses a member over their allocation and gives it back when a request is not served", async () => {
+      const { admit } = harness({}, { periodRequests: QUOTA });
+      // bob: allocation 50_000, 20_000 used in the ledger, 10_000 per request
+      const tickets = [];
+      for (let i = 0; i < 3; i++) {
+        const a = await admit(1, "bob");
+        assert.equal(a.ok, true);
+        tickets.push(a.ticket!);
+      }
+      const a = await admit(1, "bob");
+      refused(a, 402, "member_allocation_exhausted");
+      assert.equal(a.body!.allocation, "50000");
+      assert.equal(a.body!.used, "50000");
+      assert.equal(a.headers[HEADER.paymentRequired], undefined, "a deposit would not help");
+      assert.equal((await admit(1, "alice")).ok, true, "others are not limited by bob's allocation");
+      tickets[0]!.release();
+      assert.equal((await admit(1, "bob")).ok, true);
+    });
+
+    it("refuses a key whose team has no billing account on chain", async () => {
+      const balances = new MemoryBalanceSource();
+      const gate = gateOver(balances);
+      const a = await gate.admit({ key: KEY, endpoint: "/e" });
+      refused(a, 402, "team_account_missing");
+      assert.equal(a.body!.vault, VAULT);
+      refused(await gate.admit({ key: KEY, endpoint: "/e" }), 402, "team_account_missing");
+      assert.equal(balances.followCalls, 1, "the absent team is followed, not asked for again");
+    });
+  });
+
+  describe("reservations", () => {
+    it("releases the reservation of a request that was not served", async () => {
+      const { admit } = harness({}, { periodRequests: QUOTA, vaultBalance: 20_000n });
+      const a = await admit();
+      assert.equal(a.available, 10_000n);
+      a.ticket!.release();
+      assert.equal(a.ticket!.status, "released");
+      assert.equal((await admit()).available, 10_000n);
+    });
+
+    it("releases the reservation and reports the log unavailable when the usage entry cannot be appended", async () => {
+      const { admit, usage } = harness({}, { periodRequests: QUOTA, vaultBalance: 20_000n });
+      usage.failWith = new Error("disk full");
+      const a = await admit(1, "bob");
+      await assert.rejects(a.ticket!.commit(), (e: unknown) => {
+        assert.ok(e instanceof UsageLogUnavailableError);
+        assert.equal(e.code, "usage_log_unavailable");
+        assert.match(e.message, /disk full/);
+        return true;
+      });
+      assert.equal(a.ticket!.status, "released");
+      usage.failWith = null;
+      assert.equal((await admit(1, "bob")).available, 10_000n);
+    });
+
+    it("hands a settled batch over from the reservation to the chain balance without a gap", async () => {
+      const { admit, gate, balances } = harness({}, { periodRequests: QUOTA, vaultBalance: 100_000n });
+      for (let i = 0; i < 3; i++) await (await admit()).ticket!.commit();
+      assert.equal((await admit()).available, 60_000n);
+      // The settler seals the first three requests as batch 1 and sends it.
+      gate.book(TEAM)!.seal(1n, 3n, 3n * PRICE);
+      assert.equal((await admit()).available, 50_000n);
+      // The chain shows batch 1 charged: the vault pays 30_000, period_requests grows by 3.
+      balances.update(TEAM, { lastBatchSeq: 1n, vaultBalance: 70_000n, periodRequests: QUOTA + 3n, periodOverageSpend: 30_000n });
+      const a = await admit();
+      assert.equal(a.available, 40_000n);
+      assert.equal(a.cost, PRICE, "priced after the settled and the reserved requests alike");
+    });
+  });
+
+  describe("chain staleness", () => {
+    it("refuses with 503 under the default deny once chain data is older than the bound", async () => {
+      const { admit, clock, balances } = harness();
+      clock.advance(15_000);
+      assert.equal((await admit()).ok, true);
+      clock.advance(1);
+      const a = await admit();
+      refused(a, 503, "chain_unavailable");
+      assert.equal(a.headers[HEADER.retryAfter], "1");
+      balances.touch(TEAM);
+      assert.equal((await admit()).ok, true);
+    });
+
+    it("admits up to staleAllowance of cost on stale data with allow-up-to, then refuses until fresh data", async () => {
+      const { admit, clock, balances } = harness(
+        { onChainUnavailable: "allow-up-to", staleAllowance: 25_000n },
+        { periodRequests: QUOTA },
+      );
+      clock.advance(20_000);
+      assert.equal((await admit()).ok, true);
+      assert.equal((await admit()).ok, true);
+      refused(await admit(), 503, "chain_unavailable");
+      balances.touch(TEAM);
+      assert.equal((await admit()).ok, true, "fresh data resets the allowance");
+    });
+
+    it("refuses with 503 when the chain cannot be read for a team not yet followed", async () => {
+      const balances = new MemoryBalanceSource();
+      balances.failWith = new Error("rpc down");
+      const gate = gateOver(balances);
+      refused(await gate.admit({ key: KEY, endpoint: "/e" }), 503, "chain_unavailable");
+    });
+  });
+
+  describe("options", () => {
+    it("requires the three sources and rejects malformed values", () => {
+      const { keys, balances, usage } = harness();
+      assert.throws(() => createGate({ keys, balances } as unknown as GateOptions), TypeError);
+      assert.throws(() => createGate({ keys, balances, usage, keyRefreshMs: 0 }), /keyRefreshMs/);
+      assert.throws(() => createGate({ keys, balances, usage, maxUnits: 1.5 }), /maxUnits/);
+      assert.throws(
+        () => createGate({ keys, balances, usage, onChainUnavailable: "maybe" as "deny" }),
+        /onChainUnavailable/,
+      );
+      assert.throws(() => createGate({ keys, balances, usage, staleAllowance: -1n }), /staleAllowance/);
+      assert.throws(() => createGate({ keys, balances, usage, rateLimits: [] }), /rateLimits/);
+    });
+
+    it("defaults to deny on stale chain data and the per-tier limits", () => {
+      const { keys, balances, usage } = harness();
+      const g = createGate({ keys, balances, usage });
+      assert.equal(g.options.onChainUnavailable, "deny");
+      assert.equal(g.options.keyRefreshMs, 30_000);
+      assert.equal(g.options.rateLimits[0]!.burst, 40);
+    });
+  });
+});
+
+describe("request header parsing", () => {
+  const from = (h: Record<string, string>) => (name: string) => h[name] ?? null;
+
+  it("reads the key from Authorization: Bearer, else X-API-Key", () => {
+    assert.equal(apiKeyFrom(from({ authorization: "Bearer pk_a" })), "pk_a");
+    assert.equal(apiKeyFrom(from({ authorization: "bearer   pk_a " })), "pk_a");
+    assert.equal(apiKeyFrom(from({ "x-api-key": " pk_b " })), "pk_b");
+    assert.equal(apiKeyFrom(from({ authorization: "Basic xyz", "x-api-key": "pk_b" })), "pk_b");
+    assert.equal(apiKeyFrom(from({ authorization: "Bearer" })), null);
+    assert.equal(apiKeyFrom(from({})), null);
+  });
+
+  it("reads X-User-ID, treating blank as absent", () => {
+    assert.equal(userIdFrom(from({ "x-user-id": "alice" })), "alice");
+    assert.equal(userIdFrom(from({ "x-user-id": "  " })), null);
+    assert.equal(userIdFrom(from({})), null);
+  });
+});

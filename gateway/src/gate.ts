@@ -1,0 +1,412 @@
+// The gate: decides, in memory, whether a paid request may be served, and reserves its cost.
+//
+//   admit({ key, userId, endpoint, units })
+//     key        → 401 missing / invalid / revoked          (key cache; the source is asked only on a miss)
+//     X-User-ID  → 403 not a member
+//     units      → 422 invalid_request
+//     chain      → 402 team_account_missing, 503 chain_unavailable (first sight, unreachable)
+//     rate       → 429 + Retry-After                         (token bucket of the team's tier)
+//     staleness  → 503 chain_unavailable (deny) or a bounded allowance (allow-up-to)
+//     price      → 402 spend_cap_reached                     (SDK pricing mirror)
+//     balance    → 402 insufficient_balance + PAYMENT-REQUIRED
+//     allocation → 402 member_allocation_exhausted
+//     reserve    → ok, with a ticket: commit() appends the usage entry (before the response is sent),
+//                  release() gives the reservation back when the request was not served.
+//
+// A normal "no" is a result, never an exception. Nothing on this path calls the network once the key
+// and the team are cached.
+import { TokenBucketLimiter, type RateDecision } from "./ratelimit/token-bucket";
+import { KeyCache, KeySourceUnavailableError, type CachedKey } from "./keys/cache";
+import type { KeyRecord } from "./keys/source";
+import { availableBalance, TeamBook } from "./balance/team-book";
+import type { TeamChainState } from "./balance/source";
+import { MemberSpend } from "./members/spend";
+import { priceRequest } from "./pricing";
+import { encodePaymentRequired } from "./payment-required";
+import { REFUSALS, REFUSAL_MESSAGES, type RefusalCode } from "./errors";
+import { resolveGateOptions, type GateOptions, type ResolvedGateOptions } from "./options";
+import type { UsageEntry } from "./usage/sink";
+import { BillingMathError } from "../../sdk/src/errors";
+
+export const HEADER = {
+  requestId: "X-Request-Id",
+  limit: "X-RateLimit-Limit",
+  remaining: "X-RateLimit-Remaining",
+  reset: "X-RateLimit-Reset",
+  retryAfter: "Retry-After",
+  cost: "X-Billing-Cost",
+  available: "X-Billing-Available",
+  paymentRequired: "PAYMENT-REQUIRED",
+} as const;
+
+/** Longest endpoint and user id, in UTF-8 bytes (the usage receipt's limit). */
+export const MAX_TEXT_BYTES = 255;
+
+export interface AdmitInput {
+  /** The API key as presented (see keyFromHeaders); null or empty when none was sent. */
+  key: string | null | undefined;
+  /** X-User-ID, when present. */
+  userId?: string | null;
+  /** Endpoint billed, e.g. "/api/v1/verify" (at most 255 UTF-8 bytes). */
+  endpoint: string;
+  /** Requests this call counts as (a batch endpoint charges N). Default 1. */
+  units?: number | bigint;
+}
+
+/** JSON body of a refusal. Amounts are USDC base units as decimal strings (u64 exceeds JSON numbers). */
+export interface RefusalBody {
+  error: RefusalCode;
+  message: string;
+  [field: string]: string;
+}
+
+export interface Admission {
+  /** True when the request may be served: then `ticket` is set. */
+  readonly ok: boolean;
+  /** 200 when ok, else the refusal's HTTP status. */
+  readonly status: number;
+  readonly error: RefusalCode | null;
+  /** Price of the request, base units (0 when refused before pricing). */
+  readonly cost: bigint;
+  /** Available balance after this request's reservation (ok) or before it (402); null when not computed. */
+  readonly available: bigint | null;
+  /** Rate limit: bucket size, whole requests left, unix ms when full again (0s when not reached). */
+  readonly limit: number;
+  readonly remaining: number;
+  readonly reset: number;
+  readonly requestId: string;
+  /** Headers to put on the response, refusal or not. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** JSON body to send on refusal; null when ok. */
+  readonly body: RefusalBody | null;
+  readonly ticket: Ticket | null;
+}
+
+/** Raised for misuse of a ticket (a bug in the caller, not a normal "no"). */
+export class TicketStateError extends Error {}
+
+/** The usage log refused the entry: the response must not be sent (respond 503 usage_log_unavailable). */
+export class UsageLogUnavailableError extends Error {
+  readonly code = "usage_log_unavailable";
+  constructor(readonly reason: unknown) {
+    super(`usage log unavailable: ${reason instanceof Error ? reason.message : String(reason)}`);
+  }
+}
+
+/** An admitted request's reservation. Exactly one of commit() (served) or release() (not served) ends it. */
+export class Ticket {
+  private state: "open" | "committing" | "committed" | "released" = "open";
+
+  constructor(
+    private readonly gate: GateCore,
+    readonly entry: UsageEntry,
+  ) {}
+
+  /**
+   * The request is being served: append its usage entry to the log. Resolves once durable; the response
+   * must be sent only after. On failure the reservation is released and UsageLogUnavailableError thrown.
+   */
+  async commit(): Promise<void> {
+    if (this.state !== "open") throw new TicketStateError(`ticket ${this.entry.requestId} is ${this.state}`);
+    this.state = "committing";
+    try {
+      await this.gate.usage.append(this.entry);
+    } catch (err) {
+      this.state = "open";
+      this.release();
+      throw new UsageLogUnavailableError(err);
+    }
+    this.state = "committed";
+  }
+
+  /** The request was not served (handler failed): give the reservation back. No-op once committed or released. */
+  release(): void {
+    if (this.state !== "open") return;
+    this.state = "released";
+    this.gate.releaseEntry(this.entry);
+  }
+
+  get status(): "open" | "committing" | "committed" | "released" {
+    return this.state;
+  }
+}
+
+/** Internal surface tickets and the settler use. */
+interface GateCore {
+  readonly usage: ResolvedGateOptions["usage"];
+  releaseEntry(entry: UsageEntry): void;
+}
+
+const utf8 = new TextEncoder();
+
+function refusal(
+  code: RefusalCode,
+  requestId: string,
+  headers: Record<string, string>,
+  extra: Record<string, string> = {},
+  rate?: RateDecision,
+  cost = 0n,
+  available: bigint | null = null,
+): Admission {
+  return {
+    ok: false,
+    status: REFUSALS[code],
+    error: code,
+    cost,
+    available,
+    limit: rate?.limit ?? 0,
+    remaining: rate?.remaining ?? 0,
+    reset: rate?.reset ?? 0,
+    requestId,
+    headers,
+    body: { error: code, message: REFUSAL_MESSAGES[code], ...extra },
+    ticket: null,
+  };
+}
+
+function parseUnits(units: number | bigint | undefined, max: number): bigint | null {
+  if (units === undefined) return 1n;
+  if (typeof units === "bigint") return units >= 1n && units <= BigInt(max) ? units : null;
+  return Number.isInteger(units) && units >= 1 && units <= max ? BigInt(units) : null;
+}
+
+export class Gate implements GateCore {
+  readonly options: ResolvedGateOptions;
+  readonly keys: KeyCache;
+  readonly usage: ResolvedGateOptions["usage"];
+  readonly members = new MemberSpend();
+  private readonly limiter: TokenBucketLimiter;
+  private readonly books = new Map<string, TeamBook>();
+
+  constructor(options: GateOptions) {
+    this.options = resolveGateOptions(options);
+    const o = this.options;
+    this.usage = o.usage;
+    this.limiter = new TokenBucketLimiter(o.now);
+    this.keys = new KeyCache(o.keys, {
+      refreshMs: o.keyRefreshMs,
+      revocationCheckMs: o.revocationCheckMs,
+      unknownKeyTtlMs: o.unknownKeyTtlMs,
+      maxEntries: o.maxCachedKeys,
+      maxPendingLookups: o.maxPendingKeyLookups,
+      now: o.now,
+    });
+  }
+
+  /** Starts background work (key refresh and revocation poll). Timers are unref'd. */
+  start(): void {
+    this.keys.start();
+  }
+
+  close(): void {
+    this.keys.stop();
+  }
+
+  /** The reservation book of a team (the settler seals batches in it); undefined before its first request. */
+  book(team: string): TeamBook | undefined {
+    return this.books.get(team);
+  }
+
+  private bookOf(team: string): TeamBook {
+    let b = this.books.get(team);
+    if (b === undefined) {
+      b = new TeamBook();
+      this.books.set(team, b);
+    }
+    return b;
+  }
+
+  async admit(input: AdmitInput): Promise<Admission> {
+    const o = this.options;
+    const requestId = o.requestId();
+    const headers: Record<string, string> = { [HEADER.requestId]: requestId };
+
+    // 1. Key: one Map lookup when cached.
+    const presented = input.key;
+    if (presented === null || presented === undefined || presented === "") {
+      return refusal("missing_api_key", requestId, headers);
+    }
+    let cached: CachedKey | undefined = this.keys.get(presented);
+    if (cached === undefined) {
+      try {
+        cached = await this.keys.load(presented);
+      } catch (err) {
+        if (err instanceof KeySourceUnavailableError) {
+          headers[HEADER.retryAfter] = "1";
+          return refusal("key_service_unavailable", requestId, headers);
+        }
+        throw err;
+      }
+    }
+    const record: KeyRecord | null = cached.record;
+    if (record === null) return refusal("invalid_api_key", requestId, headers);
+    if (record.revoked) return refusal("revoked_api_key", requestId, headers);
+
+    // 2. Member.
+    const userId = input.userId === undefined || input.userId === null || input.userId === "" ? null : input.userId;
+    const grant = userId === null ? undefined : record.members.get(userId);
+    if (userId !== null && grant === undefined) return refusal("not_a_member", requestId, headers);
+
+    // 3. Input.
+    const units = parseUnits(input.units, o.maxUnits);
+    if (units === null) {
+      return refusal("invalid_request", requestId, headers, {
+        detail: `units must be an integer from 1 to ${o.maxUnits}`,
+      });
+    }
+    if (typeof input.endpoint !== "string" || input.endpoint === "" || utf8.encode(input.endpoint).length > MAX_TEXT_BYTES) {
+      return refusal("invalid_request", requestId, headers, {
+        detail: `endpoint must be a non-empty string of at most ${MAX_TEXT_BYTES} UTF-8 bytes`,
+      });
+    }
+
+    // 4. Chain state: in memory once followed.
+    let state: TeamChainState | null | undefined = o.balances.peek(record.team);
+    if (state === undefined) {
+      try {
+        state = await o.balances.follow(record.team);
+      } catch {
+        headers[HEADER.retryAfter] = "1";
+        return refusal("chain_unavailable", requestId, headers);
+      }
+    }
+    if (state === null) {
+      return refusal("team_account_missing", requestId, headers, { team: record.team, vault: record.vault });
+    }
+    const book = this.bookOf(record.team);
+    book.observe(state);
+    state = book.state as TeamChainState;
+
+    // 5. Rate limit of the team's tier (an unknown tier gets the last, most generous, limit).
+    const now = o.now();
+    const limit = o.rateLimits[state.tier] ?? o.rateLimits[o.rateLimits.length - 1]!;
+    const rate = this.limiter.take(record.team, limit);
+    headers[HEADER.limit] = String(rate.limit);
+    headers[HEADER.remaining] = String(rate.remaining);
+    headers[HEADER.reset] = String(Math.max(0, Math.ceil((rate.reset - now) / 1000)));
+    if (!rate.ok) {
+      headers[HEADER.retryAfter] = String(Math.max(1, Math.ceil(rate.retryAfterMs / 1000)));
+      return refusal("rate_limited", requestId, headers, {}, rate);
+    }
+
+    // 6. Staleness of chain data.
+    const stale = now - state.observedAtMs > o.maxChainStalenessMs;
+    if (stale && o.onChainUnavailable === "deny") {
+      headers[HEADER.retryAfter] = "1";
+      return refusal("chain_unavailable", requestId, headers, {}, rate);
+    }
+    if (!stale) book.staleCharged = 0n;
+
+    // 7. Price (SDK mirror), on top of everything reserved before.
+    const nowSec = Math.floor(now / 1000);
+    let price;
+    try {
+      price = priceRequest(state, book.reservedUnits, book.reservedCharged, units, nowSec);
+    } catch (err) {
+      if (err instanceof BillingMathError) {
+        return refusal("invalid_request", requestId, headers, { detail: err.message }, rate);
+      }
+      throw err;
+    }
+    const cost = price.cost;
+    headers[HEADER.cost] = cost.toString();
+    if (price.waived > 0n) {
+      return refusal(
+        "spend_cap_reached",
+        requestId,
+        headers,
+        { required: (cost + price.waived).toString(), spendCap: state.spendCap.toString() },
+        rate,
+        cost,
+      );
+    }
+    if (stale && book.staleCharged + cost > o.staleAllowance) {
+      headers[HEADER.retryAfter] = "1";
+      return refusal("chain_unavailable", requestId, headers, {}, rate, cost);
+    }
+
+    // 8. Balance.
+    const available = availableBalance(state, book.reservedCharged, nowSec, Math.ceil(o.baseFeeHorizonMs / 1000));
+    if (cost > available) {
+      const shortfall = cost - available;
+      headers[HEADER.available] = available.toString();
+      headers[HEADER.paymentRequired] = encodePaymentRequired({
+        version: 1,
+        action: "deposit",
+        network: o.network,
+        instruction: "deposit_funds",
+        team: state.team,
+        vault: state.vault,
+        mint: state.mint,
+        amount: shortfall.toString(),
+      });
+      return refusal(
+        "insufficient_balance",
+        requestId,
+        headers,
+        { required: cost.toString(), available: available.toString(), vault: state.vault, mint: state.mint },
+        rate,
+        cost,
+        available,
+      );
+    }
+
+    // 9. Member allocation.
+    if (grant !== undefined && grant.allocation !== null) {
+      const spent = this.members.spent(record.teamId, userId as string, grant, cached.fetchedAt);
+      if (spent + cost > grant.allocation) {
+        return refusal(
+          "member_allocation_exhausted",
+          requestId,
+          headers,
+          { required: cost.toString(), allocation: grant.allocation.toString(), used: spent.toString() },
+          rate,
+          cost,
+          available,
+        );
+      }
+    }
+
+    // 10. Reserve.
+    book.reserve(units, cost);
+    if (stale) book.staleCharged += cost;
+    if (userId !== null) this.members.add(record.teamId, userId, cost);
+    const after = available - cost;
+    headers[HEADER.available] = after.toString();
+    const entry: UsageEntry = {
+      requestId,
+      teamId: record.teamId,
+      team: record.team,
+      userId,
+      endpoint: input.endpoint,
+      units,
+      cost,
+      timestampMs: now,
+    };
+    return {
+      ok: true,
+      status: 200,
+      error: null,
+      cost,
+      available: after,
+      limit: rate.limit,
+      remaining: rate.remaining,
+      reset: rate.reset,
+      requestId,
+      headers,
+      body: null,
+      ticket: new Ticket(this, entry),
+    };
+  }
+
+  /** Gives back the reservation of an admitted request that was not served. */
+  releaseEntry(entry: UsageEntry): void {
+    this.bookOf(entry.team).release(entry.units, entry.cost);
+    if (entry.userId !== null) this.members.release(entry.teamId, entry.userId, entry.cost);
+  }
+}
+
+/** Creates a gate. See GateOptions for every option and its default. */
+export function createGate(options: GateOptions): Gate {
+  return new Gate(options);
+}

@@ -1,0 +1,103 @@
+// Options of createGate, each with its default. Durations are ms, amounts USDC base units.
+import { TIER_RATE_LIMITS, validateRateLimits, type RateLimit } from "./config/rate-limits";
+import type { BalanceSource } from "./balance/source";
+import type { KeySource } from "./keys/source";
+import type { UsageSink } from "./usage/sink";
+
+/** What the gate does when a team's chain data is older than `maxChainStalenessMs`. */
+export type OnChainUnavailable =
+  /** Refuse paid requests with 503 chain_unavailable until fresh data arrives (the default). */
+  | "deny"
+  /**
+   * Keep admitting against the last known state, but at most `staleAllowance` of cost per team until
+   * fresh data arrives; then 503 chain_unavailable. Requests within the included quota cost 0.
+   */
+  | "allow-up-to";
+
+export interface GateOptions {
+  /** API keys (required). Production: the ledger (resolveApiKey). */
+  keys: KeySource;
+  /** Teams' on-chain state (required). Production: chain subscription with polling, decoded by the SDK. */
+  balances: BalanceSource;
+  /** Where served usage is appended before the response is sent (required). Production: the durable usage log. */
+  usage: UsageSink;
+  /** Token bucket per tier id. Default TIER_RATE_LIMITS (Startup 20/s burst 40, Growth 100/200, Enterprise 500/1000). */
+  rateLimits?: readonly RateLimit[];
+  /** A cached key is re-resolved in the background once this old. Default 30_000. */
+  keyRefreshMs?: number;
+  /** Interval of the revocation poll: a revoked key stops working within it. Default 2_000. */
+  revocationCheckMs?: number;
+  /** An unknown key is remembered as unknown this long. Default 5_000. */
+  unknownKeyTtlMs?: number;
+  /** Most cached keys (oldest dropped first). Default 100_000. */
+  maxCachedKeys?: number;
+  /** Most lookups of uncached keys in flight; beyond it 503 key_service_unavailable. Default 256. */
+  maxPendingKeyLookups?: number;
+  /** Chain data older than this is stale. Default 15_000. */
+  maxChainStalenessMs?: number;
+  /** Behaviour on stale chain data. Default "deny". */
+  onChainUnavailable?: OnChainUnavailable;
+  /** With "allow-up-to": cost a team may run up on stale data. Default 1_000_000n (1 USDC). */
+  staleAllowance?: bigint;
+  /**
+   * A period ending within this long counts its next base fee as due before the next settlement
+   * (roll_period runs with the settlement). Default 120_000: above the settler's flush interval and retries.
+   */
+  baseFeeHorizonMs?: number;
+  /** Largest `units` one request may charge. Default 10_000. */
+  maxUnits?: number;
+  /** Cluster named in PAYMENT-REQUIRED. Default "solana:localnet". */
+  network?: string;
+  /** Clock, unix ms. Default Date.now. */
+  now?: () => number;
+  /** Request id generator (X-Request-Id, usage receipts). Default crypto.randomUUID. */
+  requestId?: () => string;
+}
+
+export type ResolvedGateOptions = Required<GateOptions>;
+
+export function resolveGateOptions(o: GateOptions): ResolvedGateOptions {
+  if (!o || !o.keys || !o.balances || !o.usage) {
+    throw new TypeError("createGate: options.keys, options.balances and options.usage are required");
+  }
+  const r: ResolvedGateOptions = {
+    keys: o.keys,
+    balances: o.balances,
+    usage: o.usage,
+    rateLimits: o.rateLimits ?? TIER_RATE_LIMITS,
+    keyRefreshMs: o.keyRefreshMs ?? 30_000,
+    revocationCheckMs: o.revocationCheckMs ?? 2_000,
+    unknownKeyTtlMs: o.unknownKeyTtlMs ?? 5_000,
+    maxCachedKeys: o.maxCachedKeys ?? 100_000,
+    maxPendingKeyLookups: o.maxPendingKeyLookups ?? 256,
+    maxChainStalenessMs: o.maxChainStalenessMs ?? 15_000,
+    onChainUnavailable: o.onChainUnavailable ?? "deny",
+    staleAllowance: o.staleAllowance ?? 1_000_000n,
+    baseFeeHorizonMs: o.baseFeeHorizonMs ?? 120_000,
+    maxUnits: o.maxUnits ?? 10_000,
+    network: o.network ?? "solana:localnet",
+    now: o.now ?? Date.now,
+    requestId: o.requestId ?? (() => crypto.randomUUID()),
+  };
+  validateRateLimits(r.rateLimits);
+  for (const name of [
+    "keyRefreshMs",
+    "revocationCheckMs",
+    "unknownKeyTtlMs",
+    "maxCachedKeys",
+    "maxPendingKeyLookups",
+    "maxChainStalenessMs",
+    "baseFeeHorizonMs",
+    "maxUnits",
+  ] as const) {
+    const v = r[name];
+    if (!(Number.isInteger(v) && v > 0)) throw new RangeError(`createGate: ${name} must be a positive integer, got ${v}`);
+  }
+  if (r.onChainUnavailable !== "deny" && r.onChainUnavailable !== "allow-up-to") {
+    throw new RangeError(`createGate: onChainUnavailable must be "deny" or "allow-up-to", got ${String(r.onChainUnavailable)}`);
+  }
+  if (typeof r.staleAllowance !== "bigint" || r.staleAllowance < 0n) {
+    throw new RangeError("createGate: staleAllowance must be a non-negative bigint (USDC base units)");
+  }
+  return r;
+}
