@@ -4,6 +4,8 @@
 import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { convexTest } from "convex-test";
+import { api } from "./_generated/api";
+import type { Id } from "./_generated/dataModel";
 import schema from "./schema";
 
 /** Every module under convex/, keyed "./<path>" as convex-test expects (the `_generated` key marks the root). */
@@ -87,4 +89,41 @@ export async function rejectsWith(promise: Promise<unknown>, code: string): Prom
     return;
   }
   throw new Error(`expected ledger error "${code}", but the call succeeded`);
+}
+
+export type TeamFixture = {
+  teamId: Id<"teams">;
+  owner: string;
+  admin: string;
+  member: string;
+  outsider: string;
+  ids: { owner: Id<"members">; admin: Id<"members">; member: Id<"members"> };
+};
+
+/** A team with an Owner, an Admin and a Member who joined through real invitations, and an outsider. */
+export async function teamWithRoles(t: Ledger, name = "Acme"): Promise<TeamFixture> {
+  const [owner, admin, member, outsider] = [newWallet(), newWallet(), newWallet(), newWallet()];
+  const { teamId } = await t.mutation(api.teams.create, {
+    auth: as(owner),
+    name,
+    userId: "owner",
+    ownerEmail: "owner@acme.test",
+    billingEmail: "billing@acme.test",
+  });
+  const adminInvite = await t.mutation(api.invitations.create, { auth: as(owner), teamId, email: "admin@acme.test", role: "admin" });
+  const adminJoin = await t.mutation(api.invitations.join, { auth: as(admin), token: adminInvite.token, userId: "admin" });
+  const memberInvite = await t.mutation(api.invitations.create, { auth: as(owner), teamId, email: "member@acme.test", role: "member" });
+  const memberJoin = await t.mutation(api.invitations.join, { auth: as(member), token: memberInvite.token, userId: "member" });
+  const ownerRow = await t.run(async (ctx) =>
+    ctx.db.query("members").withIndex("by_team_wallet", (q) => q.eq("teamId", teamId).eq("wallet", owner)).unique(),
+  );
+  if (ownerRow === null) throw new Error("owner membership missing");
+  return {
+    teamId,
+    owner,
+    admin,
+    member,
+    outsider,
+    ids: { owner: ownerRow._id, admin: adminJoin.memberId, member: memberJoin.memberId },
+  };
 }

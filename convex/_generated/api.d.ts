@@ -13,7 +13,12 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import type * as alerts from "../alerts.js";
 import type * as apiKeys from "../apiKeys.js";
+import type * as audit from "../audit.js";
+import type * as invitations from "../invitations.js";
+import type * as members from "../members.js";
+import type * as model_alerts from "../model/alerts.js";
 import type * as model_apiKeys from "../model/apiKeys.js";
 import type * as model_audit from "../model/audit.js";
 import type * as model_auth from "../model/auth.js";
@@ -21,6 +26,8 @@ import type * as model_chainEventShapes from "../model/chainEventShapes.js";
 import type * as model_crypto from "../model/crypto.js";
 import type * as model_errors from "../model/errors.js";
 import type * as model_format from "../model/format.js";
+import type * as model_invitations from "../model/invitations.js";
+import type * as model_members from "../model/members.js";
 import type * as model_periods from "../model/periods.js";
 import type * as model_roles from "../model/roles.js";
 import type * as model_teams from "../model/teams.js";
@@ -37,7 +44,12 @@ import type * as teams from "../teams.js";
  * ```
  */
 declare const fullApi: ApiFromModules<{
+  alerts: typeof alerts;
   apiKeys: typeof apiKeys;
+  audit: typeof audit;
+  invitations: typeof invitations;
+  members: typeof members;
+  "model/alerts": typeof model_alerts;
   "model/apiKeys": typeof model_apiKeys;
   "model/audit": typeof model_audit;
   "model/auth": typeof model_auth;
@@ -45,6 +57,8 @@ declare const fullApi: ApiFromModules<{
   "model/crypto": typeof model_crypto;
   "model/errors": typeof model_errors;
   "model/format": typeof model_format;
+  "model/invitations": typeof model_invitations;
+  "model/members": typeof model_members;
   "model/periods": typeof model_periods;
   "model/roles": typeof model_roles;
   "model/teams": typeof model_teams;
