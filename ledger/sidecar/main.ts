@@ -46,6 +46,8 @@ async function main(): Promise<void> {
   };
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
+  // Started by ledger/start-sidecar.ts: its IPC channel closes when the parent dies.
+  if (process.send !== undefined) process.once("disconnect", () => stop("parent_gone"));
 }
 
 main().catch((error: unknown) => {
