@@ -32,8 +32,11 @@ import type * as model_periods from "../model/periods.js";
 import type * as model_roles from "../model/roles.js";
 import type * as model_teams from "../model/teams.js";
 import type * as model_tiers from "../model/tiers.js";
+import type * as model_usage from "../model/usage.js";
 import type * as model_validators from "../model/validators.js";
+import type * as model_writeCounter from "../model/writeCounter.js";
 import type * as teams from "../teams.js";
+import type * as usage from "../usage.js";
 
 /**
  * A utility for referencing Convex functions in your app's API.
@@ -63,8 +66,11 @@ declare const fullApi: ApiFromModules<{
   "model/roles": typeof model_roles;
   "model/teams": typeof model_teams;
   "model/tiers": typeof model_tiers;
+  "model/usage": typeof model_usage;
   "model/validators": typeof model_validators;
+  "model/writeCounter": typeof model_writeCounter;
   teams: typeof teams;
+  usage: typeof usage;
 }>;
 export declare const api: FilterApi<
   typeof fullApi,

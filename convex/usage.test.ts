@@ -1,0 +1,193 @@
+import assert from "node:assert/strict";
+import { api } from "./_generated/api";
+import type { Id } from "./_generated/dataModel";
+import { pageRecords } from "./model/usage";
+import type { UsageRecord } from "./model/validators";
+import { as, newLedger, rejectsWith, server, teamWithRoles, type Ledger } from "./test.setup";
+
+const ROOT = "ab".repeat(32);
+const SIGNATURE = "5".repeat(88);
+const OTHER_SIGNATURE = "4".repeat(88);
+const DAY = Date.UTC(2026, 10, 20, 12);
+
+/** `count` records spread round-robin over endpoints and users, each 1 unit at `cost`. */
+function makeRecords(count: number, opts: { endpoints?: string[]; users?: string[]; cost?: bigint; at?: number; tag?: string } = {}): UsageRecord[] {
+  const endpoints = opts.endpoints ?? ["/v1/verify"];
+  const users = opts.users ?? ["member"];
+  return Array.from({ length: count }, (_, i) => ({
+    requestId: `${opts.tag ?? "r"}-${i}`,
+    timestampMs: (opts.at ?? DAY) + i,
+    endpoint: endpoints[i % endpoints.length],
+    userId: users[Math.floor(i / endpoints.length) % users.length],
+    units: 1,
+    cost: opts.cost ?? 10_000n,
+  }));
+}
+
+function batchArgs(teamId: Id<"teams">, batchId: string, batchSeq: bigint, records: UsageRecord[]) {
+  return {
+    auth: server,
+    batchId,
+    teamId,
+    batchSeq,
+    requestCount: BigInt(records.reduce((n, r) => n + r.units, 0)),
+    amount: records.reduce((n, r) => n + r.cost, 0n),
+    usageRoot: ROOT,
+    records: pageRecords(records),
+  };
+}
+
+async function rollups(t: Ledger, teamId: Id<"teams">) {
+  return await t.run(async (ctx) =>
+    (await ctx.db.query("usageRollups").withIndex("by_bucket", (q) => q.eq("teamId", teamId)).collect()).map((r) => [
+      r.day,
+      r.endpoint,
+      r.userId,
+      r.requests,
+      r.cost,
+    ]),
+  );
+}
+
+describe("usage batches", () => {
+  it("records a batch with one rollup write per day × endpoint × member bucket", async () => {
+    const t = newLedger();
+    const f = await teamWithRoles(t);
+    const records = makeRecords(600, { endpoints: ["/a", "/b"], users: ["owner", "member", "admin"] });
+    const result = await t.mutation(api.usage.recordUsageBatch, batchArgs(f.teamId, "b-1", 1n, records));
+    assert.equal(result.duplicate, false);
+    assert.equal(result.status, "pending");
+    assert.equal(result.buckets, 6);
+    // 1 batch + 1 page + 6 buckets + 1 team-day + 3 member-periods.
+    assert.equal(result.writes, 12);
+    const rows = await rollups(t, f.teamId);
+    assert.equal(rows.length, 6);
+    for (const row of rows) assert.deepEqual(row.slice(3), [100, 1_000_000n]);
+  });
+
+  it("counts the same batch twice once, and refuses the same id with other contents", async () => {
+    const t = newLedger();
+    const f = await teamWithRoles(t);
+    const records = makeRecords(10);
+    await t.mutation(api.usage.recordUsageBatch, batchArgs(f.teamId, "b-1", 1n, records));
+    const again = await t.mutation(api.usage.recordUsageBatch, batchArgs(f.teamId, "b-1", 1n, records));
+    assert.deepEqual([again.duplicate, again.writes], [true, 0]);
+    assert.deepEqual(await rollups(t, f.teamId), [["2026-11-20", "/v1/verify", "member", 10, 100_000n]]);
+    const changed = batchArgs(f.teamId, "b-1", 1n, makeRecords(11));
+    await rejectsWith(t.mutation(api.usage.recordUsageBatch, changed), "conflict");
+  });
+
+  it("adds later batches into the same buckets and refuses a reused batch_seq", async () => {
+    const t = newLedger();
+    const f = await teamWithRoles(t);
+    await t.mutation(api.usage.recordUsageBatch, batchArgs(f.teamId, "b-1", 1n, makeRecords(10)));
+    const second = await t.mutation(api.usage.recordUsageBatch, batchArgs(f.teamId, "b-2", 2n, makeRecords(5, { tag: "s" })));
+    assert.equal(second.writes, 5); // batch, page, and three patches
+    assert.deepEqual(await rollups(t, f.teamId), [["2026-11-20", "/v1/verify", "member", 15, 150_000n]]);
+    await rejectsWith(t.mutation(api.usage.recordUsageBatch, batchArgs(f.teamId, "b-3", 2n, makeRecords(1, { tag: "t" }))), "conflict");
+  });
+
+  it("rejects batches whose records do not add up or are malformed", async () => {
+    const t = newLedger();
+    const f = await teamWithRoles(t);
+    const good = batchArgs(f.teamId, "b-1", 1n, makeRecords(3));
+    const cases: Array<[string, object]> = [
+      ["count differs from units", { requestCount: 4n }],
+      ["amount differs from costs", { amount: 1n }],
+      ["zero batch_seq", { batchSeq: 0n }],
+      ["negative amount", { amount: -1n }],
+      ["bad root", { usageRoot: "xyz" }],
+      ["empty batch id", { batchId: "" }],
+      ["no pages", { records: [] }],
+      ["empty page", { records: [[]] }],
+      ["oversized page", { records: [makeRecords(2_501)] }],
+      ["duplicate request id", { records: [[...makeRecords(2), makeRecords(1)[0]]], requestCount: 3n, amount: 30_000n }],
+      ["zero units", { records: [[{ ...makeRecords(1)[0], units: 0 }]], requestCount: 0n, amount: 10_000n }],
+      ["negative cost", { records: [[{ ...makeRecords(1)[0], cost: -1n }]], requestCount: 1n, amount: -1n }],
+      ["long endpoint", { records: [[{ ...makeRecords(1)[0], endpoint: "/" + "x".repeat(64) }]], requestCount: 1n, amount: 10_000n }],
+    ];
+    for (const [what, change] of cases) {
+      await rejectsWith(t.mutation(api.usage.recordUsageBatch, { ...good, ...change }), "invalid_argument").catch((error: Error) => {
+        throw new Error(`${what}: ${error.message}`);
+      });
+    }
+    assert.deepEqual(await rollups(t, f.teamId), []);
+  });
+
+  it("refuses recording without the server secret or for an unknown team", async () => {
+    const t = newLedger();
+    const f = await teamWithRoles(t);
+    await rejectsWith(t.mutation(api.usage.recordUsageBatch, { ...batchArgs(f.teamId, "b", 1n, makeRecords(1)), auth: { secret: "no" } }), "unauthorized");
+    await t.run(async (ctx) => ctx.db.delete(f.teamId));
+    await rejectsWith(t.mutation(api.usage.recordUsageBatch, batchArgs(f.teamId, "b", 1n, makeRecords(1))), "not_found");
+  });
+
+  it("settles a batch once, accepts the same signature again and refuses another", async () => {
+    const t = newLedger();
+    const f = await teamWithRoles(t);
+    await t.mutation(api.usage.recordUsageBatch, batchArgs(f.teamId, "b-1", 1n, makeRecords(2)));
+    const settled = await t.mutation(api.usage.markBatchSettled, { auth: server, batchId: "b-1", signature: SIGNATURE });
+    assert.deepEqual([settled.status, settled.signature], ["settled", SIGNATURE]);
+    await t.mutation(api.usage.markBatchSettled, { auth: server, batchId: "b-1", signature: SIGNATURE });
+    await rejectsWith(t.mutation(api.usage.markBatchSettled, { auth: server, batchId: "b-1", signature: OTHER_SIGNATURE }), "conflict");
+    await rejectsWith(t.mutation(api.usage.markBatchFailed, { auth: server, batchId: "b-1", reason: "late" }), "conflict");
+    const replay = await t.mutation(api.usage.recordUsageBatch, batchArgs(f.teamId, "b-1", 1n, makeRecords(2)));
+    assert.deepEqual([replay.duplicate, replay.status], [true, "settled"]);
+  });
+
+  it("marks a batch failed and still lets a later settlement succeed", async () => {
+    const t = newLedger();
+    const f = await teamWithRoles(t);
+    await t.mutation(api.usage.recordUsageBatch, batchArgs(f.teamId, "b-1", 1n, makeRecords(2)));
+    const failed = await t.mutation(api.usage.markBatchFailed, { auth: server, batchId: "b-1", reason: "InsufficientFunds" });
+    assert.deepEqual([failed.status, failed.failureReason], ["failed", "InsufficientFunds"]);
+    const settled = await t.mutation(api.usage.markBatchSettled, { auth: server, batchId: "b-1", signature: SIGNATURE });
+    assert.deepEqual([settled.status, settled.failureReason], ["settled", null]);
+  });
+
+  it("rejects settling an unknown batch, a malformed signature, an empty reason or a missing secret", async () => {
+    const t = newLedger();
+    const f = await teamWithRoles(t);
+    await t.mutation(api.usage.recordUsageBatch, batchArgs(f.teamId, "b-1", 1n, makeRecords(2)));
+    await rejectsWith(t.mutation(api.usage.markBatchSettled, { auth: server, batchId: "nope", signature: SIGNATURE }), "not_found");
+    await rejectsWith(t.mutation(api.usage.markBatchSettled, { auth: server, batchId: "b-1", signature: "abc" }), "invalid_argument");
+    await rejectsWith(t.mutation(api.usage.markBatchFailed, { auth: server, batchId: "b-1", reason: " " }), "invalid_argument");
+    await rejectsWith(t.mutation(api.usage.markBatchSettled, { auth: { secret: "x" }, batchId: "b-1", signature: SIGNATURE }), "unauthorized");
+    await rejectsWith(t.mutation(api.usage.markBatchFailed, { auth: { secret: "x" }, batchId: "b-1", reason: "r" }), "unauthorized");
+  });
+
+  it("returns a batch's records page by page to Owners and Admins only", async () => {
+    const t = newLedger();
+    const f = await teamWithRoles(t);
+    const records = makeRecords(3_000);
+    await t.mutation(api.usage.recordUsageBatch, batchArgs(f.teamId, "b-1", 1n, records));
+    const first = await t.query(api.usage.getBatchRecords, { auth: as(f.owner), batchId: "b-1" });
+    const second = await t.query(api.usage.getBatchRecords, { auth: as(f.admin), batchId: "b-1", page: 1 });
+    assert.deepEqual([first.pageCount, first.recordCount, first.usageRoot], [2, 3_000, ROOT]);
+    assert.deepEqual([...first.records, ...second.records], records);
+    await rejectsWith(t.query(api.usage.getBatchRecords, { auth: as(f.owner), batchId: "b-1", page: 2 }), "invalid_argument");
+    await rejectsWith(t.query(api.usage.getBatchRecords, { auth: as(f.member), batchId: "b-1" }), "forbidden");
+    await rejectsWith(t.query(api.usage.getBatchRecords, { auth: as(f.outsider), batchId: "b-1" }), "forbidden");
+    await rejectsWith(t.query(api.usage.getBatchRecords, { auth: as(f.owner), batchId: "b-404" }), "not_found");
+  });
+
+  it("raises a member's allocation alert once when its period spend reaches the allocation", async () => {
+    const t = newLedger();
+    const f = await teamWithRoles(t);
+    await t.mutation(api.members.setAllocation, { auth: as(f.owner), teamId: f.teamId, memberId: f.ids.member, allocation: 50_000n });
+    const now = Date.now();
+    await t.mutation(api.usage.recordUsageBatch, batchArgs(f.teamId, "b-1", 1n, makeRecords(4, { at: now })));
+    const alertsOf = async () =>
+      (await t.query(api.alerts.list, { auth: as(f.owner), teamId: f.teamId })).filter((a) => a.kind === "allocation.exhausted");
+    assert.equal((await alertsOf()).length, 0);
+    await t.mutation(api.usage.recordUsageBatch, batchArgs(f.teamId, "b-2", 2n, makeRecords(1, { at: now, tag: "x" })));
+    await t.mutation(api.usage.recordUsageBatch, batchArgs(f.teamId, "b-3", 3n, makeRecords(1, { at: now, tag: "y" })));
+    const alerts = await alertsOf();
+    assert.deepEqual(alerts.map((a) => [a.subject, a.active]), [["member", true]]);
+    const listed = await t.query(api.members.list, { auth: as(f.owner), teamId: f.teamId });
+    assert.equal(listed.find((m) => m.userId === "member")?.allocationUsed, 60_000n);
+    // Raising the allocation resolves the alert.
+    await t.mutation(api.members.setAllocation, { auth: as(f.owner), teamId: f.teamId, memberId: f.ids.member, allocation: 100_000n });
+    assert.deepEqual((await alertsOf()).map((a) => a.active), [false]);
+  });
+});
