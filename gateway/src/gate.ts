@@ -26,6 +26,14 @@ import { encodePaymentRequired } from "./payment-required";
 import { REFUSALS, REFUSAL_MESSAGES, type RefusalCode } from "./errors";
 import { resolveGateOptions, type GateOptions, type ResolvedGateOptions } from "./options";
 import type { UsageEntry } from "./usage/sink";
+import type { SealedBatch } from "./usage/log";
+
+/** What the usage log holds unsettled (UsageLog implements it). */
+export interface UnsettledUsage {
+  teamsWithUsage(): string[];
+  pending(team: string): readonly UsageEntry[];
+  openBatch(team: string): SealedBatch | null;
+}
 import { BillingMathError } from "../../sdk/src/errors";
 
 export const HEADER = {
@@ -397,6 +405,30 @@ export class Gate implements GateCore {
       body: null,
       ticket: new Ticket(this, entry),
     };
+  }
+
+  /**
+   * After a restart: reserves again what the usage log holds unsettled (pending requests and each team's
+   * open batch), so the gate does not spend it twice. Call before serving.
+   */
+  restore(log: UnsettledUsage): void {
+    for (const team of log.teamsWithUsage()) {
+      const book = this.bookOf(team);
+      const open = log.openBatch(team);
+      for (const e of [...(open?.entries ?? []), ...log.pending(team)]) {
+        book.reserve(e.units, e.cost);
+        if (e.userId !== null) this.members.add(e.teamId, e.userId, e.cost);
+      }
+      if (open !== null) {
+        let units = 0n;
+        let cost = 0n;
+        for (const e of open.entries) {
+          units += e.units;
+          cost += e.cost;
+        }
+        book.seal(open.seq, units, cost);
+      }
+    }
   }
 
   /** Gives back the reservation of an admitted request that was not served. */

@@ -1,0 +1,250 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { promises as fsp } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { UsageLogCorruptError } from "./codec";
+import { UsageLog, UsageLogLockedError, UsageLogStateError } from "./log";
+import type { UsageEntry } from "./sink";
+
+let dirs: string[] = [];
+async function tmpDir(): Promise<string> {
+  const d = await fsp.mkdtemp(path.join(os.tmpdir(), "usage-log-"));
+  dirs.push(d);
+  return d;
+}
+
+function entry(i: number, patch: Partial<UsageEntry> = {}): UsageEntry {
+  return {
+    requestId: `req-${i}`,
+    teamId: "team-1",
+    team: i % 2 === 0 ? "TeamA" : "TeamB",
+    userId: i % 3 === 0 ? null : "alice",
+    endpoint: "/api/v1/verify",
+    units: BigInt(1 + (i % 4)),
+    cost: BigInt(i) * 10_000n,
+    timestampMs: 1_700_000_000_000 + i,
+    ...patch,
+  };
+}
+
+async function segFiles(dir: string): Promise<string[]> {
+  return (await fsp.readdir(dir)).filter((n) => n.endsWith(".log")).sort();
+}
+
+describe("durable usage log", () => {
+  afterEach(async () => {
+    for (const d of dirs) await fsp.rm(d, { recursive: true, force: true });
+    dirs = [];
+  });
+
+  it("replays every appended entry, field for field, after a reopen", async () => {
+    const dir = await tmpDir();
+    const log = await UsageLog.open({ dir });
+    const entries = [0, 1, 2, 3, 4, 5].map((i) => entry(i, i === 5 ? { units: 18_446_744_073_709_551_615n } : {}));
+    await Promise.all(entries.map((e) => log.append(e)));
+    await log.close();
+    const again = await UsageLog.open({ dir });
+    assert.deepEqual(again.pending("TeamA"), entries.filter((e) => e.team === "TeamA"));
+    assert.deepEqual(again.pending("TeamB"), entries.filter((e) => e.team === "TeamB"));
+    assert.deepEqual(again.teamsWithUsage().sort(), ["TeamA", "TeamB"]);
+    assert.equal(again.unsettled, 6);
+    await again.close();
+  });
+
+  it("group-commits concurrent appends into fewer writes", async () => {
+    const log = await UsageLog.open({ dir: await tmpDir() });
+    await Promise.all(Array.from({ length: 200 }, (_, i) => log.append(entry(i))));
+    assert.equal(log.linesWritten, 200);
+    assert.ok(log.groupsWritten < 20, `${log.groupsWritten} groups for 200 appends`);
+    await log.close();
+  });
+
+  it("seals a prefix of a team's requests into one batch and settles it", async () => {
+    const dir = await tmpDir();
+    const log = await UsageLog.open({ dir });
+    for (let i = 0; i < 5; i++) await log.append(entry(i * 2)); // all TeamA
+    const b = await log.seal("TeamA", 7n, 3);
+    assert.deepEqual(b.entries.map((e) => e.requestId), ["req-0", "req-2", "req-4"]);
+    assert.deepEqual(log.pending("TeamA").map((e) => e.requestId), ["req-6", "req-8"]);
+    await assert.rejects(log.seal("TeamA", 8n), UsageLogStateError, "never two batches in flight per team");
+    await assert.rejects(log.settle("TeamA", 6n, "sig"), UsageLogStateError);
+    await log.close();
+
+    const again = await UsageLog.open({ dir });
+    assert.equal(again.openBatch("TeamA")?.seq, 7n, "an open batch survives a restart with the same seq");
+    assert.deepEqual(again.openBatch("TeamA")?.entries, b.entries);
+    await again.settle("TeamA", 7n, "5igNature");
+    assert.equal(again.openBatch("TeamA"), null);
+    assert.equal(again.unsettled, 2);
+    await again.close();
+
+    const third = await UsageLog.open({ dir });
+    assert.equal(third.openBatch("TeamA"), null);
+    assert.deepEqual(third.pending("TeamA").map((e) => e.requestId), ["req-6", "req-8"]);
+    await third.close();
+  });
+
+  it("refuses bad seal requests", async () => {
+    const log = await UsageLog.open({ dir: await tmpDir() });
+    await assert.rejects(log.seal("TeamA", 1n), UsageLogStateError, "nothing to seal");
+    await log.append(entry(0));
+    await assert.rejects(log.seal("TeamA", 1n, 2), RangeError);
+    await assert.rejects(log.seal("TeamA", 1n, 0), RangeError);
+    await log.close();
+  });
+
+  it("refuses a request id it already holds unsettled", async () => {
+    const log = await UsageLog.open({ dir: await tmpDir() });
+    await log.append(entry(1));
+    await assert.rejects(log.append(entry(1)), UsageLogStateError);
+    await log.close();
+    await assert.rejects(log.append(entry(2)), /closed/);
+  });
+
+  it("cuts a torn last line off on replay and keeps appending", async () => {
+    const dir = await tmpDir();
+    const log = await UsageLog.open({ dir });
+    await log.append(entry(0));
+    await log.append(entry(2));
+    await log.close();
+    const [seg] = await segFiles(dir);
+    const full = await fsp.readFile(path.join(dir, seg!), "utf8");
+    await fsp.appendFile(path.join(dir, seg!), full.split("\n")[0]!.slice(0, 40)); // a write cut short
+    const again = await UsageLog.open({ dir });
+    assert.equal(again.unsettled, 2);
+    assert.equal((await fsp.readFile(path.join(dir, seg!), "utf8")).length, full.length, "torn tail truncated");
+    await again.append(entry(4));
+    await again.close();
+    const third = await UsageLog.open({ dir });
+    assert.equal(third.unsettled, 3);
+    await third.close();
+  });
+
+  it("refuses to open over a bad line before the last segment's tail", async () => {
+    const dir = await tmpDir();
+    const log = await UsageLog.open({ dir });
+    await log.append(entry(0));
+    await log.close();
+    const again = await UsageLog.open({ dir }); // a second segment
+    await again.append(entry(2));
+    await again.close();
+    const [first] = await segFiles(dir);
+    const text = await fsp.readFile(path.join(dir, first!), "utf8");
+    await fsp.writeFile(path.join(dir, first!), text.replace("TeamA", "TeamX"));
+    await assert.rejects(UsageLog.open({ dir }), UsageLogCorruptError);
+    await fsp.rm(path.join(dir, "LOCK"), { force: true });
+  });
+
+  it("compacts settled requests away and replays the same live state from the checkpoint", async () => {
+    const dir = await tmpDir();
+    const log = await UsageLog.open({ dir });
+    for (let i = 0; i < 40; i++) await log.append(entry(i * 2, { requestId: `a-${i}` }));
+    for (let i = 0; i < 3; i++) await log.append(entry(1, { requestId: `b-${i}` }));
+    await log.seal("TeamA", 1n, 30);
+    await log.settle("TeamA", 1n, "sig1");
+    await log.seal("TeamA", 2n, 5);
+    const before = (await fsp.stat(path.join(dir, (await segFiles(dir))[0]!))).size;
+    await log.compact();
+    const files = await segFiles(dir);
+    assert.equal(files.filter((f) => f.startsWith("seg-")).length, 1, "old segments deleted");
+    assert.equal(files.filter((f) => f.startsWith("ckpt-")).length, 1);
+    const ckpt = (await fsp.stat(path.join(dir, files.find((f) => f.startsWith("ckpt-"))!))).size;
+    assert.ok(ckpt < before / 2, `checkpoint ${ckpt} bytes < half of ${before}`);
+    await log.append(entry(3, { requestId: "b-3" }));
+    const state = {
+      open: log.openBatch("TeamA"),
+      a: log.pending("TeamA"),
+      b: log.pending("TeamB"),
+    };
+    await log.close();
+    const again = await UsageLog.open({ dir });
+    assert.deepEqual({ open: again.openBatch("TeamA"), a: again.pending("TeamA"), b: again.pending("TeamB") }, state);
+    assert.equal(again.unsettled, 5 + 5 + 4);
+    await again.close();
+  });
+
+  it("rotates and compacts by itself when a segment reaches maxSegmentBytes", async () => {
+    const dir = await tmpDir();
+    const log = await UsageLog.open({ dir, maxSegmentBytes: 2_000 });
+    for (let i = 0; i < 60; i++) {
+      await log.append(entry(i * 2, { requestId: `r-${i}` }));
+      if (i % 10 === 9) {
+        await log.seal("TeamA", BigInt(i), 10);
+        await log.settle("TeamA", BigInt(i), null);
+      }
+    }
+    await log.compact();
+    const total = (await Promise.all((await segFiles(dir)).map((f) => fsp.stat(path.join(dir, f))))).reduce(
+      (n, s) => n + s.size,
+      0,
+    );
+    assert.ok(total < 2_000, `${total} bytes on disk after everything settled`);
+    await log.close();
+    const again = await UsageLog.open({ dir });
+    assert.equal(again.unsettled, 0);
+    await again.close();
+  });
+
+  it("leaves no phantom entry when a write fails, and keeps working after", async () => {
+    const log = await UsageLog.open({ dir: await tmpDir() });
+    await log.append(entry(0));
+    // Fault injection: the next write of the segment fails like a full disk would.
+    const fh = (log as unknown as { fh: { write: (...a: unknown[]) => Promise<unknown> } }).fh;
+    const write = fh.write.bind(fh);
+    fh.write = () => Promise.reject(Object.assign(new Error("ENOSPC: no space left"), { code: "ENOSPC" }));
+    await assert.rejects(log.append(entry(2)), /ENOSPC/);
+    assert.equal(log.unsettled, 1);
+    fh.write = write;
+    await log.append(entry(2));
+    assert.equal(log.unsettled, 2);
+    await log.close();
+  });
+
+  it("lets one process at a time write a directory, taking over the lock of a dead one", async () => {
+    const dir = await tmpDir();
+    const log = await UsageLog.open({ dir });
+    await assert.rejects(UsageLog.open({ dir }), UsageLogLockedError);
+    await log.close();
+    await fsp.writeFile(path.join(dir, "LOCK"), "999999999"); // no such process
+    const again = await UsageLog.open({ dir });
+    assert.equal((await fsp.readFile(path.join(dir, "LOCK"), "utf8")).trim(), String(process.pid));
+    await again.close();
+  });
+
+  it("rejects malformed options", async () => {
+    await assert.rejects(UsageLog.open({ dir: await tmpDir(), durability: "never" as "fsync" }), RangeError);
+    await assert.rejects(UsageLog.open({ dir: await tmpDir(), maxSegmentBytes: 0 }), RangeError);
+  });
+
+  it("keeps every acknowledged entry when the writing process is killed with SIGKILL", async function () {
+    this.timeout(60_000);
+    const dir = await tmpDir();
+    // node itself (not the tsx wrapper) so that SIGKILL hits the process that writes.
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "../../test/usage-log-child.ts"), dir], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const acked: string[] = [];
+    let buf = "";
+    await new Promise<void>((resolve, reject) => {
+      child.on("error", reject);
+      child.stdout.on("data", (d: Buffer) => {
+        buf += d.toString();
+        const lines = buf.split("\n");
+        buf = lines.pop()!;
+        for (const l of lines) if (l !== "ready") acked.push(l);
+        if (acked.length >= 3_000) {
+          child.kill("SIGKILL");
+          resolve();
+        }
+      });
+    });
+    await new Promise((r) => child.on("exit", r));
+    const log = await UsageLog.open({ dir }); // the dead child's lock is taken over
+    const held = new Set(log.pending("TeamA").map((e) => e.requestId));
+    const missing = acked.filter((id) => !held.has(id));
+    assert.deepEqual(missing, [], "every acknowledged append survived");
+    assert.ok(held.size >= acked.length);
+    await log.close();
+  });
+});

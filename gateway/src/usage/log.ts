@@ -1,0 +1,492 @@
+// The durable usage log: every served paid request is appended here before its response is sent.
+//
+// Files in `dir`:
+//   seg-<n>.log   append-only segments of lines (see codec.ts): u = served request, b = batch formed,
+//                 s = batch settled
+//   ckpt-<n>.log  the live state (unsettled requests, the open batch of each team) as of the end of
+//                 segment n, written by compaction; replay starts from the newest checkpoint
+//   LOCK          pid of the one process writing this directory
+//
+// Durability: appends are group-committed. Lines queued while a write is in progress go out together in
+// the next write; with `durability: "fsync"` (the default) each group is followed by fdatasync, and
+// append() resolves only after it, so an entry whose append resolved survives a process kill and an OS
+// crash. With "write" it survives a process kill (the page cache holds it) but not a power loss.
+// In-memory state changes only after a group is durable, so a failed write never leaves a phantom entry.
+//
+// Compaction: when a segment reaches `maxSegmentBytes` (or compact() is called) the log rotates to a new
+// segment, writes a checkpoint of the live state, then deletes the older segments and checkpoints. Settled
+// requests are thereby dropped. Replay after a crash tolerates a torn last line of the last segment (it
+// is truncated away); a bad line anywhere else is corruption and refuses to open.
+import { promises as fsp, constants as fsc } from "node:fs";
+import path from "node:path";
+import {
+  decodeLine,
+  encodeLine,
+  entryOf,
+  UsageLogCorruptError,
+  usageLine,
+  type LogLine,
+} from "./codec";
+import type { UsageEntry, UsageSink } from "./sink";
+
+export type Durability = "fsync" | "write";
+
+export interface UsageLogOptions {
+  /** Directory of the log (created if missing). */
+  dir: string;
+  /** "fsync" (default): fdatasync after each group; "write": the write syscall only. */
+  durability?: Durability;
+  /** Segment size (bytes) that triggers rotation and compaction. Default 16 MiB. */
+  maxSegmentBytes?: number;
+}
+
+/** Requests the settler sealed into batch `seq` of a team: settled together by one deduct_usage. */
+export interface SealedBatch {
+  readonly team: string;
+  readonly seq: bigint;
+  readonly entries: readonly UsageEntry[];
+}
+
+export class UsageLogLockedError extends Error {
+  readonly code = "usage_log_locked";
+}
+
+export class UsageLogStateError extends Error {
+  readonly code = "usage_log_state";
+}
+
+interface TeamLog {
+  /** Unbatched entries in append order. */
+  pending: UsageEntry[];
+  /** The one batch sealed and not yet settled. */
+  open: SealedBatch | null;
+  /** A seal is being written. */
+  sealing: boolean;
+}
+
+interface Queued {
+  text: string;
+  apply: () => void;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+const SEG = /^seg-(\d{12})\.log$/;
+const CKPT = /^ckpt-(\d{12})\.log$/;
+const segName = (n: number) => `seg-${String(n).padStart(12, "0")}.log`;
+const ckptName = (n: number) => `ckpt-${String(n).padStart(12, "0")}.log`;
+
+export class UsageLog implements UsageSink {
+  private readonly teams = new Map<string, TeamLog>();
+  /** Ids of unsettled entries (replay is idempotent by id; a duplicate id is a caller bug). */
+  private readonly liveIds = new Set<string>();
+  private queue: Queued[] = [];
+  private flushing = false;
+  private fh: fsp.FileHandle | null = null;
+  private segment = 0;
+  private segBytes = 0;
+  private rotateWanted = false;
+  private checkpointWanted = false;
+  private compacting: Promise<void> = Promise.resolve();
+  /** Error of the last background checkpoint, reported by the next compact(). */
+  private compactionError: unknown = null;
+  private failed: unknown = null;
+  private closed = false;
+  /** Groups written (one write + one fdatasync each): appends per group shows the group-commit effect. */
+  groupsWritten = 0;
+  linesWritten = 0;
+
+  private constructor(
+    readonly dir: string,
+    private readonly durability: Durability,
+    private readonly maxSegmentBytes: number,
+  ) {}
+
+  /** Opens (creating or replaying) the log in `dir`, taking its lock. */
+  static async open(options: UsageLogOptions): Promise<UsageLog> {
+    const durability = options.durability ?? "fsync";
+    if (durability !== "fsync" && durability !== "write") {
+      throw new RangeError(`durability must be "fsync" or "write", got ${String(durability)}`);
+    }
+    const maxSegmentBytes = options.maxSegmentBytes ?? 16 * 1024 * 1024;
+    if (!(Number.isInteger(maxSegmentBytes) && maxSegmentBytes > 0)) {
+      throw new RangeError(`maxSegmentBytes must be a positive integer, got ${maxSegmentBytes}`);
+    }
+    await fsp.mkdir(options.dir, { recursive: true });
+    const log = new UsageLog(options.dir, durability, maxSegmentBytes);
+    await log.lock();
+    try {
+      await log.replay();
+    } catch (err) {
+      await log.unlock();
+      throw err;
+    }
+    return log;
+  }
+
+  // ---- lock -------------------------------------------------------------------------------------------
+
+  private get lockPath(): string {
+    return path.join(this.dir, "LOCK");
+  }
+
+  private async lock(): Promise<void> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fh = await fsp.open(this.lockPath, "wx");
+        await fh.writeFile(String(process.pid));
+        await fh.close();
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      }
+      const pid = Number((await fsp.readFile(this.lockPath, "utf8").catch(() => "")).trim());
+      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+        throw new UsageLogLockedError(`usage log ${this.dir} is in use by process ${pid}`);
+      }
+      await fsp.rm(this.lockPath, { force: true }); // stale lock of a dead process
+    }
+    throw new UsageLogLockedError(`usage log ${this.dir}: could not take the lock`);
+  }
+
+  private async unlock(): Promise<void> {
+    await fsp.rm(this.lockPath, { force: true });
+  }
+
+  // ---- replay -----------------------------------------------------------------------------------------
+
+  private async replay(): Promise<void> {
+    const names = await fsp.readdir(this.dir);
+    const segs = names.flatMap((n) => (SEG.test(n) ? [Number(SEG.exec(n)![1])] : [])).sort((a, b) => a - b);
+    const ckpts = names.flatMap((n) => (CKPT.test(n) ? [Number(CKPT.exec(n)![1])] : [])).sort((a, b) => a - b);
+    const base = ckpts.length > 0 ? ckpts[ckpts.length - 1]! : 0;
+    if (base > 0) {
+      const text = await fsp.readFile(path.join(this.dir, ckptName(base)), "utf8");
+      this.replayText(text, ckptName(base), false);
+    }
+    const live = segs.filter((n) => n > base);
+    for (let i = 0; i < live.length; i++) {
+      const file = path.join(this.dir, segName(live[i]!));
+      const text = await fsp.readFile(file, "utf8");
+      const goodBytes = this.replayText(text, segName(live[i]!), i === live.length - 1);
+      if (goodBytes < Buffer.byteLength(text)) await fsp.truncate(file, goodBytes);
+    }
+    // Leftovers of a compaction interrupted after its checkpoint was in place.
+    for (const n of segs) if (n <= base) await fsp.rm(path.join(this.dir, segName(n)), { force: true });
+    for (const n of ckpts) if (n < base) await fsp.rm(path.join(this.dir, ckptName(n)), { force: true });
+    for (const n of names) if (n.endsWith(".tmp")) await fsp.rm(path.join(this.dir, n), { force: true });
+    this.segment = Math.max(base, live.length > 0 ? live[live.length - 1]! : 0) + 1;
+    await this.openSegment();
+  }
+
+  /** Applies the lines of one file; returns the byte length of its good prefix (a torn tail is allowed only if `last`). */
+  private replayText(text: string, name: string, last: boolean): number {
+    let at = 0;
+    let bytes = 0;
+    while (at < text.length) {
+      const nl = text.indexOf("\n", at);
+      const line = nl < 0 ? null : decodeLine(text.slice(at, nl));
+      if (line === null) {
+        if (last) return bytes;
+        throw new UsageLogCorruptError(`usage log ${this.dir}/${name}: bad line at byte ${bytes}`);
+      }
+      try {
+        this.applyLine(line);
+      } catch (err) {
+        throw new UsageLogCorruptError(`usage log ${this.dir}/${name} at byte ${bytes}: ${(err as Error).message}`);
+      }
+      bytes += Buffer.byteLength(text.slice(at, nl + 1));
+      at = nl + 1;
+    }
+    return bytes;
+  }
+
+  private applyLine(l: LogLine): void {
+    if (l.t === "u") {
+      if (!this.liveIds.has(l.id)) this.applyAppend(entryOf(l));
+    } else if (l.t === "b") {
+      const t = this.teamLog(l.team);
+      const seq = BigInt(l.seq);
+      if (t.open !== null && t.open.seq === seq) return;
+      this.applySeal(l.team, seq, l.ids);
+    } else {
+      const t = this.teams.get(l.team);
+      if (t?.open && t.open.seq === BigInt(l.seq)) this.applySettle(t);
+    }
+  }
+
+  private teamLog(team: string): TeamLog {
+    let t = this.teams.get(team);
+    if (t === undefined) {
+      t = { pending: [], open: null, sealing: false };
+      this.teams.set(team, t);
+    }
+    return t;
+  }
+
+  private applyAppend(e: UsageEntry): void {
+    this.teamLog(e.team).pending.push(e);
+    this.liveIds.add(e.requestId);
+  }
+
+  private applySeal(team: string, seq: bigint, ids: readonly string[]): void {
+    const t = this.teamLog(team);
+    if (t.open !== null) throw new Error(`team ${team}: batch ${seq} sealed while batch ${t.open.seq} is open`);
+    const wanted = new Set(ids);
+    const entries = t.pending.filter((e) => wanted.has(e.requestId));
+    if (entries.length !== ids.length) throw new Error(`team ${team}: batch ${seq} names requests not pending`);
+    t.pending = t.pending.filter((e) => !wanted.has(e.requestId));
+    t.open = { team, seq, entries };
+  }
+
+  private applySettle(t: TeamLog): void {
+    for (const e of t.open!.entries) this.liveIds.delete(e.requestId);
+    t.open = null;
+  }
+
+  // ---- segments ---------------------------------------------------------------------------------------
+
+  private async openSegment(): Promise<void> {
+    this.fh = await fsp.open(path.join(this.dir, segName(this.segment)), fsc.O_WRONLY | fsc.O_CREAT | fsc.O_APPEND, 0o644);
+    this.segBytes = (await this.fh.stat()).size;
+    await this.syncDir();
+  }
+
+  private async syncDir(): Promise<void> {
+    if (this.durability !== "fsync") return;
+    const d = await fsp.open(this.dir, "r");
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
+  }
+
+  // ---- writing ----------------------------------------------------------------------------------------
+
+  private enqueue(line: LogLine, apply: () => void): Promise<void> {
+    if (this.closed) return Promise.reject(new UsageLogStateError("usage log is closed"));
+    if (this.failed !== null) return Promise.reject(this.failed);
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ text: encodeLine(line), apply, resolve, reject });
+      if (!this.flushing) void this.flushLoop();
+    });
+  }
+
+  private async flushLoop(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0 && this.failed === null) {
+        if (this.rotateWanted) {
+          try {
+            await this.rotate();
+          } catch (err) {
+            this.failed = err;
+            break;
+          }
+        }
+        const group = this.queue;
+        this.queue = [];
+        const buf = Buffer.from(group.map((q) => q.text).join(""), "utf8");
+        try {
+          await this.writeAll(buf);
+          if (this.durability === "fsync") await this.fh!.datasync();
+        } catch (err) {
+          // Cut off whatever part of the group reached the file so no later line follows garbage.
+          await this.fh!.truncate(this.segBytes).catch((e: unknown) => {
+            this.failed = e;
+          });
+          for (const q of group) q.reject(err);
+          continue;
+        }
+        this.segBytes += buf.length;
+        this.groupsWritten += 1;
+        this.linesWritten += group.length;
+        for (const q of group) q.apply();
+        for (const q of group) q.resolve();
+        if (this.segBytes >= this.maxSegmentBytes) {
+          this.rotateWanted = true;
+          this.checkpointWanted = true;
+        }
+      }
+      if (this.failed !== null) for (const q of this.queue.splice(0)) q.reject(this.failed);
+    } finally {
+      this.flushing = false;
+    }
+    if (this.rotateWanted && this.queue.length === 0 && !this.closed) void this.rotateIdle();
+  }
+
+  private async writeAll(buf: Buffer): Promise<void> {
+    let off = 0;
+    while (off < buf.length) {
+      const { bytesWritten } = await this.fh!.write(buf, off, buf.length - off);
+      off += bytesWritten;
+    }
+  }
+
+  /** Rotates while nothing is queued (compaction asked for while the log was idle). */
+  private async rotateIdle(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      await this.rotate();
+    } catch (err) {
+      this.failed = err;
+    } finally {
+      this.flushing = false;
+    }
+    if (this.queue.length > 0) void this.flushLoop();
+  }
+
+  /** Closes the segment and opens the next; with a checkpoint wanted, snapshots the live state and compacts. */
+  private async rotate(): Promise<void> {
+    this.rotateWanted = false;
+    const closing = this.segment;
+    await this.fh!.close();
+    this.segment += 1;
+    await this.openSegment();
+    if (this.checkpointWanted) {
+      this.checkpointWanted = false;
+      // Synchronous with the rotation: exactly the state durable in segments ≤ closing.
+      const snapshot = this.snapshot();
+      this.compacting = this.compacting
+        .then(() => this.writeCheckpoint(closing, snapshot))
+        .catch((err: unknown) => {
+          this.compactionError = err;
+        });
+    }
+  }
+
+  private snapshot(): string {
+    const parts: string[] = [];
+    for (const [team, t] of this.teams) {
+      if (t.open !== null) {
+        for (const e of t.open.entries) parts.push(encodeLine(usageLine(e)));
+        parts.push(encodeLine({ t: "b", team, seq: t.open.seq.toString(), ids: t.open.entries.map((e) => e.requestId) }));
+      }
+      for (const e of t.pending) parts.push(encodeLine(usageLine(e)));
+    }
+    return parts.join("");
+  }
+
+  private async writeCheckpoint(upTo: number, text: string): Promise<void> {
+    const tmp = path.join(this.dir, `${ckptName(upTo)}.tmp`);
+    const fh = await fsp.open(tmp, "w");
+    try {
+      await fh.writeFile(text, "utf8");
+      if (this.durability === "fsync") await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    await fsp.rename(tmp, path.join(this.dir, ckptName(upTo)));
+    await this.syncDir();
+    for (const n of await fsp.readdir(this.dir)) {
+      const seg = SEG.exec(n);
+      const ck = CKPT.exec(n);
+      if ((seg && Number(seg[1]) <= upTo) || (ck && Number(ck[1]) < upTo)) {
+        await fsp.rm(path.join(this.dir, n), { force: true });
+      }
+    }
+  }
+
+  // ---- public surface ---------------------------------------------------------------------------------
+
+  /** Appends a served request; resolves once durable (see the durability policy above). */
+  append(entry: UsageEntry): Promise<void> {
+    if (this.liveIds.has(entry.requestId)) {
+      return Promise.reject(new UsageLogStateError(`request ${entry.requestId} is already in the usage log`));
+    }
+    return this.enqueue(usageLine(entry), () => this.applyAppend(entry));
+  }
+
+  /** Teams with unsettled requests (pending or in an open batch). */
+  teamsWithUsage(): string[] {
+    return [...this.teams].filter(([, t]) => t.pending.length > 0 || t.open !== null).map(([team]) => team);
+  }
+
+  /** Unbatched requests of a team, in append order. */
+  pending(team: string): readonly UsageEntry[] {
+    return this.teams.get(team)?.pending ?? [];
+  }
+
+  /** The team's batch sealed and not yet settled (at most one). */
+  openBatch(team: string): SealedBatch | null {
+    return this.teams.get(team)?.open ?? null;
+  }
+
+  /**
+   * Seals the first `count` pending requests of a team (default all) into batch `seq`, durably, before
+   * the settler sends it. Refused while the team has an open batch: never two in flight.
+   */
+  async seal(team: string, seq: bigint, count?: number): Promise<SealedBatch> {
+    const t = this.teams.get(team);
+    if (t === undefined || t.pending.length === 0) throw new UsageLogStateError(`team ${team} has nothing to seal`);
+    if (t.open !== null || t.sealing) {
+      throw new UsageLogStateError(`team ${team} already has batch ${t.open?.seq ?? "(being sealed)"} in flight`);
+    }
+    const n = count ?? t.pending.length;
+    if (!(Number.isInteger(n) && n >= 1 && n <= t.pending.length)) {
+      throw new RangeError(`seal count must be 1..${t.pending.length}, got ${count}`);
+    }
+    const ids = t.pending.slice(0, n).map((e) => e.requestId);
+    t.sealing = true;
+    try {
+      await this.enqueue({ t: "b", team, seq: seq.toString(), ids }, () => this.applySeal(team, seq, ids));
+    } finally {
+      t.sealing = false;
+    }
+    return t.open!;
+  }
+
+  /** Records that the team's open batch `seq` is settled on chain; its requests leave the live state. */
+  async settle(team: string, seq: bigint, signature: string | null): Promise<void> {
+    const t = this.teams.get(team);
+    if (t?.open == null || t.open.seq !== seq) {
+      throw new UsageLogStateError(`team ${team} has no open batch ${seq}`);
+    }
+    await this.enqueue({ t: "s", team, seq: seq.toString(), sig: signature }, () => {
+      if (t.open?.seq === seq) this.applySettle(t);
+    });
+  }
+
+  /** Rotates and checkpoints now, dropping settled requests from disk; resolves when done. */
+  async compact(): Promise<void> {
+    this.rotateWanted = true;
+    this.checkpointWanted = true;
+    if (this.flushing) {
+      while ((this.flushing || this.rotateWanted) && this.failed === null) await new Promise((r) => setImmediate(r));
+    } else {
+      await this.rotateIdle();
+    }
+    if (this.failed !== null) throw this.failed;
+    await this.compacting;
+    const err = this.compactionError;
+    this.compactionError = null;
+    if (err !== null) throw err;
+  }
+
+  /** Number of unsettled requests. */
+  get unsettled(): number {
+    return this.liveIds.size;
+  }
+
+  /** Waits for queued appends, then closes the segment and releases the lock. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    while (this.flushing || this.queue.length > 0) await new Promise((r) => setImmediate(r));
+    this.closed = true;
+    await this.compacting;
+    await this.fh?.close();
+    this.fh = null;
+    await this.unlock();
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
