@@ -106,8 +106,13 @@ describe("ledger sidecar HTTP API", function () {
   });
 
   it("serves /api/function with unwrapped arguments", async function () {
-    const value = await client.function(anyApi.notes.byTeam, undefined, { team: "sum" });
-    assert.equal((value as unknown[]).length, 2);
+    const response = await fetch(`${sidecar.url}/api/function`, {
+      method: "POST",
+      body: JSON.stringify({ path: "notes:byTeam", format: "convex_encoded_json", args: { team: "sum" } }),
+    });
+    const body = (await response.json()) as { status: string; value: unknown[] };
+    assert.equal(body.status, "success");
+    assert.equal(body.value.length, 2);
   });
 
   it("routes other paths to convex/http.ts", async function () {
