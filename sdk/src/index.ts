@@ -7,4 +7,5 @@ export * from "./receipts";
 export * from "./accounts";
 export * from "./events";
 export * from "./client";
+export * from "./format";
 export { IDL, IDL_JSON, type PrepaidBilling } from "./idl";

@@ -1,0 +1,191 @@
+// Putting the prepaid_billing program into the SVM: directly (litesvm writes the executable account), or
+// through the real BPFLoaderUpgradeable instructions a cluster deploy uses (InitializeBuffer, Write in
+// chunks, DeployWithMaxDataLen), which also gives the program an upgrade authority and a ProgramData account.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import {
+  Keypair,
+  PACKET_DATA_SIZE,
+  PublicKey,
+  SYSVAR_CLOCK_PUBKEY,
+  SYSVAR_RENT_PUBKEY,
+  SystemProgram,
+  Transaction,
+  TransactionInstruction,
+} from "@solana/web3.js";
+import type { Address } from "@solana/kit";
+import { PROGRAM_ID } from "../../sdk/src";
+import type { LiteSvmProvider } from "./litesvm-provider";
+
+export const repoRoot = path.resolve(__dirname, "..", "..");
+/** Where `npm run build:program` writes the program. */
+export const PROGRAM_SO_PATH = path.join(repoRoot, "target", "deploy", "prepaid_billing.so");
+/** The program id's keypair (its public key is the IDL's address), needed to deploy at that address. */
+export const PROGRAM_KEYPAIR_PATH = path.join(repoRoot, "programs", "prepaid_billing", "keys", "program-keypair.json");
+
+/** The program's .so, building it with `npm run build:program` first when it is missing. */
+export function ensureProgramBuilt(soPath: string = PROGRAM_SO_PATH): string {
+  if (fs.existsSync(soPath)) return soPath;
+  const result = spawnSync("npm", ["run", "-s", "build:program"], { cwd: repoRoot, stdio: "inherit", timeout: 30 * 60_000 });
+  if (result.error) throw result.error;
+  if (result.status !== 0 || !fs.existsSync(soPath)) {
+    throw new Error(`npm run build:program failed (exit ${result.status ?? result.signal}); ${soPath} is missing`);
+  }
+  return soPath;
+}
+
+/** True when the program has been built (tests that need it can skip with a reason otherwise). */
+export function programIsBuilt(soPath: string = PROGRAM_SO_PATH): boolean {
+  return fs.existsSync(soPath);
+}
+
+export function programKeypair(): Keypair {
+  const secret = JSON.parse(fs.readFileSync(PROGRAM_KEYPAIR_PATH, "utf8")) as number[];
+  return Keypair.fromSecretKey(Uint8Array.from(secret));
+}
+
+/** Loads the program directly as an executable account at `programId` (default the IDL's address). */
+export function loadProgram(provider: LiteSvmProvider, options: { programId?: PublicKey; soPath?: string } = {}): PublicKey {
+  const programId = options.programId ?? PROGRAM_ID;
+  provider.svm.addProgramFromFile(programId.toBase58() as Address, ensureProgramBuilt(options.soPath));
+  return programId;
+}
+
+/** BPFLoaderUpgradeable, the loader of deployed programs on every cluster. */
+export const BPF_LOADER_UPGRADEABLE_PROGRAM_ID = new PublicKey("BPFLoaderUpgradeab1e11111111111111111111111");
+
+// UpgradeableLoaderInstruction (bincode: u32 little-endian variant index, then fields).
+const INITIALIZE_BUFFER = 0;
+const WRITE = 1;
+const DEPLOY_WITH_MAX_DATA_LEN = 2;
+/** UpgradeableLoaderState sizes: Buffer header 37 bytes, Program 36 bytes, ProgramData header 45 bytes. */
+export const BUFFER_METADATA_SIZE = 37;
+export const PROGRAM_ACCOUNT_SIZE = 36;
+export const PROGRAMDATA_METADATA_SIZE = 45;
+
+function initializeBufferIx(buffer: PublicKey, authority: PublicKey): TransactionInstruction {
+  const data = Buffer.alloc(4);
+  data.writeUInt32LE(INITIALIZE_BUFFER, 0);
+  return new TransactionInstruction({
+    programId: BPF_LOADER_UPGRADEABLE_PROGRAM_ID,
+    keys: [
+      { pubkey: buffer, isSigner: false, isWritable: true },
+      { pubkey: authority, isSigner: false, isWritable: false },
+    ],
+    data,
+  });
+}
+
+function writeIx(buffer: PublicKey, authority: PublicKey, offset: number, bytes: Uint8Array): TransactionInstruction {
+  const data = Buffer.alloc(16 + bytes.length);
+  data.writeUInt32LE(WRITE, 0);
+  data.writeUInt32LE(offset, 4);
+  data.writeBigUInt64LE(BigInt(bytes.length), 8);
+  data.set(bytes, 16);
+  return new TransactionInstruction({
+    programId: BPF_LOADER_UPGRADEABLE_PROGRAM_ID,
+    keys: [
+      { pubkey: buffer, isSigner: false, isWritable: true },
+      { pubkey: authority, isSigner: true, isWritable: false },
+    ],
+    data,
+  });
+}
+
+function deployWithMaxDataLenIx(payer: PublicKey, programData: PublicKey, program: PublicKey, buffer: PublicKey, authority: PublicKey, maxDataLen: number): TransactionInstruction {
+  const data = Buffer.alloc(12);
+  data.writeUInt32LE(DEPLOY_WITH_MAX_DATA_LEN, 0);
+  data.writeBigUInt64LE(BigInt(maxDataLen), 4);
+  return new TransactionInstruction({
+    programId: BPF_LOADER_UPGRADEABLE_PROGRAM_ID,
+    keys: [
+      { pubkey: payer, isSigner: true, isWritable: true },
+      { pubkey: programData, isSigner: false, isWritable: true },
+      { pubkey: program, isSigner: false, isWritable: true },
+      { pubkey: buffer, isSigner: false, isWritable: true },
+      { pubkey: SYSVAR_RENT_PUBKEY, isSigner: false, isWritable: false },
+      { pubkey: SYSVAR_CLOCK_PUBKEY, isSigner: false, isWritable: false },
+      { pubkey: SystemProgram.programId, isSigner: false, isWritable: false },
+      { pubkey: authority, isSigner: true, isWritable: false },
+    ],
+    data,
+  });
+}
+
+/** The ProgramData account of an upgradeable program: PDA `[program_id]` of the loader. */
+export function programDataAddress(programId: PublicKey): PublicKey {
+  return PublicKey.findProgramAddressSync([programId.toBytes()], BPF_LOADER_UPGRADEABLE_PROGRAM_ID)[0];
+}
+
+export interface UpgradeableDeployment {
+  programId: PublicKey;
+  programData: PublicKey;
+  upgradeAuthority: PublicKey;
+  /** Write transactions it took to upload the .so. */
+  writeTransactions: number;
+}
+
+/**
+ * Deploys the program through BPFLoaderUpgradeable exactly as `solana program deploy` does: a buffer account
+ * filled by Write transactions (each as large as a packet allows), then one transaction creating the program
+ * account and calling DeployWithMaxDataLen. The provider's wallet pays and is the upgrade authority unless
+ * `upgradeAuthority` is given. The program is callable from the next slot on, so the clock moves one slot.
+ */
+export async function deployProgramUpgradeable(
+  provider: LiteSvmProvider,
+  options: { programKeypair?: Keypair; upgradeAuthority?: Keypair; soPath?: string; maxDataLen?: number } = {},
+): Promise<UpgradeableDeployment> {
+  const program = options.programKeypair ?? programKeypair();
+  const authority = options.upgradeAuthority ?? provider.payer;
+  const elf = fs.readFileSync(ensureProgramBuilt(options.soPath));
+  const maxDataLen = options.maxDataLen ?? elf.length;
+  if (maxDataLen < elf.length) throw new RangeError(`maxDataLen ${maxDataLen} is smaller than the program (${elf.length} bytes)`);
+  const conn = provider.connection;
+
+  const buffer = Keypair.generate();
+  const bufferSize = BUFFER_METADATA_SIZE + elf.length;
+  await provider.sendAndConfirm(
+    new Transaction().add(
+      SystemProgram.createAccount({
+        fromPubkey: provider.publicKey,
+        newAccountPubkey: buffer.publicKey,
+        lamports: await conn.getMinimumBalanceForRentExemption(bufferSize),
+        space: bufferSize,
+        programId: BPF_LOADER_UPGRADEABLE_PROGRAM_ID,
+      }),
+      initializeBufferIx(buffer.publicKey, authority.publicKey),
+    ),
+    [buffer],
+  );
+
+  // The largest chunk that keeps a Write transaction within the 1232-byte packet: measure the
+  // transaction with an empty chunk and fill the rest.
+  const signers = authority.publicKey.equals(provider.publicKey) ? 1 : 2;
+  const probe = new Transaction({ feePayer: provider.publicKey, recentBlockhash: provider.svm.latestBlockhash() }).add(writeIx(buffer.publicKey, authority.publicKey, 0, new Uint8Array(0)));
+  const overhead = probe.serializeMessage().length + 1 + 64 * signers;
+  const chunk = PACKET_DATA_SIZE - overhead - 2; // the instruction-data length prefix grows from 1 to 2 bytes
+  let writes = 0;
+  for (let offset = 0; offset < elf.length; offset += chunk) {
+    await provider.sendAndConfirm(new Transaction().add(writeIx(buffer.publicKey, authority.publicKey, offset, elf.subarray(offset, offset + chunk))), [authority]);
+    writes++;
+  }
+
+  const programData = programDataAddress(program.publicKey);
+  await provider.sendAndConfirm(
+    new Transaction().add(
+      SystemProgram.createAccount({
+        fromPubkey: provider.publicKey,
+        newAccountPubkey: program.publicKey,
+        lamports: await conn.getMinimumBalanceForRentExemption(PROGRAM_ACCOUNT_SIZE),
+        space: PROGRAM_ACCOUNT_SIZE,
+        programId: BPF_LOADER_UPGRADEABLE_PROGRAM_ID,
+      }),
+      deployWithMaxDataLenIx(provider.publicKey, programData, program.publicKey, buffer.publicKey, authority.publicKey, maxDataLen),
+    ),
+    [program, authority],
+  );
+  provider.svm.warpToSlot(provider.svm.getClock().slot + 1n);
+  provider.svm.expireBlockhash();
+  return { programId: program.publicKey, programData, upgradeAuthority: authority.publicKey, writeTransactions: writes };
+}
