@@ -127,3 +127,83 @@ export async function teamWithRoles(t: Ledger, name = "Acme"): Promise<TeamFixtu
     ids: { owner: ownerRow._id, admin: adminJoin.memberId, member: memberJoin.memberId },
   };
 }
+
+/** A fresh random transaction signature (base58 of 64 bytes). */
+export function newSignature(): string {
+  const bytes = new Uint8Array(64);
+  crypto.getRandomValues(bytes);
+  bytes[0] |= 1;
+  return base58Encode(bytes);
+}
+
+/** Builds chain events for one team account at increasing slots, as the indexer would send them. */
+export class ChainFeed {
+  slot = 100;
+  constructor(
+    readonly team: string,
+    public blockTime = Math.floor(Date.now() / 1000),
+  ) {}
+
+  private position(signature?: string, eventIndex = 0) {
+    this.slot += 1;
+    return { signature: signature ?? newSignature(), instructionIndex: 0, eventIndex, slot: this.slot, blockTime: this.blockTime, team: this.team };
+  }
+
+  created(owner: string, vault: string, tier = 0, periodEnd = this.blockTime + 2_592_000) {
+    return { kind: "team.created" as const, ...this.position(), owner, vault, tier, periodEnd };
+  }
+  deposited(amount: bigint, balanceAfter: bigint) {
+    return { kind: "funds.deposited" as const, ...this.position(), depositor: this.team, amount, balanceAfter };
+  }
+  deducted(fields: { batchSeq: bigint; requestCount: bigint; amountCharged: bigint; amountPaid?: bigint; periodRequests: bigint; balanceAfter: bigint; usageRoot?: string; signature?: string }) {
+    const { signature, ...rest } = fields;
+    return {
+      kind: "usage.deducted" as const,
+      ...this.position(signature),
+      amountPaid: fields.amountCharged,
+      amountWaived: 0n,
+      usageRoot: "ab".repeat(32),
+      ...rest,
+    };
+  }
+  rolled(periodStart: number, periodEnd: number, baseFeeCharged: bigint, tier = 0) {
+    return { kind: "period.rolled" as const, ...this.position(), periodStart, periodEnd, tier, baseFeeCharged };
+  }
+  distributed(source: number, treasuryAmount: bigint, stakerAmount: bigint, signature?: string, eventIndex = 1) {
+    return { kind: "revenue.distributed" as const, ...this.position(signature, eventIndex), source, treasuryAmount, stakerAmount };
+  }
+  withdrawalRequested(amount: bigint, unlockAt: number) {
+    return { kind: "withdrawal.requested" as const, ...this.position(), amount, unlockAt };
+  }
+  withdrawn(owner: string, amount: bigint, balanceAfter: bigint) {
+    return { kind: "funds.withdrawn" as const, ...this.position(), owner, amount, balanceAfter };
+  }
+  tierUpdated(oldTier: number, newTier: number, proratedFee: bigint, effectiveAt = this.blockTime) {
+    return { kind: "tier.updated" as const, ...this.position(), oldTier, newTier, effectiveAt, proratedFee };
+  }
+  lowBalance(owner: string, balance: bigint, threshold = 10_000_000n) {
+    return { kind: "low_balance.alert" as const, ...this.position(), owner, balance, threshold, timestamp: this.blockTime };
+  }
+}
+
+/** A snapshot for syncBalance with everything zero except what `fields` sets. */
+export function snapshot(slot: number, fields: Partial<{
+  vaultBalance: bigint; unpaidBaseFee: bigint; unpaidOverage: bigint; pendingWithdrawal: bigint; withdrawalUnlockAt: number;
+  tier: number; status: number; periodStart: number; periodEnd: number; periodRequests: bigint;
+}> = {}) {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    slot,
+    vaultBalance: 0n,
+    unpaidBaseFee: 0n,
+    unpaidOverage: 0n,
+    pendingWithdrawal: 0n,
+    withdrawalUnlockAt: 0,
+    tier: 0,
+    status: 0,
+    periodStart: now - 86_400,
+    periodEnd: now - 86_400 + 2_592_000,
+    periodRequests: 0n,
+    ...fields,
+  };
+}
