@@ -197,7 +197,8 @@ async function applyEvent(ctx: MutationCtx, team: Doc<"teams">, event: ChainEven
     case "revenue.distributed":
       break;
   }
-  if (balance === null) return;
+  // A new team has not funded its vault yet: balance alerts start with its first balance change.
+  if (balance === null || event.kind === "team.created") return;
   await evaluateTeamAlerts(ctx, team, balance);
   if (periodChanged) await reevaluateAllocationAlerts(ctx, team._id);
 }
