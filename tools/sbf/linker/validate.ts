@@ -119,7 +119,7 @@ export function validateText(image: Buffer, textOffset: number, textSize: number
         break;
       }
       case CLASS_JMP32:
-        reject(at, "32-bit conditional jump (JMP32)");
+        reject(at, "JMP32-class jump (32-bit compare or gotol, cpu v3+)");
         break;
       case CLASS_ALU64: {
         const code = op & 0xf0;
