@@ -27,6 +27,10 @@ export const REFUSALS = {
   key_service_unavailable: 503,
   /** The served request could not be written to the usage log: its response must not be sent. */
   usage_log_unavailable: 503,
+  /** Adapters: the wrapped handler failed before answering (not charged). */
+  internal_error: 500,
+  /** Metering proxy: the upstream could not be reached or failed mid-response (not charged). */
+  bad_gateway: 502,
 } as const;
 
 export type RefusalCode = keyof typeof REFUSALS;
@@ -45,4 +49,6 @@ export const REFUSAL_MESSAGES: Record<RefusalCode, string> = {
   chain_unavailable: "billing data is temporarily unavailable",
   key_service_unavailable: "API key verification is temporarily unavailable",
   usage_log_unavailable: "usage could not be recorded; the request was not charged",
+  internal_error: "the handler failed; the request was not charged",
+  bad_gateway: "the upstream API could not be reached; the request was not charged",
 };

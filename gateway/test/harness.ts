@@ -1,0 +1,38 @@
+// A gate over in-memory sources with one known key, for adapter and proxy tests.
+import { MemoryBalanceSource, type TeamChainState } from "../src/balance/source";
+import { createGate, type Gate } from "../src/gate";
+import { hashApiKey } from "../src/keys/hash";
+import { MemoryKeySource } from "../src/keys/source";
+import type { GateOptions } from "../src/options";
+import { MemoryUsageSink, type UsageSink } from "../src/usage/sink";
+import { teamState } from "./fixtures";
+
+export const TEST_KEY = "pk_test_adapter";
+
+export interface MemoryGate {
+  gate: Gate;
+  keys: MemoryKeySource;
+  balances: MemoryBalanceSource;
+  usage: MemoryUsageSink;
+}
+
+export function memoryGate(
+  opts: Partial<GateOptions> = {},
+  state: Partial<TeamChainState> = {},
+  usage: UsageSink = new MemoryUsageSink(),
+): MemoryGate {
+  const keys = new MemoryKeySource();
+  // On real time: the period ends 30 days from now unless the test says otherwise.
+  const s = teamState({ periodEnd: Math.floor(Date.now() / 1000) + 2_592_000, ...state });
+  keys.set(hashApiKey(TEST_KEY), {
+    teamId: "team-1",
+    team: s.team,
+    vault: s.vault,
+    revoked: false,
+    members: new Map([["alice", { allocation: null, allocationUsed: 0n }]]),
+  });
+  const balances = new MemoryBalanceSource();
+  balances.set(s);
+  const gate = createGate({ keys, balances, usage, ...opts });
+  return { gate, keys, balances, usage: usage as MemoryUsageSink };
+}
