@@ -5,7 +5,7 @@ import { memoryGate, TEST_KEY } from "../../test/harness";
 import type { UsageEntry, UsageSink } from "../usage/sink";
 import { nodeBilling, type NodeHandler } from "./node";
 
-async function serve(handler: NodeHandler | http.RequestListener): Promise<{ url: string; close: () => Promise<void> }> {
+async function serve(handler: NodeHandler): Promise<{ url: string; close: () => Promise<void> }> {
   const server = http.createServer(handler as http.RequestListener);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address() as AddressInfo;

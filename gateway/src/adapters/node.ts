@@ -28,7 +28,8 @@ export interface NodeBillingContext {
   readonly cost: bigint;
 }
 
-export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+/** A node:http handler; what it returns is ignored (awaited when it is a promise). */
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
 export type NextFn = (err?: unknown) => void;
 
 function header(req: IncomingMessage) {
@@ -152,7 +153,7 @@ export function holdUntilCommitted(res: ServerResponse, admission: Admission, ch
 
 export interface NodeBilling {
   /** Wraps a node:http handler: `http.createServer(billing.handler(fn, { endpoint, units }))`. */
-  handler(fn: NodeHandler, route: NodeBillingRoute): NodeHandler;
+  handler(fn: NodeHandler, route: NodeBillingRoute): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   /** Express-style middleware: `app.post("/v1/x", billing.middleware({ endpoint }), handler)`. */
   middleware(route: NodeBillingRoute): (req: IncomingMessage, res: ServerResponse, next: NextFn) => void;
 }
