@@ -11,13 +11,25 @@ import { compileRust, LLC_FLAGS, rustFlags } from "./compile";
 import { INLINE_MAX_STORES } from "./ir-rewrite";
 import { linkFile, type LinkReport } from "./linker";
 import { buildDir, repoRoot, sysrootDir } from "./paths";
-import { ensureToolchain } from "./setup";
+import { ensureToolchain, type Toolchain } from "./setup";
 
-export const PROGRAM = {
+/** A program crate to build: its root source file and where the .so goes. */
+export interface ProgramSpec {
+  crateName: string;
+  /** Crate directory; every `.rs` file under its `src/` is part of the build key. */
+  crateDir: string;
+  src: string;
+  output: string;
+  /** Directory for intermediate files and the stamp. */
+  workDir: string;
+}
+
+export const PROGRAM: ProgramSpec = {
   crateName: "prepaid_billing",
   crateDir: path.join(repoRoot, "programs", "prepaid_billing"),
   src: path.join(repoRoot, "programs", "prepaid_billing", "src", "lib.rs"),
   output: path.join(repoRoot, "target", "deploy", "prepaid_billing.so"),
+  workDir: path.join(buildDir, "prepaid_billing"),
 };
 
 function filesUnder(dir: string, keep: (file: string) => boolean): string[] {
@@ -38,15 +50,15 @@ function hashFiles(hash: ReturnType<typeof createHash>, files: string[]): void {
 }
 
 /** Everything the output depends on: sources, flags, toolchain, and the build/linker code itself. */
-export function buildKey(rustcVersion: string): string {
+export function buildKey(spec: ProgramSpec, rustcVersion: string): string {
   const hash = createHash("sha256");
-  hashFiles(hash, filesUnder(path.join(PROGRAM.crateDir, "src"), (f) => f.endsWith(".rs")));
+  hashFiles(hash, filesUnder(path.join(spec.crateDir, "src"), (f) => f.endsWith(".rs")));
   hashFiles(hash, filesUnder(__dirname, (f) => f.endsWith(".ts") && !f.endsWith(".test.ts") && !f.includes(`${path.sep}test${path.sep}`)));
   hash.update(
     JSON.stringify({
       rustcVersion,
       sysroot: fs.readFileSync(path.join(sysrootDir, ".stamp"), "utf8"),
-      rustFlags: rustFlags({ crateName: PROGRAM.crateName }, "<sysroot>"),
+      rustFlags: rustFlags({ crateName: spec.crateName }, "<sysroot>"),
       llc: LLC_FLAGS,
       inlineMaxStores: INLINE_MAX_STORES,
     }),
@@ -64,42 +76,42 @@ export interface BuildResult {
   report?: LinkReport;
 }
 
-export function buildProgram(log: (line: string) => void = (line) => console.log(`[build] ${line}`)): BuildResult | undefined {
+type Log = (line: string) => void;
+
+/** Compiles and links `spec` unless its stamp says the output is current. */
+export function buildRustProgram(spec: ProgramSpec, log: Log, toolchain: Toolchain = ensureToolchain()): BuildResult {
+  const key = buildKey(spec, toolchain.rustcVersion);
+  const stampFile = path.join(spec.workDir, `${spec.crateName}.stamp`);
+  const stamp = fs.existsSync(stampFile) ? fs.readFileSync(stampFile, "utf8").split("\n") : [];
+  if (stamp[0] === key && fs.existsSync(spec.output) && stamp[1] === sha256File(spec.output)) {
+    log(`${path.relative(repoRoot, spec.output)} is up to date`);
+    return { output: spec.output, skipped: true };
+  }
+  const started = Date.now();
+  const compiled = compileRust(toolchain, { src: spec.src, crateName: spec.crateName, workDir: spec.workDir });
+  if (compiled.warnings) console.warn(compiled.warnings);
+  const { rustc, llvmLink, llc } = compiled.seconds;
+  log(`rustc ${rustc.toFixed(1)} s, llvm-link ${llvmLink.toFixed(1)} s, llc ${llc.toFixed(1)} s`);
+  const r = compiled.rewrite.rewritten;
+  log(`memory intrinsics → syscalls: memcpy ${r.memcpy}, memmove ${r.memmove}, memset ${r.memset} (kept inline: ${compiled.rewrite.keptInline})`);
+  const report = linkFile(compiled.object, spec.output);
+  fs.writeFileSync(stampFile, `${key}\n${sha256File(spec.output)}\n`);
+  log(
+    `${path.relative(repoRoot, spec.output)}: ${report.fileSize} bytes, ${report.instructions} instructions, ` +
+      `rodata ${report.rodataSize} bytes, syscalls ${report.syscalls.join(" ")} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
+  return { output: spec.output, skipped: false, report };
+}
+
+/** `npm run build:program`: generated interface files, then the program (when its crate exists). */
+export function buildProgram(log: Log = (line) => console.log(`[build] ${line}`)): BuildResult | undefined {
   writeGenerated();
   log("generated IDL, TypeScript types and the Rust interface from the IDL source");
   if (!fs.existsSync(PROGRAM.src)) {
     log(`${path.relative(repoRoot, PROGRAM.src)} does not exist yet: nothing to compile`);
     return undefined;
   }
-  const toolchain = ensureToolchain();
-  const key = buildKey(toolchain.rustcVersion);
-  const stampFile = path.join(buildDir, `${PROGRAM.crateName}.stamp`);
-  const stamp = fs.existsSync(stampFile) ? fs.readFileSync(stampFile, "utf8").split("\n") : [];
-  if (stamp[0] === key && fs.existsSync(PROGRAM.output) && stamp[1] === sha256File(PROGRAM.output)) {
-    log(`${path.relative(repoRoot, PROGRAM.output)} is up to date`);
-    return { output: PROGRAM.output, skipped: true };
-  }
-  const started = Date.now();
-  const compiled = compileRust(toolchain, {
-    src: PROGRAM.src,
-    crateName: PROGRAM.crateName,
-    workDir: path.join(buildDir, PROGRAM.crateName),
-  });
-  if (compiled.warnings) console.warn(compiled.warnings);
-  const { rustc, llvmLink, llc } = compiled.seconds;
-  log(`rustc ${rustc.toFixed(1)} s, llvm-link ${llvmLink.toFixed(1)} s, llc ${llc.toFixed(1)} s`);
-  const r = compiled.rewrite.rewritten;
-  log(
-    `memory intrinsics → syscalls: memcpy ${r.memcpy}, memmove ${r.memmove}, memset ${r.memset} (kept inline: ${compiled.rewrite.keptInline})`,
-  );
-  const report = linkFile(compiled.object, PROGRAM.output);
-  fs.mkdirSync(buildDir, { recursive: true });
-  fs.writeFileSync(stampFile, `${key}\n${sha256File(PROGRAM.output)}\n`);
-  log(
-    `${path.relative(repoRoot, PROGRAM.output)}: ${report.fileSize} bytes, ${report.instructions} instructions, ` +
-      `rodata ${report.rodataSize} bytes, syscalls ${report.syscalls.join(" ")} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
-  );
-  return { output: PROGRAM.output, skipped: false, report };
+  return buildRustProgram(PROGRAM, log);
 }
 
 if (require.main === module) {
