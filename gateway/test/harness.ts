@@ -8,6 +8,8 @@ import { MemoryUsageSink, type UsageSink } from "../src/usage/sink";
 import { teamState } from "./fixtures";
 
 export const TEST_KEY = "pk_test_adapter";
+/** The on-chain team address the test key belongs to. */
+export const TEST_TEAM = teamState().team;
 
 export interface MemoryGate {
   gate: Gate;

@@ -1,0 +1,132 @@
+// Configuration of the standalone metering proxy (`npm run gateway -- --config <file>`), a JSON file:
+//
+// {
+//   "listen": { "host": "127.0.0.1", "port": 8787 },
+//   "routes": [
+//     { "path": "/v1/verify", "methods": ["POST"], "upstream": "http://127.0.0.1:9000", "units": 1 },
+//     { "path": "/v1/batch/", "prefix": true, "upstream": "http://127.0.0.1:9000",
+//       "units": { "header": "x-batch-size" }, "endpoint": "/v1/batch" }
+//   ],
+//   "upstreamAgent": { "maxSockets": 256 },
+//   "gate": true
+// }
+//
+// Routes are matched exactly, or by prefix with "prefix": true (longest match wins). `endpoint` (default:
+// the route path) is the name usage is billed under. `units` is an integer, or read from a request header
+// (the proxy never parses bodies). `gate: false` forwards without metering (same proxy code: the A/B of
+// the benchmark). Sections read by main.ts (usage log, ledger, chain, gate options) are documented there.
+
+export type RouteUnits = number | { header: string };
+
+export interface ProxyRoute {
+  path: string;
+  prefix: boolean;
+  /** Upper-case methods; empty = any. */
+  methods: readonly string[];
+  /** Origin the request is forwarded to (path and query kept). */
+  upstream: URL;
+  units: RouteUnits;
+  endpoint: string;
+}
+
+export interface ProxyConfig {
+  listen: { host: string; port: number };
+  routes: ProxyRoute[];
+  upstreamAgent: { maxSockets: number; keepAliveMsecs: number };
+  gate: boolean;
+  /** Everything else in the file, for main.ts (usage log, ledger, chain, gate options). */
+  raw: Record<string, unknown>;
+}
+
+export class ProxyConfigError extends Error {
+  readonly code = "invalid_config";
+}
+
+function fail(msg: string): never {
+  throw new ProxyConfigError(`proxy config: ${msg}`);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function parseRoute(r: unknown, i: number): ProxyRoute {
+  if (!isObject(r)) fail(`routes[${i}] must be an object`);
+  const path = r.path;
+  if (typeof path !== "string" || !path.startsWith("/")) fail(`routes[${i}].path must be a string starting with "/"`);
+  let upstream: URL;
+  try {
+    upstream = new URL(String(r.upstream));
+  } catch {
+    fail(`routes[${i}].upstream must be an http:// URL, got ${JSON.stringify(r.upstream)}`);
+  }
+  if (upstream.protocol !== "http:") fail(`routes[${i}].upstream must be an http:// URL`);
+  const methods = r.methods ?? [];
+  if (!Array.isArray(methods) || methods.some((m) => typeof m !== "string")) fail(`routes[${i}].methods must be strings`);
+  const units = r.units ?? 1;
+  if (typeof units === "number") {
+    if (!Number.isInteger(units) || units < 1) fail(`routes[${i}].units must be a positive integer`);
+  } else if (!isObject(units) || typeof units.header !== "string" || units.header === "") {
+    fail(`routes[${i}].units must be a positive integer or { "header": "<name>" }`);
+  }
+  const endpoint = r.endpoint ?? path;
+  if (typeof endpoint !== "string" || endpoint === "") fail(`routes[${i}].endpoint must be a non-empty string`);
+  return {
+    path,
+    prefix: r.prefix === true,
+    methods: (methods as string[]).map((m) => m.toUpperCase()),
+    upstream,
+    units: typeof units === "number" ? units : { header: (units as { header: string }).header.toLowerCase() },
+    endpoint,
+  };
+}
+
+export function parseProxyConfig(json: unknown): ProxyConfig {
+  if (!isObject(json)) fail("must be a JSON object");
+  const listen = isObject(json.listen) ? json.listen : {};
+  const host = listen.host ?? "127.0.0.1";
+  const port = listen.port ?? 8787;
+  if (typeof host !== "string") fail("listen.host must be a string");
+  if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535) fail("listen.port must be 0..65535");
+  if (!Array.isArray(json.routes) || json.routes.length === 0) fail("routes must be a non-empty array");
+  const routes = json.routes.map(parseRoute);
+  const agent = isObject(json.upstreamAgent) ? json.upstreamAgent : {};
+  const maxSockets = agent.maxSockets ?? 256;
+  const keepAliveMsecs = agent.keepAliveMsecs ?? 1000;
+  if (!Number.isInteger(maxSockets) || (maxSockets as number) < 1) fail("upstreamAgent.maxSockets must be a positive integer");
+  if (!Number.isInteger(keepAliveMsecs) || (keepAliveMsecs as number) < 1) fail("upstreamAgent.keepAliveMsecs must be a positive integer");
+  if (json.gate !== undefined && typeof json.gate !== "boolean") fail("gate must be true or false");
+  return {
+    listen: { host, port: port as number },
+    routes,
+    upstreamAgent: { maxSockets: maxSockets as number, keepAliveMsecs: keepAliveMsecs as number },
+    gate: json.gate !== false,
+    raw: json,
+  };
+}
+
+/** The route for a method and path: exact match first, then the longest prefix. */
+export class RouteTable {
+  private readonly exact = new Map<string, ProxyRoute[]>();
+  private readonly prefixes: ProxyRoute[];
+
+  constructor(routes: readonly ProxyRoute[]) {
+    for (const r of routes.filter((r) => !r.prefix)) this.exact.set(r.path, [...(this.exact.get(r.path) ?? []), r]);
+    this.prefixes = routes.filter((r) => r.prefix).sort((a, b) => b.path.length - a.path.length);
+  }
+
+  /** `found` when a route matches path and method; `method` when the path matches but not the method. */
+  match(method: string, path: string): { kind: "found"; route: ProxyRoute } | { kind: "method" } | { kind: "none" } {
+    let pathMatched = false;
+    for (const r of this.exact.get(path) ?? []) {
+      pathMatched = true;
+      if (r.methods.length === 0 || r.methods.includes(method)) return { kind: "found", route: r };
+    }
+    for (const r of this.prefixes) {
+      if (!path.startsWith(r.path)) continue;
+      pathMatched = true;
+      if (r.methods.length === 0 || r.methods.includes(method)) return { kind: "found", route: r };
+    }
+    return pathMatched ? { kind: "method" } : { kind: "none" };
+  }
+}

@@ -1,0 +1,198 @@
+import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { memoryGate, TEST_KEY, TEST_TEAM } from "../../test/harness";
+import { parseProxyConfig, ProxyConfigError, RouteTable } from "./config";
+import { createMeteringProxy } from "./server";
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+async function listen(server: http.Server): Promise<string> {
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function upstream() {
+  const seen: Seen[] = [];
+  let connections = 0;
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+      const status = req.url!.startsWith("/fail") ? 500 : 200;
+      res.writeHead(status, { "content-type": "application/json", "x-upstream": "yes" });
+      res.end(JSON.stringify({ echo: body, url: req.url }));
+    });
+  });
+  server.on("connection", () => connections++);
+  const url = await listen(server);
+  return { url, seen, connections: () => connections, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+function config(upstreamUrl: string, gate = true) {
+  return parseProxyConfig({
+    routes: [
+      { path: "/v1/verify", methods: ["POST"], upstream: upstreamUrl, units: 1 },
+      { path: "/v1/batch/", prefix: true, upstream: upstreamUrl, units: { header: "X-Batch-Size" }, endpoint: "/v1/batch" },
+      { path: "/fail", upstream: upstreamUrl },
+      { path: "/down", upstream: "http://127.0.0.1:1" },
+    ],
+    gate,
+  });
+}
+
+describe("metering reverse proxy", () => {
+  let up: Awaited<ReturnType<typeof upstream>>;
+  let proxy: http.Server;
+  let base: string;
+  let mem: ReturnType<typeof memoryGate>;
+
+  beforeEach(async () => {
+    up = await upstream();
+    mem = memoryGate({}, { periodRequests: 10_000n });
+    const cfg = config(up.url);
+    proxy = createMeteringProxy({ gate: mem.gate, routes: cfg.routes, upstreamAgent: cfg.upstreamAgent });
+    base = await listen(proxy);
+  });
+  afterEach(async () => {
+    proxy.closeAllConnections();
+    await new Promise<void>((r) => proxy.close(() => r()));
+    await up.close();
+  });
+
+  const auth = { authorization: `Bearer ${TEST_KEY}`, "x-user-id": "alice" };
+
+  it("forwards an admitted request and returns the upstream answer with billing headers, usage logged first", async () => {
+    const res = await fetch(`${base}/v1/verify?x=1`, { method: "POST", headers: auth, body: "hello" });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-upstream"), "yes");
+    assert.equal(res.headers.get("x-billing-cost"), "10000");
+    assert.deepEqual(await res.json(), { echo: "hello", url: "/v1/verify?x=1" });
+    const s = up.seen[0]!;
+    assert.equal(s.method, "POST");
+    assert.equal(s.headers.authorization, undefined, "the billing key is not forwarded");
+    assert.equal(s.headers["x-api-key"], undefined);
+    assert.equal(s.headers["x-user-id"], "alice");
+    assert.equal(s.headers["x-request-id"], res.headers.get("x-request-id"));
+    assert.equal(mem.usage.entries.length, 1);
+    assert.equal(mem.usage.entries[0]!.endpoint, "/v1/verify");
+  });
+
+  it("answers a refusal itself without reaching the upstream", async () => {
+    const res = await fetch(`${base}/v1/verify`, { method: "POST", headers: { "x-api-key": "pk_nope" }, body: "x" });
+    assert.equal(res.status, 401);
+    assert.equal(((await res.json()) as { error: string }).error, "invalid_api_key");
+    assert.equal(up.seen.length, 0);
+  });
+
+  it("answers 404 for no route and 405 for a method the route does not take", async () => {
+    assert.equal((await fetch(`${base}/nowhere`, { headers: auth })).status, 404);
+    const res = await fetch(`${base}/v1/verify`, { headers: auth });
+    assert.equal(res.status, 405);
+    assert.equal(((await res.json()) as { error: string }).error, "method_not_allowed");
+  });
+
+  it("charges the units a header announces on a prefix route, and 422 when it is not a number", async () => {
+    const res = await fetch(`${base}/v1/batch/run`, { method: "POST", headers: { ...auth, "x-batch-size": "7" }, body: "b" });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-billing-cost"), "70000");
+    assert.equal(mem.usage.entries[0]!.units, 7n);
+    assert.equal(mem.usage.entries[0]!.endpoint, "/v1/batch");
+    const bad = await fetch(`${base}/v1/batch/run`, { method: "POST", headers: { ...auth, "x-batch-size": "-1" }, body: "b" });
+    assert.equal(bad.status, 422);
+  });
+
+  it("does not charge an upstream 5xx and passes it through", async () => {
+    const res = await fetch(`${base}/fail`, { headers: auth });
+    assert.equal(res.status, 500);
+    assert.equal(res.headers.get("x-billing-cost"), null);
+    assert.ok(res.headers.get("x-request-id"));
+    await res.text();
+    assert.equal(mem.usage.entries.length, 0);
+    assert.equal(mem.gate.book(TEST_TEAM)!.reservedUnits, 0n, "the reservation was given back");
+  });
+
+  it("answers 502 and releases the reservation when the upstream cannot be reached", async () => {
+    const res = await fetch(`${base}/down`, { headers: auth });
+    assert.equal(res.status, 502);
+    assert.equal(((await res.json()) as { error: string }).error, "bad_gateway");
+    assert.equal(mem.usage.entries.length, 0);
+    assert.equal(mem.gate.book(TEST_TEAM)!.reservedUnits, 0n);
+  });
+
+  it("answers 503 without the upstream's answer when the usage log fails", async () => {
+    mem.usage.failWith = new Error("disk full");
+    const res = await fetch(`${base}/v1/verify`, { method: "POST", headers: auth, body: "x" });
+    assert.equal(res.status, 503);
+    assert.equal(((await res.json()) as { error: string }).error, "usage_log_unavailable");
+  });
+
+  it("reuses upstream connections (keep-alive)", async () => {
+    for (let i = 0; i < 20; i++) await (await fetch(`${base}/v1/verify`, { method: "POST", headers: auth, body: "x" })).text();
+    assert.ok(up.connections() <= 2, `${up.connections()} upstream connections for 20 requests`);
+  });
+
+  it("forwards without metering when the gate is off", async () => {
+    const off = createMeteringProxy({ gate: null, routes: config(up.url, false).routes });
+    const url = await listen(off);
+    try {
+      const res = await fetch(`${url}/v1/verify`, { method: "POST", headers: { "x-api-key": "anything" }, body: "x" });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("x-billing-cost"), null);
+      assert.equal(up.seen[0]!.headers["x-api-key"], undefined);
+    } finally {
+      off.closeAllConnections();
+      await new Promise<void>((r) => off.close(() => r()));
+    }
+  });
+});
+
+describe("metering proxy config", () => {
+  it("fills defaults and normalises routes", () => {
+    const c = parseProxyConfig({ routes: [{ path: "/a", upstream: "http://127.0.0.1:9", methods: ["post"] }] });
+    assert.deepEqual(c.listen, { host: "127.0.0.1", port: 8787 });
+    assert.equal(c.gate, true);
+    assert.deepEqual(c.routes[0]!.methods, ["POST"]);
+    assert.equal(c.routes[0]!.units, 1);
+    assert.equal(c.routes[0]!.endpoint, "/a");
+    assert.equal(c.upstreamAgent.maxSockets, 256);
+  });
+
+  it("rejects malformed configs with a clear message", () => {
+    const bad: [unknown, RegExp][] = [
+      [null, /JSON object/],
+      [{ routes: [] }, /routes/],
+      [{ routes: [{ path: "a", upstream: "http://x" }] }, /path/],
+      [{ routes: [{ path: "/a", upstream: "ftp://x" }] }, /upstream/],
+      [{ routes: [{ path: "/a", upstream: "not a url" }] }, /upstream/],
+      [{ routes: [{ path: "/a", upstream: "http://x", units: 0 }] }, /units/],
+      [{ routes: [{ path: "/a", upstream: "http://x", units: { header: "" } }] }, /units/],
+      [{ routes: [{ path: "/a", upstream: "http://x" }], listen: { port: 70000 } }, /port/],
+      [{ routes: [{ path: "/a", upstream: "http://x" }], gate: "yes" }, /gate/],
+    ];
+    for (const [json, re] of bad) assert.throws(() => parseProxyConfig(json), (e: unknown) => e instanceof ProxyConfigError && re.test(e.message));
+  });
+
+  it("matches exact paths before the longest prefix, and tells a wrong method from no route", () => {
+    const c = parseProxyConfig({
+      routes: [
+        { path: "/v1/", prefix: true, upstream: "http://a" },
+        { path: "/v1/x/", prefix: true, upstream: "http://b" },
+        { path: "/v1/x/y", methods: ["POST"], upstream: "http://c" },
+      ],
+    });
+    const t = new RouteTable(c.routes);
+    const host = (m: ReturnType<RouteTable["match"]>) => (m.kind === "found" ? m.route.upstream.hostname : m.kind);
+    assert.equal(host(t.match("POST", "/v1/x/y")), "c");
+    assert.equal(host(t.match("GET", "/v1/x/y")), "b", "a prefix route takes the other methods");
+    assert.equal(host(t.match("GET", "/v1/x/z")), "b");
+    assert.equal(host(t.match("GET", "/v1/q")), "a");
+    assert.equal(host(t.match("GET", "/v2")), "none");
+  });
+});
