@@ -184,6 +184,8 @@ export default defineSchema({
     teamId: v.id("teams"),
     /** Slot of the chain state this row reflects; older updates are ignored. */
     slot: v.number(),
+    /** Slot of the last full snapshot (syncBalance): the debt fields are as of this slot. */
+    snapshotSlot: v.optional(v.number()),
     vaultBalance: v.int64(),
     unpaidBaseFee: v.int64(),
     unpaidOverage: v.int64(),
@@ -229,6 +231,8 @@ export default defineSchema({
     total: v.int64(),
     /** Sum of the lines' `unpaid`, base units. */
     unpaid: v.int64(),
+    /** Slot of the month's last deduction that left debt (0: none); a snapshot after it decides payment. */
+    lastShortfallSlot: v.number(),
     status: v.union(v.literal("pending"), v.literal("paid")),
     paidAtMs: v.optional(v.number()),
     delivery: v.union(v.literal("awaiting"), v.literal("delivered")),

@@ -277,7 +277,7 @@ export async function syncTeamBalance(ctx: MutationCtx, team: Doc<"teams">, snap
 
   const before = await getBalance(ctx, team._id);
   const { slot, tier, status, ...fields } = snapshot;
-  const balance = await applyBalance(ctx, team._id, slot, fields);
+  const balance = await applyBalance(ctx, team._id, slot, { ...fields, snapshotSlot: slot });
   if (balance === null) return false;
   const updated = await setTeam(ctx, team, { tier, status: status === 1 ? "suspended" : "active" });
   await evaluateTeamAlerts(ctx, updated, balance);

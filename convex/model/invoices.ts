@@ -74,6 +74,7 @@ export async function buildLines(ctx: QueryCtx, team: Doc<"teams">, month: strin
   let paid = 0n;
   let unpaid = 0n;
   let waived = 0n;
+  let lastShortfallSlot = 0;
   const includedSignatures: string[] = [];
   const overageSignatures: string[] = [];
   for (const d of deductions) {
@@ -88,6 +89,7 @@ export async function buildLines(ctx: QueryCtx, team: Doc<"teams">, month: strin
     }
     paid = addU64(paid, d.amountPaid);
     unpaid = addU64(unpaid, d.amountCharged - d.amountPaid);
+    if (d.amountPaid < d.amountCharged) lastShortfallSlot = Math.max(lastShortfallSlot, d.slot);
     waived = addU64(waived, d.amountWaived);
   }
   const prorations = tierChanges.filter((c) => c.proratedFee > 0n);
@@ -114,7 +116,7 @@ export async function buildLines(ctx: QueryCtx, team: Doc<"teams">, month: strin
   if (debts.length > 0) {
     lines.push(line("debt", "Earlier unpaid fees collected", BigInt(debts.length), 0n, debt, 0n, debts.map((r) => r.signature)));
   }
-  return { tier, lines, window };
+  return { tier, lines, window, lastShortfallSlot };
 }
 
 async function memberBreakdown(ctx: QueryCtx, teamId: Id<"teams">, window: { startMs: number; endMs: number }): Promise<MemberLine[]> {
@@ -138,13 +140,30 @@ async function memberBreakdown(ctx: QueryCtx, teamId: Id<"teams">, window: { sta
   return members.sort((a, b) => (a.cost === b.cost ? b.requests - a.requests : a.cost > b.cost ? -1 : 1));
 }
 
-function outstandingOf(balance: Doc<"balances"> | null, unpaid: bigint): bigint {
-  return balance === null ? unpaid : addU64(balance.unpaidBaseFee, balance.unpaidOverage);
+/**
+ * Whether the chain shows an invoice paid. Debt is known from snapshots (syncBalance) only: with no shortfall
+ * in the month, the invoice is paid unless the latest snapshot shows the team owing; with a shortfall, it is
+ * paid once a snapshot taken after the shortfall shows no debt (the program collects debt before anything else).
+ */
+function isPaid(balance: Doc<"balances"> | null, unpaid: bigint, lastShortfallSlot: number): boolean {
+  const snapshotSlot = balance?.snapshotSlot;
+  if (balance === null || snapshotSlot === undefined) return unpaid === 0n;
+  const clear = addU64(balance.unpaidBaseFee, balance.unpaidOverage) === 0n;
+  return clear && (unpaid === 0n || snapshotSlot >= lastShortfallSlot);
 }
 
-/** Canonical text of an invoice's figures, to tell whether a regeneration changed anything. */
+/**
+ * Canonical text of an invoice's figures (keys sorted, bigints as decimal), to tell whether a regeneration
+ * changed anything: stored documents need not keep the key order they were written with.
+ */
 function fingerprint(parts: { lines: Line[]; members: MemberLine[]; total: bigint; unpaid: bigint }): string {
-  return JSON.stringify(parts, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value));
+  return JSON.stringify(parts, (_key, value: unknown) => {
+    if (typeof value === "bigint") return value.toString();
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+      return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    }
+    return value;
+  });
 }
 
 /**
@@ -154,19 +173,21 @@ function fingerprint(parts: { lines: Line[]; members: MemberLine[]; total: bigin
 export async function generateInvoice(ctx: MutationCtx, team: Doc<"teams">, month: string, generatedBy: string): Promise<Id<"invoices">> {
   requireMonth(month);
   if (monthWindowMs(month).startMs > Date.now()) throw ledgerError("invalid_argument", `month ${month} has not started`);
-  const { tier, lines, window } = await buildLines(ctx, team, month);
+  const { tier, lines, window, lastShortfallSlot } = await buildLines(ctx, team, month);
   const members = await memberBreakdown(ctx, team._id, window);
   const total = lines.reduce((sum, l) => addU64(sum, l.amount), 0n);
   const unpaid = lines.reduce((sum, l) => addU64(sum, l.unpaid), 0n);
   const balance = await getBalance(ctx, team._id);
-  const paid = outstandingOf(balance, unpaid) === 0n;
+  const paid = isPaid(balance, unpaid, lastShortfallSlot);
   const now = Date.now();
 
   const existing = await ctx.db
     .query("invoices")
     .withIndex("by_team_month", (q) => q.eq("teamId", team._id).eq("month", month))
     .unique();
-  if (existing !== null && existing.status === "paid") return existing._id;
+  // A paid invoice of a month that had ended when it was generated is final; an invoice of a month still
+  // running (an Owner's early look) is refreshed until then.
+  if (existing !== null && existing.status === "paid" && existing.periodEndMs <= existing.generatedAtMs) return existing._id;
   const figures = { lines, members, total, unpaid };
   const fields = {
     teamId: team._id,
@@ -175,6 +196,7 @@ export async function generateInvoice(ctx: MutationCtx, team: Doc<"teams">, mont
     periodEndMs: window.endMs,
     tier,
     ...figures,
+    lastShortfallSlot,
     status: paid ? ("paid" as const) : ("pending" as const),
     paidAtMs: paid ? now : undefined,
     generatedAtMs: now,
@@ -184,7 +206,8 @@ export async function generateInvoice(ctx: MutationCtx, team: Doc<"teams">, mont
   if (existing === null) {
     invoiceId = await ctx.db.insert("invoices", { ...fields, delivery: "awaiting" });
   } else {
-    const changed = fingerprint(figures) !== fingerprint(existing);
+    const before = { lines: existing.lines, members: existing.members, total: existing.total, unpaid: existing.unpaid };
+    const changed = fingerprint(figures) !== fingerprint(before);
     const redeliver = changed && existing.delivery === "delivered";
     await ctx.db.patch(existing._id, {
       ...fields,
@@ -202,15 +225,16 @@ export async function generateInvoice(ctx: MutationCtx, team: Doc<"teams">, mont
   return invoiceId;
 }
 
-/** Marks the team's pending invoices paid once the chain shows no debt. */
+/** After a snapshot: marks the team's pending invoices paid when the chain shows them paid. */
 export async function markInvoicesPaidWhenClear(ctx: MutationCtx, teamId: Id<"teams">, balance: Doc<"balances">): Promise<void> {
-  if (outstandingOf(balance, 0n) !== 0n) return;
   const pending = await ctx.db
     .query("invoices")
     .withIndex("by_team_status", (q) => q.eq("teamId", teamId).eq("status", "pending"))
     .collect();
   const now = Date.now();
-  for (const invoice of pending) await ctx.db.patch(invoice._id, { status: "paid", paidAtMs: now });
+  for (const invoice of pending) {
+    if (isPaid(balance, invoice.unpaid, invoice.lastShortfallSlot)) await ctx.db.patch(invoice._id, { status: "paid", paidAtMs: now });
+  }
 }
 
 /** Where an invoice is mailed: the Owner's e-mail and the team's billing e-mail, without repeats. */
