@@ -93,6 +93,29 @@ impl BillingError {
         self as u32
     }
 
+    pub const fn from_code(code: u32) -> Option<BillingError> {
+        match code {
+            6000 => Some(BillingError::Unauthorized),
+            6001 => Some(BillingError::Paused),
+            6002 => Some(BillingError::InvalidMint),
+            6003 => Some(BillingError::InvalidVault),
+            6004 => Some(BillingError::InvalidTier),
+            6005 => Some(BillingError::InvalidAmount),
+            6006 => Some(BillingError::MathOverflow),
+            6007 => Some(BillingError::BatchAlreadySettled),
+            6008 => Some(BillingError::BatchSequenceGap),
+            6009 => Some(BillingError::InsufficientFunds),
+            6010 => Some(BillingError::WithdrawalNotReady),
+            6011 => Some(BillingError::NoPendingWithdrawal),
+            6012 => Some(BillingError::PeriodNotEnded),
+            6013 => Some(BillingError::TeamNotEmpty),
+            6014 => Some(BillingError::OutstandingDebt),
+            6015 => Some(BillingError::InvalidConfig),
+            6016 => Some(BillingError::InvalidTreasury),
+            _ => None,
+        }
+    }
+
     pub const fn name(self) -> &'static str {
         match self {
             BillingError::Unauthorized => "Unauthorized",

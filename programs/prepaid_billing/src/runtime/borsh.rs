@@ -1,0 +1,213 @@
+//! Borsh reading and writing at a cursor, as Anchor encodes accounts, instruction data and events:
+//! little-endian integers, `bool` as one byte 0/1, `Option` as a 0/1 tag then the value, fixed arrays
+//! element by element. Every read and write is bounds-checked and fails with the error the cursor was
+//! made with; nothing here can panic. Data in accounts is unaligned, so integers are assembled from bytes.
+//!
+//! The cursor methods return two-register values (`Result<u64, Error>`), so they are always inlined.
+
+use super::error::Error;
+use super::Pubkey;
+
+/// A type with a Borsh encoding (implemented by the generated layouts).
+pub trait Borsh: Sized {
+    /// Largest encoding, bytes (the exact size for types without `Option` fields).
+    const MAX_LEN: usize;
+    fn decode(r: &mut Reader) -> Result<Self, Error>;
+    fn encode(&self, w: &mut Writer) -> Result<(), Error>;
+}
+
+/// Anchor's 8-byte prefix of accounts, events and instruction data: sha256("<namespace>:<Name>")[0..8].
+pub trait Discriminator {
+    const DISCRIMINATOR: [u8; 8];
+}
+
+pub struct Reader<'a> {
+    data: &'a [u8],
+    pos: usize,
+    error: Error,
+}
+
+impl<'a> Reader<'a> {
+    /// A cursor at the start of `data`; reads past the end fail with `error`.
+    pub fn new(data: &'a [u8], error: Error) -> Reader<'a> {
+        Reader { data, pos: 0, error }
+    }
+
+    /// Bytes read so far.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    #[inline(always)]
+    pub fn bytes<const N: usize>(&mut self) -> Result<[u8; N], Error> {
+        let end = self.pos.checked_add(N).ok_or(self.error)?;
+        let src = self.data.get(self.pos..end).ok_or(self.error)?;
+        let out = <[u8; N]>::try_from(src).map_err(|_| self.error)?;
+        self.pos = end;
+        Ok(out)
+    }
+
+    #[inline(always)]
+    pub fn u8(&mut self) -> Result<u8, Error> {
+        Ok(u8::from_le_bytes(self.bytes::<1>()?))
+    }
+
+    #[inline(always)]
+    pub fn bool(&mut self) -> Result<bool, Error> {
+        match self.u8()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(self.error),
+        }
+    }
+
+    /// An `Option` tag: true when a value follows.
+    #[inline(always)]
+    pub fn option(&mut self) -> Result<bool, Error> {
+        self.bool()
+    }
+
+    #[inline(always)]
+    pub fn u16(&mut self) -> Result<u16, Error> {
+        Ok(u16::from_le_bytes(self.bytes::<2>()?))
+    }
+
+    #[inline(always)]
+    pub fn u32(&mut self) -> Result<u32, Error> {
+        Ok(u32::from_le_bytes(self.bytes::<4>()?))
+    }
+
+    #[inline(always)]
+    pub fn u64(&mut self) -> Result<u64, Error> {
+        Ok(u64::from_le_bytes(self.bytes::<8>()?))
+    }
+
+    #[inline(always)]
+    pub fn i64(&mut self) -> Result<i64, Error> {
+        Ok(i64::from_le_bytes(self.bytes::<8>()?))
+    }
+
+    #[inline(always)]
+    pub fn pubkey(&mut self) -> Result<Pubkey, Error> {
+        self.bytes::<32>()
+    }
+}
+
+pub struct Writer<'a> {
+    buf: &'a mut [u8],
+    pos: usize,
+    error: Error,
+}
+
+impl<'a> Writer<'a> {
+    /// A cursor at the start of `buf`; writes past the end fail with `error`.
+    pub fn new(buf: &'a mut [u8], error: Error) -> Writer<'a> {
+        Writer { buf, pos: 0, error }
+    }
+
+    /// Bytes written so far.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    #[inline(always)]
+    pub fn bytes(&mut self, src: &[u8]) -> Result<(), Error> {
+        let end = self.pos.checked_add(src.len()).ok_or(self.error)?;
+        let dst = self.buf.get_mut(self.pos..end).ok_or(self.error)?;
+        for (d, s) in dst.iter_mut().zip(src.iter()) {
+            *d = *s;
+        }
+        self.pos = end;
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub fn u8(&mut self, v: u8) -> Result<(), Error> {
+        self.bytes(&[v])
+    }
+
+    #[inline(always)]
+    pub fn bool(&mut self, v: bool) -> Result<(), Error> {
+        self.u8(u8::from(v))
+    }
+
+    #[inline(always)]
+    pub fn u16(&mut self, v: u16) -> Result<(), Error> {
+        self.bytes(&v.to_le_bytes())
+    }
+
+    #[inline(always)]
+    pub fn u32(&mut self, v: u32) -> Result<(), Error> {
+        self.bytes(&v.to_le_bytes())
+    }
+
+    #[inline(always)]
+    pub fn u64(&mut self, v: u64) -> Result<(), Error> {
+        self.bytes(&v.to_le_bytes())
+    }
+
+    #[inline(always)]
+    pub fn i64(&mut self, v: i64) -> Result<(), Error> {
+        self.bytes(&v.to_le_bytes())
+    }
+
+    #[inline(always)]
+    pub fn pubkey(&mut self, v: &Pubkey) -> Result<(), Error> {
+        self.bytes(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const E: Error = Error::INSTRUCTION_DID_NOT_DESERIALIZE;
+
+    #[test]
+    fn integers_round_trip_little_endian() {
+        let mut buf = [0u8; 23];
+        let mut w = Writer::new(&mut buf, E);
+        w.u8(7).unwrap();
+        w.u16(0x0102).unwrap();
+        w.u64(u64::MAX - 1).unwrap();
+        w.i64(-2).unwrap();
+        w.u32(9).unwrap();
+        assert_eq!(w.position(), 23);
+        assert_eq!(&buf[1..3], &[2, 1]);
+        let mut r = Reader::new(&buf, E);
+        assert_eq!(r.u8().unwrap(), 7);
+        assert_eq!(r.u16().unwrap(), 0x0102);
+        assert_eq!(r.u64().unwrap(), u64::MAX - 1);
+        assert_eq!(r.i64().unwrap(), -2);
+        assert_eq!(r.u32().unwrap(), 9);
+        assert_eq!(r.u8(), Err(E));
+    }
+
+    #[test]
+    fn reading_past_the_end_fails_without_moving() {
+        let data = [1u8, 2, 3];
+        let mut r = Reader::new(&data, E);
+        assert_eq!(r.u64(), Err(E));
+        assert_eq!(r.position(), 0);
+        assert_eq!(r.u16().unwrap(), 0x0201);
+    }
+
+    #[test]
+    fn bools_and_option_tags_accept_only_zero_and_one() {
+        let data = [0u8, 1, 2];
+        let mut r = Reader::new(&data, E);
+        assert_eq!(r.bool(), Ok(false));
+        assert_eq!(r.option(), Ok(true));
+        assert_eq!(r.bool(), Err(E));
+    }
+
+    #[test]
+    fn writing_past_the_end_fails() {
+        let mut buf = [0u8; 4];
+        let mut w = Writer::new(&mut buf, E);
+        assert_eq!(w.u64(1), Err(E));
+        assert_eq!(w.position(), 0);
+        w.u32(5).unwrap();
+        assert_eq!(w.u8(1), Err(E));
+    }
+}

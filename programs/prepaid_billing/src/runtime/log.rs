@@ -1,0 +1,28 @@
+//! Program logs: plain lines (`sol_log_`, shown as "Program log: …") and Anchor events
+//! (`sol_log_data` of discriminator ++ Borsh, shown as "Program data: <base64>").
+
+use super::borsh::{Borsh, Discriminator, Writer};
+use super::cpi::SolBytes;
+use super::error::Error;
+use super::syscalls;
+
+/// Room for the largest event: 8-byte discriminator + 120-byte `UsageDeducted`, rounded up.
+const EVENT_BUFFER: usize = 160;
+
+pub fn log(message: &[u8]) {
+    // SAFETY: a readable region of `len` bytes.
+    unsafe { syscalls::sol_log_(message.as_ptr(), message.len() as u64) };
+}
+
+/// Emits `event` as Anchor does, so `EventParser` decodes it from the logs.
+pub fn emit<E: Borsh + Discriminator>(event: &E) -> Result<(), Error> {
+    let mut buf = [0u8; EVENT_BUFFER];
+    let mut w = Writer::new(&mut buf, Error::ACCOUNT_DID_NOT_SERIALIZE);
+    w.bytes(&E::DISCRIMINATOR)?;
+    event.encode(&mut w)?;
+    let len = w.position();
+    let field = SolBytes::of(buf.get(..len).ok_or(Error::ACCOUNT_DID_NOT_SERIALIZE)?);
+    // SAFETY: one SolBytes over a live local buffer.
+    unsafe { syscalls::sol_log_data(&field as *const SolBytes as *const u8, 1) };
+    Ok(())
+}
