@@ -70,11 +70,12 @@ export interface RevenueSplit {
 /**
  * `treasury = floor(amount × treasuryBps / 10_000)`, `stakers = amount − treasury`: the remainder goes to
  * the stakers, so a split never creates or loses a base unit. `treasuryBps > 10_000` is InvalidConfig.
+ * The product is taken at full width (the program's `mul_div`), so no amount overflows here.
  */
 export function splitRevenue(amount: bigint, treasuryBps: number): RevenueSplit {
   u64(amount, "amount");
   const rate = bps(treasuryBps, "treasuryBps");
-  const treasury = mulU64(amount, rate, "amount × treasury_bps") / BPS_DENOMINATOR;
+  const treasury = (amount * rate) / BPS_DENOMINATOR;
   return { treasury, stakers: amount - treasury };
 }
 
@@ -216,6 +217,8 @@ export interface ProrateInput {
  * Prorated base-fee difference of an upgrade charged now: `floor((new − old) × remaining / period_secs)`
  * with `remaining = clamp(period_end − now, 0, period_secs)`. Only meaningful for an upgrade
  * (`newMonthlyFee > oldMonthlyFee`); a downgrade or same fee prorates to 0 (it is applied at the next period).
+ * The product is taken at full width (the program's `mul_div`) and the quotient never exceeds the fee
+ * difference; only `period_end − now` leaving i64 overflows.
  */
 export function prorateUpgrade(input: ProrateInput): bigint {
   const oldFee = u64(input.oldMonthlyFee, "oldMonthlyFee");
@@ -225,9 +228,8 @@ export function prorateUpgrade(input: ProrateInput): bigint {
   const periodSecs = i64(input.periodSecs, "periodSecs");
   if (periodSecs <= 0n) throw new InvalidConfigError("period_secs must be positive");
   if (newFee <= oldFee) return 0n;
-  const left = checkedI64(periodEnd - now, "period_end − now");
-  const remaining = left < 0n ? 0n : left > periodSecs ? periodSecs : left;
-  return mulU64(newFee - oldFee, remaining, "fee difference × remaining") / periodSecs;
+  const remaining = now >= periodEnd ? 0n : min(checkedI64(periodEnd - now, "period_end − now"), periodSecs);
+  return ((newFee - oldFee) * remaining) / periodSecs;
 }
 
 // ---- withdrawals -----------------------------------------------------------------------------------
@@ -238,9 +240,12 @@ export interface WithdrawalInput {
   unpaidOverage: bigint;
 }
 
-/** Most a `request_withdrawal` may ask for: `vault − unpaid_base_fee − unpaid_overage` (0 when debt ≥ vault). */
+/**
+ * Most a `request_withdrawal` may ask for: `vault − (unpaid_base_fee + unpaid_overage)`, 0 when the debt is
+ * larger. The debt sum saturates at u64::MAX like the program's (it is only compared with balances).
+ */
 export function maxWithdrawalRequest(input: WithdrawalInput): bigint {
-  const debt = addU64(u64(input.unpaidBaseFee, "unpaidBaseFee"), u64(input.unpaidOverage, "unpaidOverage"), "unpaid debt");
+  const debt = min(u64(input.unpaidBaseFee, "unpaidBaseFee") + u64(input.unpaidOverage, "unpaidOverage"), U64_MAX);
   return saturatingSub(u64(input.vaultBalance, "vaultBalance"), debt);
 }
 
@@ -272,6 +277,8 @@ export interface RollInput {
   unpaidBaseFee: bigint;
   unpaidOverage: bigint;
   vaultBalance: bigint;
+  /** `total_spent` before the roll; default 0. Everything the roll collects is added to it (checked). */
+  totalSpent?: bigint;
   /** Unix seconds of the roll. */
   now: bigint;
 }
@@ -293,6 +300,7 @@ export interface RollQuote {
   unpaidOverageAfter: bigint;
   statusAfter: TeamStatusCode;
   vaultBalanceAfter: bigint;
+  totalSpentAfter: bigint;
   /** Each RevenueDistributed the roll emits, in order. */
   distributions: RevenueDistribution[];
 }
@@ -306,17 +314,15 @@ function tierTerms(tiers: readonly TierTerms[], tier: number): TierTerms {
 /**
  * What `roll_period` does (docs/billing-math.md, "Period roll"): collect debt (base fee part first), charge
  * the current period's base fee if unpaid, and when `now ≥ period_end` move to the next period (applying the
- * pending tier) and charge its base fee. Throws PeriodNotEndedError when there is no debt, the base fee is
- * paid and the period has not ended.
+ * pending tier) and charge its base fee. Throws PeriodNotEndedError when it would collect no debt (none, or
+ * an empty vault) and charge no base fee.
  */
 export function quoteRollPeriod(input: RollInput): RollQuote {
   let vault = u64(input.vaultBalance, "vaultBalance");
   let unpaidBaseFee = u64(input.unpaidBaseFee, "unpaidBaseFee");
   let unpaidOverage = u64(input.unpaidOverage, "unpaidOverage");
+  const vaultBefore = vault;
   const newPeriod = nextPeriod(input.periodEnd, input.periodSecs, input.now);
-  if (unpaidBaseFee === 0n && unpaidOverage === 0n && input.baseFeePaid && newPeriod === null) {
-    throw new PeriodNotEndedError("no debt, base fee paid and the period has not ended");
-  }
   const distributions: RevenueDistribution[] = [];
 
   const base = collectFromVault(unpaidBaseFee, vault);
@@ -350,6 +356,9 @@ export function quoteRollPeriod(input: RollInput): RollQuote {
     }
     chargeBaseFee(tier);
   }
+  if (base.paid + overage.paid === 0n && baseFeesPaid.length === 0) {
+    throw new PeriodNotEndedError("no debt collected, base fee already charged and the period has not ended");
+  }
   return {
     debtCollected: { baseFee: base.paid, overage: overage.paid },
     baseFeesPaid,
@@ -360,6 +369,7 @@ export function quoteRollPeriod(input: RollInput): RollQuote {
     unpaidOverageAfter: unpaidOverage,
     statusAfter: unpaidBaseFee === 0n && unpaidOverage === 0n ? TeamStatus.Active : TeamStatus.Suspended,
     vaultBalanceAfter: vault,
+    totalSpentAfter: addU64(u64(input.totalSpent ?? 0n, "totalSpent"), vaultBefore - vault, "total_spent + collected"),
     distributions,
   };
 }

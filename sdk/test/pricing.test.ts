@@ -190,9 +190,9 @@ describe("pricing: revenue split", () => {
     assert.throws(() => splitRevenue(1n, 10_001), InvalidConfigError);
   });
 
-  it("throws MathOverflow where amount × treasury_bps leaves u64", () => {
-    assertOverflow(() => splitRevenue(U64_MAX, 9_000));
-    assert.doesNotThrow(() => splitRevenue(U64_MAX / 9_000n, 9_000));
+  it("splits any u64 amount without overflow, as the program's full-width mul_div does", () => {
+    assert.deepEqual(splitRevenue(U64_MAX, 9_000), { treasury: (U64_MAX * 9_000n) / 10_000n, stakers: U64_MAX - (U64_MAX * 9_000n) / 10_000n });
+    assert.deepEqual(splitRevenue(U64_MAX, 10_000), { treasury: U64_MAX, stakers: 0n });
     assert.deepEqual(splitRevenue(U64_MAX, 0), { treasury: 0n, stakers: U64_MAX });
   });
 });
@@ -224,8 +224,13 @@ describe("pricing: periods, upgrades, withdrawals, alerts", () => {
     assert.equal(prorateUpgrade({ ...base, newMonthlyFee: 10n, periodEnd: period, now: 0n }), 0n);
   });
 
-  it("throws MathOverflow where the fee difference × remaining leaves u64", () => {
-    assertOverflow(() => prorateUpgrade({ oldMonthlyFee: 0n, newMonthlyFee: U64_MAX, periodEnd: 2n, now: 0n, periodSecs: 2n }));
+  it("prorates at full width and overflows only where period_end − now leaves i64", () => {
+    const I64_MAX = (1n << 63n) - 1n;
+    const I64_MIN = -(1n << 63n);
+    assert.equal(prorateUpgrade({ oldMonthlyFee: 0n, newMonthlyFee: U64_MAX, periodEnd: I64_MAX, now: 0n, periodSecs: I64_MAX }), U64_MAX);
+    assertOverflow(() => prorateUpgrade({ oldMonthlyFee: 0n, newMonthlyFee: U64_MAX, periodEnd: I64_MAX, now: I64_MIN, periodSecs: 3n }));
+    assert.equal(prorateUpgrade({ oldMonthlyFee: 0n, newMonthlyFee: 10n, periodEnd: I64_MIN, now: I64_MAX, periodSecs: 3n }), 0n);
+    assert.equal(prorateUpgrade({ oldMonthlyFee: 0n, newMonthlyFee: 10n, periodEnd: 3n, now: 0n, periodSecs: 9n }), 3n);
   });
 
   it("lets the owner withdraw the pending amount, bounded by the vault minus debt", () => {
@@ -233,6 +238,7 @@ describe("pricing: periods, upgrades, withdrawals, alerts", () => {
     assert.equal(withdrawableAmount({ pendingWithdrawal: 90n, vaultBalance: 100n, unpaidBaseFee: 15n, unpaidOverage: 5n }), 80n);
     assert.equal(withdrawableAmount({ pendingWithdrawal: 90n, vaultBalance: 10n, unpaidBaseFee: 15n, unpaidOverage: 5n }), 0n);
     assert.equal(maxWithdrawalRequest({ vaultBalance: 100n, unpaidBaseFee: 15n, unpaidOverage: 5n }), 80n);
+    assert.equal(maxWithdrawalRequest({ vaultBalance: U64_MAX, unpaidBaseFee: U64_MAX, unpaidOverage: U64_MAX }), 0n);
   });
 
   it("collects from the vault what it holds and leaves the rest unpaid", () => {
@@ -260,8 +266,18 @@ describe("pricing: period roll", () => {
     assert.equal(q.statusAfter, TeamStatus.Active);
   });
 
-  it("refuses a roll with nothing to do as PeriodNotEnded", () => {
-    assert.throws(() => quoteRollPeriod({ ...config, ...team, baseFeePaid: true, vaultBalance: 0n, now: 10n }), PeriodNotEndedError);
+  it("refuses a roll with nothing to do as PeriodNotEnded, including debt an empty vault cannot pay", () => {
+    assert.throws(() => quoteRollPeriod({ ...config, ...team, baseFeePaid: true, vaultBalance: 100n, now: 10n }), PeriodNotEndedError);
+    assert.throws(() => quoteRollPeriod({ ...config, ...team, baseFeePaid: true, unpaidOverage: 5n, vaultBalance: 0n, now: 10n }), PeriodNotEndedError);
+  });
+
+  it("collects what it can of the debt from a partly funded vault and stays suspended", () => {
+    const q = quoteRollPeriod({ ...config, ...team, baseFeePaid: true, unpaidBaseFee: 5n * USDC, unpaidOverage: 5n * USDC, vaultBalance: 7n * USDC, totalSpent: 1n, now: 10n });
+    assert.deepEqual(q.debtCollected, { baseFee: 5n * USDC, overage: 2n * USDC });
+    assert.equal(q.unpaidOverageAfter, 3n * USDC);
+    assert.equal(q.statusAfter, TeamStatus.Suspended);
+    assert.equal(q.totalSpentAfter, 7n * USDC + 1n);
+    assert.deepEqual(q.baseFeesPaid, []);
   });
 
   it("suspends a team whose vault cannot pay the base fee", () => {
