@@ -106,3 +106,27 @@ describe("API keys", () => {
     await rejectsWith(t.mutation(api.apiKeys.touchApiKey, { auth: { secret: "x" }, keyHash: sha256(key), atMs: now }), "unauthorized");
   });
 });
+
+describe("API key revocation feed", () => {
+  it("reports keys revoked since the cursor, starting from now", async () => {
+    const t = newLedger();
+    const f = await teamWithRoles(t);
+    const a = await t.mutation(api.apiKeys.create, { auth: as(f.owner), teamId: f.teamId, name: "a" });
+    const b = await t.mutation(api.apiKeys.create, { auth: as(f.owner), teamId: f.teamId, name: "b" });
+    const start = await t.query(api.apiKeys.revokedSince, { auth: server, cursor: null });
+    assert.deepEqual(start.keyHashes, []);
+    await t.mutation(api.apiKeys.revoke, { auth: as(f.owner), teamId: f.teamId, keyId: a.keyId });
+    const page = await t.query(api.apiKeys.revokedSince, { auth: server, cursor: start.cursor });
+    assert.deepEqual(page.keyHashes, [sha256(a.key)]);
+    await t.mutation(api.apiKeys.revoke, { auth: as(f.owner), teamId: f.teamId, keyId: b.keyId });
+    const next = await t.query(api.apiKeys.revokedSince, { auth: server, cursor: page.cursor });
+    // Recent revocations may be reported again (the feed looks back a little); b is new.
+    assert.ok(next.keyHashes.includes(sha256(b.key)));
+  });
+
+  it("refuses the feed without the secret or with a malformed cursor", async () => {
+    const t = newLedger();
+    await rejectsWith(t.query(api.apiKeys.revokedSince, { auth: { secret: "x" }, cursor: null }), "unauthorized");
+    await rejectsWith(t.query(api.apiKeys.revokedSince, { auth: server, cursor: "yesterday" }), "invalid_argument");
+  });
+});

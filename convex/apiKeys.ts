@@ -1,7 +1,7 @@
 // API keys: Owners create and revoke; Owners and Admins list prefixes; servers resolve by hash.
 import { v } from "convex/values";
 import { mutation, query } from "./_generated/server";
-import { createKey, listKeys, resolveKey, revokeKey, touchKey } from "./model/apiKeys";
+import { createKey, listKeys, resolveKey, revokedSince as revokedSinceCursor, revokeKey, touchKey } from "./model/apiKeys";
 import { requireServer, requireTeamAccess } from "./model/auth";
 import { actorAuth, serverAuth } from "./model/validators";
 
@@ -47,5 +47,17 @@ export const touchApiKey = mutation({
   handler: async (ctx, { auth, keyHash, atMs }) => {
     requireServer(auth);
     return { updated: await touchKey(ctx, keyHash, atMs) };
+  },
+});
+
+/**
+ * For the gateway's key cache: sha256 hashes of keys revoked since `cursor` (null: start now), and the next
+ * cursor. Hashes may repeat across calls; treat the feed as "mark these revoked".
+ */
+export const revokedSince = query({
+  args: { auth: serverAuth, cursor: v.union(v.string(), v.null()) },
+  handler: async (ctx, { auth, cursor }) => {
+    requireServer(auth);
+    return await revokedSinceCursor(ctx, cursor);
   },
 });

@@ -106,7 +106,9 @@ export default defineSchema({
     // resolveApiKey and touchApiKey: the gateway looks keys up by hash.
     .index("by_key_hash", ["keyHash"])
     // apiKeys.list for a team.
-    .index("by_team", ["teamId"]),
+    .index("by_team", ["teamId"])
+    // revokedSince: the gateway's revocation feed, keys revoked after a time.
+    .index("by_revoked_at", ["revokedAtMs"]),
 
   usageBatches: defineTable({
     /** The gateway's idempotency key for this batch. */

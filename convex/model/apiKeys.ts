@@ -118,3 +118,35 @@ export async function touchKey(ctx: MutationCtx, keyHash: string, atMs: number):
   await ctx.db.patch(key._id, { lastUsedAtMs: at });
   return true;
 }
+
+/** Revocations listed per revokedSince call. */
+export const REVOCATIONS_PER_PAGE = 1_000;
+/**
+ * How far before its cursor revokedSince looks again, in milliseconds: a revocation stamped at the start of
+ * a mutation that committed after a poll had already moved past that time is still reported. Reporting a
+ * revocation twice is harmless.
+ */
+export const REVOCATION_OVERLAP_MS = 10_000;
+
+/**
+ * The gateway's revocation feed: hashes of keys revoked at or after `cursor` (minus the overlap), and the
+ * cursor to pass next. A null cursor starts the feed now: no hashes, just a cursor.
+ */
+export async function revokedSince(ctx: QueryCtx, cursor: string | null) {
+  if (cursor === null) {
+    const last = await ctx.db.query("apiKeys").withIndex("by_revoked_at").order("desc").first();
+    return { keyHashes: [], cursor: String(Math.max(last?.revokedAtMs ?? 0, Date.now())) };
+  }
+  // "<ms>" looks back by the overlap; "<ms>+" (after a full page) continues exactly where the page ended.
+  const match = /^(\d{1,16})(\+?)$/.exec(cursor);
+  if (match === null) throw ledgerError("invalid_argument", "malformed revocation cursor");
+  const at = Number(match[1]);
+  const from = match[2] === "+" ? at : at - REVOCATION_OVERLAP_MS;
+  const keys = await ctx.db
+    .query("apiKeys")
+    .withIndex("by_revoked_at", (q) => q.gte("revokedAtMs", from))
+    .take(REVOCATIONS_PER_PAGE);
+  const lastSeen = keys.length > 0 ? (keys[keys.length - 1].revokedAtMs ?? 0) : 0;
+  const next = keys.length === REVOCATIONS_PER_PAGE ? `${lastSeen}+` : String(Math.max(at, lastSeen));
+  return { keyHashes: keys.map((k) => k.keyHash), cursor: next };
+}
