@@ -5,6 +5,8 @@ import { convexTest, convexTestEngine } from "convex-test";
 import { makeFunctionReference } from "convex/server";
 import { FIXTURE_FUNCTIONS_DIR, sleep } from "../testing/support";
 import { createEngine, splitFunctionPath } from "./engine";
+import { DEFAULT_FUNCTIONS_DIR } from "./sidecar";
+import { nextRunTime, type CronSchedule } from "./schedule";
 import schema from "../fixtures/convex/schema";
 import { loadConvexModules } from "./modules";
 
@@ -121,5 +123,16 @@ describe("patched convex-test engine", function () {
       engine.crons.map((c) => [c.name, c.functionPath]),
       [["every second", "ticks:record"], ["monthly", "ticks:record"]],
     );
+  });
+
+  it("loads the ledger's own convex/ and finds every cron's function, internal and schedulable", async function () {
+    const engine = await createEngine(DEFAULT_FUNCTIONS_DIR);
+    assert.ok(engine.resolve("teams:create")?.visibility === "public");
+    for (const cron of engine.crons) {
+      const fn = engine.resolve(cron.functionPath);
+      assert.ok(fn !== null, `cron "${cron.name}" names ${cron.functionPath}, which does not exist`);
+      assert.equal(fn.visibility, "internal", `cron "${cron.name}" should call an internal function`);
+      assert.ok(nextRunTime(cron.schedule as CronSchedule, Date.now()) > Date.now());
+    }
   });
 });
