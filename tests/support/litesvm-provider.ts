@@ -223,15 +223,20 @@ export class LiteSvmProvider implements Provider {
     }
     tx.feePayer ??= this.publicKey;
     if (tx.signatures.every((s) => s.signature === null)) tx.recentBlockhash = this.svm.latestBlockhash();
-    const required = tx.compileMessage().accountKeys.slice(0, tx.compileMessage().header.numRequiredSignatures);
-    const extra = signers.filter((s) => !s.publicKey.equals(this.publicKey) && required.some((k) => k.equals(s.publicKey)));
-    if (extra.length) tx.partialSign(...extra);
-    if (required.some((k) => k.equals(this.publicKey))) tx.partialSign(this.wallet.payer);
+    // One compile to learn the required signers and one partialSign for all of them: compiling and
+    // signing in JS, not the SVM, is what a transaction costs here.
+    const message = tx.compileMessage();
+    const required = message.accountKeys.slice(0, message.header.numRequiredSignatures);
+    const own = [this.wallet.payer, ...signers].filter(
+      (s, i, all) => required.some((k) => k.equals(s.publicKey)) && all.findIndex((o) => o.publicKey.equals(s.publicKey)) === i,
+    );
+    if (own.length) tx.partialSign(...own);
   }
 
   /** Runs a signed transaction in the SVM; throws SendTransactionError (with logs) on failure. */
   private execute(tx: AnyTransaction, action: "send" | "simulate"): string {
-    const bytes = tx.serialize();
+    // The SVM verifies every signature itself (sigverify is on), so web3.js need not verify them again.
+    const bytes = isVersioned(tx) ? tx.serialize() : tx.serialize({ requireAllSignatures: true, verifySignatures: false });
     const decoded = getTransactionDecoder().decode(bytes);
     const result = this.svm.sendTransaction(decoded);
     this.svm.expireBlockhash();
@@ -277,7 +282,8 @@ export class LiteSvmProvider implements Provider {
    */
   async simulate(tx: AnyTransaction, signers: Signer[] = [], _commitment?: Commitment, _includeAccounts?: boolean | PublicKey[]): Promise<SimulationResponse> {
     await this.sign(tx, signers);
-    const result = this.svm.simulateTransaction(getTransactionDecoder().decode(tx.serialize()));
+    const bytes = isVersioned(tx) ? tx.serialize() : tx.serialize({ requireAllSignatures: true, verifySignatures: false });
+    const result = this.svm.simulateTransaction(getTransactionDecoder().decode(bytes));
     if (result instanceof FailedTransactionMetadata) {
       const meta = result.meta();
       throw new SendTransactionError({ action: "simulate", signature: "", transactionMessage: describeTransactionError(result.err()), logs: meta.logs() });

@@ -13,6 +13,8 @@ import {
   SystemProgram,
   Transaction,
   TransactionInstruction,
+  TransactionMessage,
+  VersionedTransaction,
 } from "@solana/web3.js";
 import type { Address } from "@solana/kit";
 import { PROGRAM_ID } from "../../sdk/src";
@@ -159,15 +161,22 @@ export async function deployProgramUpgradeable(
     [buffer],
   );
 
-  // The largest chunk that keeps a Write transaction within the 1232-byte packet: measure the
+  // Write transactions are v0 messages: web3.js compiles a legacy message with its instruction data in
+  // base58 (quadratic in the length, ~5 ms per kilobyte chunk), a v0 message keeps the bytes. The loader
+  // sees the same instruction. Each chunk is as large as the 1232-byte packet allows: measure the
   // transaction with an empty chunk and fill the rest.
-  const signers = authority.publicKey.equals(provider.publicKey) ? 1 : 2;
-  const probe = new Transaction({ feePayer: provider.publicKey, recentBlockhash: provider.svm.latestBlockhash() }).add(writeIx(buffer.publicKey, authority.publicKey, 0, new Uint8Array(0)));
-  const overhead = probe.serializeMessage().length + 1 + 64 * signers;
-  const chunk = PACKET_DATA_SIZE - overhead - 2; // the instruction-data length prefix grows from 1 to 2 bytes
+  const writeTx = (offset: number, bytes: Uint8Array): VersionedTransaction =>
+    new VersionedTransaction(
+      new TransactionMessage({ payerKey: provider.publicKey, recentBlockhash: provider.svm.latestBlockhash(), instructions: [writeIx(buffer.publicKey, authority.publicKey, offset, bytes)] }).compileToV0Message(),
+    );
+  // (An unsigned VersionedTransaction already holds a 64-byte slot per required signature.)
+  const overhead = writeTx(0, new Uint8Array(0)).serialize().length;
+  const chunk = PACKET_DATA_SIZE - overhead - 1; // the instruction-data length prefix grows from 1 to 2 bytes
+  const full = writeTx(0, elf.subarray(0, chunk)).serialize().length;
+  if (full > PACKET_DATA_SIZE) throw new Error(`write transaction of ${full} bytes exceeds the packet`);
   let writes = 0;
   for (let offset = 0; offset < elf.length; offset += chunk) {
-    await provider.sendAndConfirm(new Transaction().add(writeIx(buffer.publicKey, authority.publicKey, offset, elf.subarray(offset, offset + chunk))), [authority]);
+    await provider.sendAndConfirm(writeTx(offset, elf.subarray(offset, offset + chunk)), [authority]);
     writes++;
   }
 
