@@ -104,6 +104,7 @@ describe("API keys", () => {
     assert.equal(listed.find((k) => k.keyId === keyId)?.lastUsedAtMs, now);
     await rejectsWith(t.mutation(api.apiKeys.touchApiKey, { auth: server, keyHash: sha256("pk_gone"), atMs: now }), "not_found");
     await rejectsWith(t.mutation(api.apiKeys.touchApiKey, { auth: { secret: "x" }, keyHash: sha256(key), atMs: now }), "unauthorized");
+    await rejectsWith(t.mutation(api.apiKeys.touchApiKey, { auth: server, keyHash: "not-a-hash", atMs: now }), "invalid_argument");
   });
 });
 

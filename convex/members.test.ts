@@ -73,4 +73,13 @@ describe("members", () => {
       /does not fit into a 64-bit signed integer/,
     );
   });
+
+  it("answers not_found for a member of another team", async () => {
+    const t = newLedger();
+    const f = await teamWithRoles(t);
+    const other = await teamWithRoles(t, "Other");
+    await rejectsWith(t.mutation(api.members.changeRole, { auth: as(f.owner), teamId: f.teamId, memberId: other.ids.member, role: "admin" }), "not_found");
+    await rejectsWith(t.mutation(api.members.remove, { auth: as(f.owner), teamId: f.teamId, memberId: other.ids.member }), "not_found");
+    await rejectsWith(t.mutation(api.members.setAllocation, { auth: as(f.owner), teamId: f.teamId, memberId: other.ids.member, allocation: 1n }), "not_found");
+  });
 });

@@ -89,4 +89,25 @@ describe("teams", () => {
     const log = await t.query(api.audit.list, { auth: as(f.owner), teamId: f.teamId, paginationOpts: { numItems: 50, cursor: null } });
     assert.equal(log.page.filter((e) => e.action === "team.billing_email_updated").length, 2);
   });
+
+  it("refuses listing teams for a malformed wallet or a wrong secret", async () => {
+    const t = newLedger();
+    await rejectsWith(t.query(api.teams.listMine, { auth: as("nope") }), "invalid_argument");
+    await rejectsWith(t.query(api.teams.listMine, { auth: { secret: "x", wallet: newWallet() } }), "unauthorized");
+    assert.deepEqual(await t.query(api.teams.listMine, { auth: as(newWallet()) }), []);
+  });
+});
+
+describe("audit log", () => {
+  it("pages a team's entries newest first for Owners and Admins, not Members or outsiders", async () => {
+    const t = newLedger();
+    const f = await teamWithRoles(t);
+    const first = await t.query(api.audit.list, { auth: as(f.admin), teamId: f.teamId, paginationOpts: { numItems: 2, cursor: null } });
+    assert.deepEqual(first.page.map((e) => e.action), ["invitation.accepted", "invitation.created"]);
+    const rest = await t.query(api.audit.list, { auth: as(f.owner), teamId: f.teamId, paginationOpts: { numItems: 10, cursor: first.continueCursor } });
+    assert.deepEqual(rest.page.map((e) => e.action), ["invitation.accepted", "invitation.created", "team.created"]);
+    assert.equal(rest.page[2].actor, f.owner);
+    await rejectsWith(t.query(api.audit.list, { auth: as(f.member), teamId: f.teamId, paginationOpts: { numItems: 10, cursor: null } }), "forbidden");
+    await rejectsWith(t.query(api.audit.list, { auth: as(f.outsider), teamId: f.teamId, paginationOpts: { numItems: 10, cursor: null } }), "forbidden");
+  });
 });
