@@ -124,3 +124,27 @@ export async function startSidecarProcess(options: SidecarProcessOptions = {}): 
     },
   };
 }
+
+export interface LedgerConnection {
+  url: string;
+  mode: "convex" | "embedded";
+  serverSecret: string | undefined;
+  /** The sidecar, when this call started one. */
+  sidecar: SidecarProcess | null;
+  stop(): Promise<void>;
+}
+
+/**
+ * What `npm start` needs: the Convex deployment when `CONVEX_URL` is set (nothing is started), else
+ * an embedded sidecar on `LEDGER_PORT` (default 3210) with the default data directory.
+ */
+export async function connectLedger(
+  options: SidecarProcessOptions = {},
+  env: Record<string, string | undefined> = process.env,
+): Promise<LedgerConnection> {
+  if (env.CONVEX_URL) {
+    return { url: env.CONVEX_URL, mode: "convex", serverSecret: env.LEDGER_SERVER_SECRET, sidecar: null, stop: async () => {} };
+  }
+  const sidecar = await startSidecarProcess({ port: Number(env.LEDGER_PORT ?? 3210), ...options });
+  return { url: sidecar.url, mode: "embedded", serverSecret: sidecar.serverSecret, sidecar, stop: () => sidecar.stop() };
+}

@@ -124,6 +124,8 @@ describe("ledger sidecar HTTP API", function () {
     assert.equal(total.headers.get("x-team"), "sum");
     assert.equal(await total.text(), "12");
     assert.equal((await fetch(`${sidecar.url}/no/such/route`)).status, 404);
+    const basic = await fetch(`${sidecar.url}/hello`, { headers: { authorization: "Basic dXNlcjpwYXNz" } });
+    assert.equal(basic.status, 200, "an http action may use other Authorization schemes");
   });
 
   it("runs scheduled functions on real timers", async function () {

@@ -134,7 +134,14 @@ function identityOf(req: IncomingMessage) {
 
 async function routeToHttpActions(engine: LedgerEngine, req: IncomingMessage, res: ServerResponse) {
   if (!engine.hasHttpRouter) throw new HttpFailure(404, "NotFound", `no route for ${req.url}`);
-  const identity = identityOf(req);
+  // An http action may use the Authorization header its own way: it still gets the header, and an
+  // identity only when the header is a bearer JWT.
+  let identity: ReturnType<typeof identityFromAuthorization>;
+  try {
+    identity = identityFromAuthorization(req.headers.authorization);
+  } catch {
+    identity = undefined;
+  }
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;

@@ -9,8 +9,16 @@ import { parseArgs } from "node:util";
 import { SidecarError } from "./errors";
 import { DEFAULT_PORT, startSidecar } from "./sidecar";
 
+// When the parent that reads our output dies, writes fail with EPIPE: that must not stop the
+// clean shutdown the same event starts.
+let outputClosed = false;
+process.stdout.on("error", () => {
+  outputClosed = true;
+});
+process.stderr.on("error", () => {});
+
 function emit(event: string, fields: Record<string, unknown> = {}): void {
-  process.stdout.write(JSON.stringify({ event, ...fields }) + "\n");
+  if (!outputClosed) process.stdout.write(JSON.stringify({ event, ...fields }) + "\n");
 }
 
 async function main(): Promise<void> {
@@ -25,6 +33,9 @@ async function main(): Promise<void> {
   const portText = values.port ?? process.env.LEDGER_PORT ?? String(DEFAULT_PORT);
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port "${portText}"`);
+  if (!process.env.LEDGER_SERVER_SECRET) {
+    emit("warning", { message: "LEDGER_SERVER_SECRET is not set: the ledger functions will refuse every call" });
+  }
   const sidecar = await startSidecar({
     port,
     dataDir: values["data-dir"] ?? process.env.LEDGER_DATA_DIR,
