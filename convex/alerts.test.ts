@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { api } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
+import type { ChainEventInput } from "./model/chainEventShapes";
 import { as, ChainFeed, newLedger, newWallet, rejectsWith, server, snapshot, teamWithRoles, type Ledger } from "./test.setup";
 
 async function linkedTeam(t: Ledger) {
@@ -18,7 +19,7 @@ describe("alerts", () => {
   it("raises the low-balance warning once per crossing below 10 USDC and resolves it on a deposit", async () => {
     const t = newLedger();
     const f = await linkedTeam(t);
-    const send = (...events: object[]) => t.mutation(api.chain.ingestChainEvents, { auth: server, events: events as never });
+    const send = (...events: ChainEventInput[]) => t.mutation(api.chain.ingestChainEvents, { auth: server, events });
     await send(f.feed.deposited(20_000_000n, 20_000_000n));
     assert.equal((await alertsOf(t, f.owner, f.teamId, "balance.warning")).length, 0);
     await send(f.feed.deducted({ batchSeq: 1n, requestCount: 1n, amountCharged: 12_000_000n, periodRequests: 1n, balanceAfter: 8_000_000n }));
@@ -45,7 +46,7 @@ describe("alerts", () => {
   it("raises quota alerts at 80, 90 and 100 percent once each and clears them when a new period starts", async () => {
     const t = newLedger();
     const f = await linkedTeam(t);
-    const send = (...events: object[]) => t.mutation(api.chain.ingestChainEvents, { auth: server, events: events as never });
+    const send = (...events: ChainEventInput[]) => t.mutation(api.chain.ingestChainEvents, { auth: server, events });
     await send(f.feed.deposited(500_000_000n, 500_000_000n));
     let seq = 0n;
     const usage = (periodRequests: bigint) => f.feed.deducted({ batchSeq: ++seq, requestCount: 1n, amountCharged: 0n, periodRequests, balanceAfter: 500_000_000n });

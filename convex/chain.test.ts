@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { api } from "./_generated/api";
+import type { ChainEventInput } from "./model/chainEventShapes";
 import { as, ChainFeed, newLedger, newSignature, newWallet, rejectsWith, server, snapshot, teamWithRoles, type Ledger } from "./test.setup";
 
 async function linkedTeam(t: Ledger) {
@@ -121,7 +122,7 @@ describe("chain events", () => {
     const t = newLedger();
     const f = await linkedTeam(t);
     const ok = f.feed.deposited(1n, 1n);
-    const bad: Array<[string, object]> = [
+    const bad: Array<[string, ChainEventInput]> = [
       ["signature", { ...ok, signature: "abc" }],
       ["negative amount", { ...ok, amount: -1n }],
       ["team address", { ...ok, team: "x" }],
@@ -132,7 +133,7 @@ describe("chain events", () => {
       ["tier", f.feed.rolled(1, 2, 0n, 7)],
     ];
     for (const [what, event] of bad) {
-      await rejectsWith(t.mutation(api.chain.ingestChainEvents, { auth: server, events: [event as typeof ok] }), "invalid_argument").catch((e: Error) => {
+      await rejectsWith(t.mutation(api.chain.ingestChainEvents, { auth: server, events: [event] }), "invalid_argument").catch((e: Error) => {
         throw new Error(`${what}: ${e.message}`);
       });
     }
