@@ -164,9 +164,20 @@ export class DurableStore {
     };
     const line = JSON.stringify(entry) + "\n";
     const bytes = Buffer.from(line, "utf8");
-    let written = 0;
-    while (written < bytes.length) written += fs.writeSync(this.fd, bytes, written);
-    if (this.options.fsync !== false) fs.fdatasyncSync(this.fd);
+    try {
+      let written = 0;
+      while (written < bytes.length) written += fs.writeSync(this.fd, bytes, written);
+      if (this.options.fsync !== false) fs.fdatasyncSync(this.fd);
+    } catch (error) {
+      // The commit is refused: cut off whatever part of it reached the file (disk full midway),
+      // so the next entry does not follow a broken line.
+      try {
+        fs.ftruncateSync(this.fd, this.logBytes);
+      } catch {
+        // The refusal below is what matters; recovery drops a torn tail anyway.
+      }
+      throw error;
+    }
     this.seq = entry.seq;
     this.logBytes += bytes.length;
     if (this.logBytes >= (this.options.snapshotAfterBytes ?? 8 * 1024 * 1024)) this.scheduleSnapshot();
