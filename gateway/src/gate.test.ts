@@ -188,11 +188,12 @@ describe("gate admission", () => {
       assert.equal((await admit(100n)).ok, true);
     });
 
-    it("refuses an empty endpoint or one longer than 255 bytes", async () => {
+    it("refuses an endpoint the ledger cannot store: empty, over 64 characters, spaces or non-ASCII", async () => {
       const { gate } = harness();
-      refused(await gate.admit({ key: KEY, endpoint: "" }), 422, "invalid_request");
-      refused(await gate.admit({ key: KEY, endpoint: "é".repeat(128) }), 422, "invalid_request");
-      assert.equal((await gate.admit({ key: KEY, endpoint: "e".repeat(255) })).ok, true);
+      for (const endpoint of ["", "e".repeat(65), "/api/v1 verify", "/api/é"]) {
+        refused(await gate.admit({ key: KEY, endpoint }), 422, "invalid_request");
+      }
+      assert.equal((await gate.admit({ key: KEY, endpoint: "e".repeat(64) })).ok, true);
     });
 
     it("refuses a request whose price does not fit the chain's integers", async () => {
@@ -341,6 +342,12 @@ describe("gate admission", () => {
       assert.equal(a.body!.vault, VAULT);
       refused(await gate.admit({ key: KEY, endpoint: "/e" }), 402, "team_account_missing");
       assert.equal(balances.followCalls, 1, "the absent team is followed, not asked for again");
+    });
+
+    it("refuses a key whose team the ledger knows no on-chain account for", async () => {
+      const { admit, keys } = harness();
+      keys.set(hashApiKey("pk_new_team"), keyRecord({ team: null, vault: null }));
+      refused(await admit(1, null, "pk_new_team"), 402, "team_account_missing");
     });
   });
 

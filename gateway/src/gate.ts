@@ -47,15 +47,18 @@ export const HEADER = {
   paymentRequired: "PAYMENT-REQUIRED",
 } as const;
 
-/** Longest endpoint and user id, in UTF-8 bytes (the usage receipt's limit). */
-export const MAX_TEXT_BYTES = 255;
+/**
+ * An endpoint name as the ledger stores it in usage records and rollups: 1 to 64 printable ASCII
+ * characters without spaces (members' user ids follow the same rule in the ledger).
+ */
+export const ENDPOINT_PATTERN = /^[\x21-\x7e]{1,64}$/;
 
 export interface AdmitInput {
   /** The API key as presented (see keyFromHeaders); null or empty when none was sent. */
   key: string | null | undefined;
   /** X-User-ID, when present. */
   userId?: string | null;
-  /** Endpoint billed, e.g. "/api/v1/verify" (at most 255 UTF-8 bytes). */
+  /** Endpoint billed, e.g. "/api/v1/verify" (1 to 64 printable ASCII characters, no spaces). */
   endpoint: string;
   /** Requests this call counts as (a batch endpoint charges N). Default 1. */
   units?: number | bigint;
@@ -145,8 +148,6 @@ interface GateCore {
   releaseEntry(entry: UsageEntry): void;
 }
 
-const utf8 = new TextEncoder();
-
 function refusal(
   code: RefusalCode,
   requestId: string,
@@ -215,6 +216,11 @@ export class Gate implements GateCore {
     return this.books.get(team);
   }
 
+  /** The settler sealed served requests of a team into batch `seq`: their reservation now waits for that batch. */
+  sealReservation(team: string, seq: bigint, units: bigint, cost: bigint): void {
+    this.bookOf(team).seal(seq, units, cost);
+  }
+
   private bookOf(team: string): TeamBook {
     let b = this.books.get(team);
     if (b === undefined) {
@@ -262,33 +268,35 @@ export class Gate implements GateCore {
         detail: `units must be an integer from 1 to ${o.maxUnits}`,
       });
     }
-    if (typeof input.endpoint !== "string" || input.endpoint === "" || utf8.encode(input.endpoint).length > MAX_TEXT_BYTES) {
+    if (typeof input.endpoint !== "string" || !ENDPOINT_PATTERN.test(input.endpoint)) {
       return refusal("invalid_request", requestId, headers, {
-        detail: `endpoint must be a non-empty string of at most ${MAX_TEXT_BYTES} UTF-8 bytes`,
+        detail: "endpoint must be 1 to 64 printable ASCII characters without spaces",
       });
     }
 
     // 4. Chain state: in memory once followed.
-    let state: TeamChainState | null | undefined = o.balances.peek(record.team);
+    if (record.team === null) return refusal("team_account_missing", requestId, headers);
+    const team = record.team;
+    let state: TeamChainState | null | undefined = o.balances.peek(team);
     if (state === undefined) {
       try {
-        state = await o.balances.follow(record.team);
+        state = await o.balances.follow(team);
       } catch {
         headers[HEADER.retryAfter] = "1";
         return refusal("chain_unavailable", requestId, headers);
       }
     }
     if (state === null) {
-      return refusal("team_account_missing", requestId, headers, { team: record.team, vault: record.vault });
+      return refusal("team_account_missing", requestId, headers, { team, vault: record.vault ?? "" });
     }
-    const book = this.bookOf(record.team);
+    const book = this.bookOf(team);
     book.observe(state);
     state = book.state as TeamChainState;
 
     // 5. Rate limit of the team's tier (an unknown tier gets the last, most generous, limit).
     const now = o.now();
     const limit = o.rateLimits[state.tier] ?? o.rateLimits[o.rateLimits.length - 1]!;
-    const rate = this.limiter.take(record.team, limit);
+    const rate = this.limiter.take(team, limit);
     headers[HEADER.limit] = String(rate.limit);
     headers[HEADER.remaining] = String(rate.remaining);
     headers[HEADER.reset] = String(Math.max(0, Math.ceil((rate.reset - now) / 1000)));
@@ -384,7 +392,7 @@ export class Gate implements GateCore {
     const entry: UsageEntry = {
       requestId,
       teamId: record.teamId,
-      team: record.team,
+      team,
       userId,
       endpoint: input.endpoint,
       units,

@@ -13,10 +13,10 @@ export interface MemberGrant {
 export interface KeyRecord {
   /** Ledger team id: the key of usage records and rollups. */
   readonly teamId: string;
-  /** On-chain TeamBillingAccount address (base58): balances are followed by it. */
-  readonly team: string;
-  /** On-chain team vault token account (base58): where a top-up goes. */
-  readonly vault: string;
+  /** On-chain TeamBillingAccount address (base58): balances are followed by it. Null until the team has one. */
+  readonly team: string | null;
+  /** On-chain team vault token account (base58): where a top-up goes. Null until the team has one. */
+  readonly vault: string | null;
   /** True once the key was revoked: such a key gets 401. */
   readonly revoked: boolean;
   /** Members by user id. */

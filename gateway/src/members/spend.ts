@@ -46,13 +46,15 @@ export class MemberSpend {
     s.unrecorded -= cost;
   }
 
-  /** The ledger recorded `cost` of this member's spending at clock `atMs` (after the ledger call returned). */
+  /**
+   * The ledger recorded `cost` of this member's spending at clock `atMs` (after the ledger call returned).
+   * Moves at most what is held unrecorded: this bookkeeping must never stop a settlement.
+   */
   recorded(teamId: string, userId: string, cost: bigint, atMs: number): void {
     const s = this.spends.get(MemberSpend.key(teamId, userId));
-    if (s === undefined || s.unrecorded < cost) {
-      throw new RangeError(`member ${userId}: recorded ${cost} exceeds unrecorded spending`);
-    }
-    s.unrecorded -= cost;
-    s.recorded.push({ cost, atMs });
+    if (s === undefined) return;
+    const moved = cost < s.unrecorded ? cost : s.unrecorded;
+    s.unrecorded -= moved;
+    s.recorded.push({ cost: moved, atMs });
   }
 }

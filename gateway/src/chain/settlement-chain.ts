@@ -1,0 +1,105 @@
+// What the settler needs from the chain, and its implementation over the SDK client: read team accounts
+// and the cluster clock in one call, build roll_period + deduct_usage instructions, check that a set of
+// instructions fits one legacy transaction, and send it signed by the billing authority.
+import {
+  PublicKey,
+  SYSVAR_CLOCK_PUBKEY,
+  Transaction,
+  type Signer,
+  type TransactionInstruction,
+} from "@solana/web3.js";
+import { decodeTeamBillingAccount, type TeamBillingAccount } from "../../../sdk/src/accounts";
+import type { PrepaidBillingClient, SettlementAccounts } from "../../../sdk/src/client";
+
+/** Largest serialized legacy transaction, bytes. */
+export const PACKET_DATA_SIZE = 1232;
+
+export interface TeamBatchPlan {
+  account: TeamBillingAccount;
+  seq: bigint;
+  requestCount: bigint;
+  usageRoot: Uint8Array;
+  /** Put roll_period before deduct_usage (the period ended, its base fee is unpaid, or debt is owed). */
+  roll: boolean;
+}
+
+export interface SettlementChain {
+  /** Team accounts by address (null when absent) and the cluster's unix time, seconds. */
+  readTeams(addresses: readonly string[]): Promise<{ nowSec: bigint; teams: Map<string, TeamBillingAccount | null> }>;
+  /** The instructions settling one team's batch. */
+  instructions(plan: TeamBatchPlan): Promise<TransactionInstruction[]>;
+  /** Whether these instructions fit one transaction. */
+  fits(ixs: readonly TransactionInstruction[]): boolean;
+  /** Sends one transaction and waits for its confirmation; returns the signature. */
+  send(ixs: readonly TransactionInstruction[]): Promise<string>;
+}
+
+/** Whether roll_period has something to do for a team at `nowSec` (else it fails with PeriodNotEnded). */
+export function rollDue(a: TeamBillingAccount, nowSec: bigint): boolean {
+  return !a.baseFeePaid || nowSec >= a.periodEnd || a.unpaidBaseFee > 0n || a.unpaidOverage > 0n;
+}
+
+const CLOCK_UNIX_TIMESTAMP_OFFSET = 32; // Clock sysvar: slot, epoch_start_timestamp, epoch, leader_schedule_epoch, unix_timestamp
+const DUMMY_BLOCKHASH = PublicKey.default.toBase58();
+
+export class SdkSettlementChain implements SettlementChain {
+  private settlement: SettlementAccounts | null = null;
+
+  constructor(
+    private readonly client: PrepaidBillingClient,
+    private readonly billingAuthority: Signer,
+  ) {}
+
+  async readTeams(addresses: readonly string[]) {
+    const conn = this.client.provider.connection;
+    const teams = new Map<string, TeamBillingAccount | null>();
+    let nowSec = BigInt(Math.floor(Date.now() / 1000));
+    for (let i = 0; i < addresses.length || i === 0; i += 99) {
+      const slice = addresses.slice(i, i + 99);
+      const infos = await conn.getMultipleAccountsInfo([SYSVAR_CLOCK_PUBKEY, ...slice.map((a) => new PublicKey(a))]);
+      const clock = infos[0];
+      if (clock && clock.data.length >= CLOCK_UNIX_TIMESTAMP_OFFSET + 8) {
+        nowSec = clock.data.readBigInt64LE(CLOCK_UNIX_TIMESTAMP_OFFSET);
+      }
+      slice.forEach((a, j) => {
+        const info = infos[1 + j];
+        teams.set(a, info && info.owner.equals(this.client.programId) ? decodeTeamBillingAccount(info.data) : null);
+      });
+      if (addresses.length === 0) break;
+    }
+    return { nowSec, teams };
+  }
+
+  async instructions(plan: TeamBatchPlan): Promise<TransactionInstruction[]> {
+    this.settlement ??= await this.client.settlementAccounts();
+    const teamOwner = plan.account.owner;
+    const ixs: TransactionInstruction[] = [];
+    if (plan.roll) ixs.push(await this.client.rollPeriodIx({ teamOwner, settlement: this.settlement }));
+    ixs.push(
+      await this.client.deductUsageIx({
+        billingAuthority: this.billingAuthority.publicKey,
+        teamOwner,
+        batchSeq: plan.seq,
+        requestCount: plan.requestCount,
+        usageRoot: plan.usageRoot,
+        settlement: this.settlement,
+      }),
+    );
+    return ixs;
+  }
+
+  fits(ixs: readonly TransactionInstruction[]): boolean {
+    const tx = new Transaction().add(...ixs);
+    tx.feePayer = this.client.provider.publicKey ?? this.billingAuthority.publicKey;
+    tx.recentBlockhash = DUMMY_BLOCKHASH;
+    const message = tx.compileMessage();
+    const signatures = message.header.numRequiredSignatures;
+    return 1 + 64 * signatures + message.serialize().length <= PACKET_DATA_SIZE;
+  }
+
+  async send(ixs: readonly TransactionInstruction[]): Promise<string> {
+    const provider = this.client.provider;
+    if (!provider.sendAndConfirm) throw new Error("the provider cannot send transactions");
+    return provider.sendAndConfirm(new Transaction().add(...ixs), [this.billingAuthority]);
+  }
+}

@@ -1,0 +1,94 @@
+// The ledger calls of settlement (usage.recordUsageBatch, markBatchSettled, markBatchFailed) behind a small
+// interface, so the settler can be exercised against the real ledger or an in-memory one.
+import { api, type LedgerClient } from "../../../ledger/client";
+import { pageRecords } from "../../../convex/model/usage";
+import type { Id } from "../../../convex/_generated/dataModel";
+
+/** One usage record as the ledger stores it (units a safe integer, cost base units). */
+export interface LedgerUsageRecord {
+  requestId: string;
+  timestampMs: number;
+  endpoint: string;
+  userId: string;
+  units: number;
+  cost: bigint;
+}
+
+export interface BatchToRecord {
+  /** Unique id of the batch: `<team address>:<batch_seq>`. */
+  batchId: string;
+  teamId: string;
+  batchSeq: bigint;
+  requestCount: bigint;
+  /** Sum of the records' costs, base units. */
+  amount: bigint;
+  /** Usage-receipt Merkle root, 64 lower-case hex characters. */
+  usageRoot: string;
+  records: LedgerUsageRecord[];
+}
+
+export interface SettlementLedger {
+  /** Idempotent: recording the same batch again changes nothing. */
+  recordBatch(batch: BatchToRecord): Promise<void>;
+  markSettled(batchId: string, signature: string): Promise<void>;
+  markFailed(batchId: string, reason: string): Promise<void>;
+}
+
+export class ConvexSettlementLedger implements SettlementLedger {
+  constructor(private readonly ledger: LedgerClient) {}
+
+  async recordBatch(b: BatchToRecord): Promise<void> {
+    await this.ledger.server().mutation(api.usage.recordUsageBatch, {
+      batchId: b.batchId,
+      // The ledger's team id came from resolveApiKey: a teams table id carried as a plain string.
+      teamId: b.teamId as Id<"teams">,
+      batchSeq: b.batchSeq,
+      requestCount: b.requestCount,
+      amount: b.amount,
+      usageRoot: b.usageRoot,
+      records: pageRecords(b.records),
+    });
+  }
+
+  async markSettled(batchId: string, signature: string): Promise<void> {
+    await this.ledger.server().mutation(api.usage.markBatchSettled, { batchId, signature });
+  }
+
+  async markFailed(batchId: string, reason: string): Promise<void> {
+    await this.ledger.server().mutation(api.usage.markBatchFailed, { batchId, reason });
+  }
+}
+
+/** In-memory SettlementLedger for tests: keeps batches by id and fails on demand. */
+export class MemorySettlementLedger implements SettlementLedger {
+  readonly batches = new Map<string, BatchToRecord & { status: "pending" | "settled" | "failed"; signature?: string; reason?: string }>();
+  failWith: Error | null = null;
+  recordCalls = 0;
+
+  async recordBatch(b: BatchToRecord): Promise<void> {
+    if (this.failWith) throw this.failWith;
+    this.recordCalls += 1;
+    const existing = this.batches.get(b.batchId);
+    if (existing) {
+      if (existing.usageRoot !== b.usageRoot || existing.amount !== b.amount) throw new Error(`conflict: batch ${b.batchId}`);
+      return;
+    }
+    this.batches.set(b.batchId, { ...b, status: "pending" });
+  }
+
+  async markSettled(batchId: string, signature: string): Promise<void> {
+    if (this.failWith) throw this.failWith;
+    const b = this.batches.get(batchId);
+    if (!b) throw new Error(`not_found: batch ${batchId}`);
+    b.status = "settled";
+    b.signature = signature;
+  }
+
+  async markFailed(batchId: string, reason: string): Promise<void> {
+    if (this.failWith) throw this.failWith;
+    const b = this.batches.get(batchId);
+    if (!b) throw new Error(`not_found: batch ${batchId}`);
+    if (b.status !== "settled") b.status = "failed";
+    b.reason = reason;
+  }
+}

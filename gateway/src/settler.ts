@@ -1,0 +1,406 @@
+// The settler: turns the usage log into on-chain charges, per team, in batches.
+//
+// One round:
+//   1. teams due: an open batch (in flight, e.g. from before a restart), or pending usage older than
+//      flushIntervalMs, costing at least flushCost, or numbering maxRecordsPerBatch;
+//   2. one chain read of those teams (and the cluster clock);
+//   3. a team without an open batch gets one: its first pending requests, batch_seq = last_batch_seq + 1,
+//      sealed durably in the usage log before anything is sent (so a retry after a crash reuses the same
+//      seq and the same records — the chain charges a seq once);
+//   4. each batch is recorded in the ledger (idempotent by batch id) with its usage-receipt root;
+//   5. batches go out packed into transactions (roll_period first where due, then deduct_usage), as many
+//      teams per transaction as fit; a transaction refused by the program is retried team by team;
+//   6. a batch is settled when its transaction confirms or the chain already shows its seq
+//      (BatchAlreadySettled): the log records it, the ledger marks it settled with the signature, and the
+//      gate's reservation ends once the balance source shows it.
+// Rounds never overlap and a team has at most one open batch: never two batches in flight per team.
+import { programErrorOf } from "../../sdk/src/errors";
+import { toHex, usageRoot, type UsageRecord } from "../../sdk/src/receipts";
+import type { TransactionInstruction } from "@solana/web3.js";
+import type { TeamBillingAccount } from "../../sdk/src/accounts";
+import type { Gate } from "./gate";
+import type { UsageLog, SealedBatch } from "./usage/log";
+import type { UsageEntry } from "./usage/sink";
+import { rollDue, type SettlementChain } from "./chain/settlement-chain";
+import type { BatchToRecord, SettlementLedger } from "./ledger/settlement-ledger";
+
+/** User id the ledger and the receipts carry for requests without X-User-ID (attributed to the team). */
+export const UNATTRIBUTED_USER_ID = "(unattributed)";
+
+export interface SettlerOptions {
+  log: UsageLog;
+  gate: Gate;
+  ledger: SettlementLedger;
+  chain: SettlementChain;
+  /** Pending usage older than this is settled. Default 2_000 ms. */
+  flushIntervalMs?: number;
+  /** Pending cost at or above this is settled at once. Default 1_000_000n (1 USDC). */
+  flushCost?: bigint;
+  /** Most requests per batch (the ledger takes up to 100,000 records per batch). Default 20_000. */
+  maxRecordsPerBatch?: number;
+  /** Most teams per transaction (also bounded by the transaction size). Default 8. */
+  maxTeamsPerTx?: number;
+  /** How often the timer looks for due teams. Default 250 ms. */
+  tickMs?: number;
+  /** Minimum time between two compactions of the usage log. Default 60_000 ms. */
+  compactEveryMs?: number;
+  /** Called with the teams whose batches settled (e.g. ChainBalanceSource.refresh). */
+  onSettled?: (teams: string[]) => Promise<void> | void;
+  /** Clock, unix ms. Default Date.now. */
+  now?: () => number;
+}
+
+export interface RoundReport {
+  sealed: number;
+  settled: number;
+  /** Units (requests) of the settled batches. */
+  settledUnits: bigint;
+  transactions: number;
+  /** Batches left for a later round, with why. */
+  deferred: { team: string; seq: bigint; reason: string }[];
+}
+
+interface Work {
+  team: string;
+  account: TeamBillingAccount;
+  batch: SealedBatch;
+  roll: boolean;
+  ixs: TransactionInstruction[];
+}
+
+const batchIdOf = (team: string, seq: bigint) => `${team}:${seq}`;
+
+function totals(entries: readonly UsageEntry[]): { units: bigint; cost: bigint } {
+  let units = 0n;
+  let cost = 0n;
+  for (const e of entries) {
+    units += e.units;
+    cost += e.cost;
+  }
+  return { units, cost };
+}
+
+export class Settler {
+  private readonly o: Required<Omit<SettlerOptions, "onSettled">> & Pick<SettlerOptions, "onSettled">;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<RoundReport> | null = null;
+  /** Batches this process recorded in the ledger (a restart records again: the ledger is idempotent). */
+  private readonly recorded = new Set<string>();
+  /** Settled batches whose ledger mark failed, retried each round. */
+  private readonly toMark = new Map<string, string>();
+  /** Batches marked failed in the ledger already (a gap is reported once). */
+  private readonly reportedFailed = new Set<string>();
+  private lastCompactAt = 0;
+  /** Totals since start. */
+  settledBatches = 0;
+  settledUnits = 0n;
+  lastError: unknown = null;
+
+  constructor(options: SettlerOptions) {
+    this.o = {
+      flushIntervalMs: 2_000,
+      flushCost: 1_000_000n,
+      maxRecordsPerBatch: 20_000,
+      maxTeamsPerTx: 8,
+      tickMs: 250,
+      compactEveryMs: 60_000,
+      now: Date.now,
+      ...options,
+    };
+    for (const name of ["flushIntervalMs", "maxRecordsPerBatch", "maxTeamsPerTx", "tickMs", "compactEveryMs"] as const) {
+      const v = this.o[name];
+      if (!(Number.isInteger(v) && v > 0)) throw new RangeError(`settler: ${name} must be a positive integer, got ${v}`);
+    }
+    if (this.o.maxRecordsPerBatch > 100_000) throw new RangeError("settler: maxRecordsPerBatch is at most 100000 (the ledger's limit)");
+    if (typeof this.o.flushCost !== "bigint" || this.o.flushCost < 0n) throw new RangeError("settler: flushCost must be a non-negative bigint");
+  }
+
+  start(): void {
+    if (this.timer !== null) return;
+    this.timer = setInterval(() => {
+      if (this.running === null) void this.settleOnce().catch(() => undefined);
+    }, this.o.tickMs);
+    this.timer.unref();
+  }
+
+  /** Stops the timer and waits for a round in progress. */
+  async stop(): Promise<void> {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One round (see the top of this file); `force` settles all pending usage regardless of age or cost. */
+  settleOnce(force = false): Promise<RoundReport> {
+    if (this.running !== null) return this.running.then(() => this.settleOnce(force));
+    this.running = this.round(force)
+      .catch((err: unknown) => {
+        this.lastError = err;
+        throw err;
+      })
+      .finally(() => {
+        this.running = null;
+      });
+    return this.running;
+  }
+
+  /**
+   * Settles rounds until nothing is unsettled, or until a round makes no progress `maxIdleRounds` times
+   * in a row (the chain or ledger refusing); resolves with the number of requests left unsettled.
+   */
+  async drain(maxIdleRounds = 3): Promise<number> {
+    let idle = 0;
+    while (this.o.log.unsettled > 0 && idle < maxIdleRounds) {
+      let progressed = false;
+      try {
+        const r = await this.settleOnce(true);
+        progressed = r.settled > 0;
+      } catch {
+        progressed = false;
+      }
+      idle = progressed ? 0 : idle + 1;
+    }
+    return this.o.log.unsettled;
+  }
+
+  private due(team: string, now: number, force: boolean): boolean {
+    const log = this.o.log;
+    if (log.openBatch(team) !== null) return true;
+    const pending = log.pending(team);
+    if (pending.length === 0) return false;
+    if (force || pending.length >= this.o.maxRecordsPerBatch) return true;
+    if (now - pending[0]!.timestampMs >= this.o.flushIntervalMs) return true;
+    let cost = 0n;
+    for (const e of pending) {
+      cost += e.cost;
+      if (cost >= this.o.flushCost) return true;
+    }
+    return false;
+  }
+
+  private async round(force: boolean): Promise<RoundReport> {
+    const { log, gate, chain } = this.o;
+    const report: RoundReport = { sealed: 0, settled: 0, settledUnits: 0n, transactions: 0, deferred: [] };
+    await this.retryMarks();
+    const now = this.o.now();
+    const teams = log.teamsWithUsage().filter((t) => this.due(t, now, force));
+    if (teams.length === 0) return report;
+
+    const { nowSec, teams: accounts } = await chain.readTeams(teams);
+    const settledTeams: string[] = [];
+    const work: Work[] = [];
+    for (const team of teams) {
+      const account = accounts.get(team);
+      if (!account) {
+        report.deferred.push({ team, seq: 0n, reason: "team account not found on chain" });
+        continue;
+      }
+      let batch = log.openBatch(team);
+      if (batch === null) {
+        const pending = log.pending(team);
+        const seq = account.lastBatchSeq + 1n;
+        batch = await log.seal(team, seq, Math.min(pending.length, this.o.maxRecordsPerBatch));
+        const t = totals(batch.entries);
+        gate.sealReservation(team, seq, t.units, t.cost);
+        report.sealed += 1;
+      }
+      if (account.lastBatchSeq >= batch.seq) {
+        // Charged already (a confirmation we never saw, before a restart): settled, exactly once.
+        await this.finalize(batch, null, report);
+        settledTeams.push(team);
+        continue;
+      }
+      if (batch.seq > account.lastBatchSeq + 1n) {
+        const reason = `batch_seq ${batch.seq} is ahead of the chain's last_batch_seq ${account.lastBatchSeq}`;
+        await this.reportFailed(batch, reason);
+        report.deferred.push({ team, seq: batch.seq, reason });
+        continue;
+      }
+      work.push({ team, account, batch, roll: rollDue(account, nowSec), ixs: [] });
+    }
+
+    // Ledger first: a batch is on chain only once the ledger holds its records.
+    const ready: Work[] = [];
+    for (const w of work) {
+      try {
+        await this.record(w.batch);
+        w.ixs = await chain.instructions({
+          account: w.account,
+          seq: w.batch.seq,
+          requestCount: totals(w.batch.entries).units,
+          usageRoot: this.rootOf(w.batch),
+          roll: w.roll,
+        });
+        ready.push(w);
+      } catch (err) {
+        this.lastError = err;
+        report.deferred.push({ team: w.team, seq: w.batch.seq, reason: `ledger: ${(err as Error).message}` });
+      }
+    }
+
+    for (const group of this.pack(ready)) {
+      await this.sendGroup(group, report, settledTeams);
+    }
+    if (settledTeams.length > 0) {
+      await Promise.resolve(this.o.onSettled?.(settledTeams)).catch((err: unknown) => {
+        this.lastError = err;
+      });
+      if (this.o.now() - this.lastCompactAt >= this.o.compactEveryMs) {
+        this.lastCompactAt = this.o.now();
+        await log.compact().catch((err: unknown) => {
+          this.lastError = err;
+        });
+      }
+    }
+    return report;
+  }
+
+  /** Greedy packing: teams in order while the transaction fits and maxTeamsPerTx allows. */
+  private pack(work: Work[]): Work[][] {
+    const groups: Work[][] = [];
+    let current: Work[] = [];
+    for (const w of work) {
+      const candidate = [...current, w];
+      if (current.length > 0 && (candidate.length > this.o.maxTeamsPerTx || !this.o.chain.fits(candidate.flatMap((c) => c.ixs)))) {
+        groups.push(current);
+        current = [w];
+      } else {
+        current = candidate;
+      }
+    }
+    if (current.length > 0) groups.push(current);
+    return groups;
+  }
+
+  private async sendGroup(group: Work[], report: RoundReport, settledTeams: string[]): Promise<void> {
+    try {
+      const signature = await this.o.chain.send(group.flatMap((w) => w.ixs));
+      report.transactions += 1;
+      for (const w of group) {
+        await this.finalize(w.batch, signature, report);
+        settledTeams.push(w.team);
+      }
+      return;
+    } catch (err) {
+      this.lastError = err;
+      const programError = programErrorOf(err);
+      if (programError === null || group.length === 1) {
+        for (const w of group) await this.refused(w, err, report, settledTeams);
+        return;
+      }
+    }
+    // The program refused one of the instructions: isolate it by sending each team alone.
+    for (const w of group) await this.sendGroup([w], report, settledTeams);
+  }
+
+  private async refused(w: Work, err: unknown, report: RoundReport, settledTeams: string[]): Promise<void> {
+    const programError = programErrorOf(err);
+    if (programError?.name === "BatchAlreadySettled") {
+      await this.finalize(w.batch, null, report);
+      settledTeams.push(w.team);
+      return;
+    }
+    const reason = programError ? `program error ${programError.name ?? programError.code}` : `send: ${(err as Error).message}`;
+    if (programError?.name === "BatchSequenceGap") await this.reportFailed(w.batch, reason);
+    report.deferred.push({ team: w.team, seq: w.batch.seq, reason });
+  }
+
+  private async record(batch: SealedBatch): Promise<void> {
+    const batchId = batchIdOf(batch.team, batch.seq);
+    if (this.recorded.has(batchId)) return;
+    const t = totals(batch.entries);
+    const toRecord: BatchToRecord = {
+      batchId,
+      teamId: batch.entries[0]!.teamId,
+      batchSeq: batch.seq,
+      requestCount: t.units,
+      amount: t.cost,
+      usageRoot: toHex(this.rootOf(batch)),
+      records: batch.entries.map((e) => ({
+        requestId: e.requestId,
+        timestampMs: e.timestampMs,
+        endpoint: e.endpoint,
+        userId: e.userId ?? UNATTRIBUTED_USER_ID,
+        units: Number(e.units),
+        cost: e.cost,
+      })),
+    };
+    await this.o.ledger.recordBatch(toRecord);
+    this.recorded.add(batchId);
+    // The ledger's member figures now include this batch: move it out of the gate's unrecorded spending.
+    const at = this.o.now();
+    for (const e of batch.entries) if (e.userId !== null) this.o.gate.members.recorded(e.teamId, e.userId, e.cost, at);
+  }
+
+  private readonly roots = new Map<string, Uint8Array>();
+
+  /** The batch's usage-receipt root (sdk/src/receipts.ts), computed once per batch. */
+  private rootOf(batch: SealedBatch): Uint8Array {
+    const id = batchIdOf(batch.team, batch.seq);
+    let root = this.roots.get(id);
+    if (root === undefined) {
+      const records: UsageRecord[] = batch.entries.map((e) => ({
+        team: batch.team,
+        batchSeq: batch.seq,
+        requestId: e.requestId,
+        timestampMs: BigInt(e.timestampMs),
+        endpoint: e.endpoint,
+        userId: e.userId ?? UNATTRIBUTED_USER_ID,
+        units: e.units,
+        cost: e.cost,
+      }));
+      root = usageRoot(records);
+      this.roots.set(id, root);
+    }
+    return root;
+  }
+
+  private async finalize(batch: SealedBatch, signature: string | null, report: RoundReport): Promise<void> {
+    await this.o.log.settle(batch.team, batch.seq, signature);
+    const id = batchIdOf(batch.team, batch.seq);
+    this.roots.delete(id);
+    const units = totals(batch.entries).units;
+    report.settled += 1;
+    report.settledUnits += units;
+    this.settledBatches += 1;
+    this.settledUnits += units;
+    // Without our signature (found settled on chain) the indexer marks the batch from its UsageDeducted event.
+    if (signature !== null) {
+      try {
+        await this.o.ledger.markSettled(id, signature);
+      } catch (err) {
+        this.lastError = err;
+        this.toMark.set(id, signature);
+      }
+    }
+  }
+
+  private async retryMarks(): Promise<void> {
+    for (const [id, signature] of [...this.toMark]) {
+      try {
+        await this.o.ledger.markSettled(id, signature);
+        this.toMark.delete(id);
+      } catch (err) {
+        this.lastError = err;
+        return;
+      }
+    }
+  }
+
+  private async reportFailed(batch: SealedBatch, reason: string): Promise<void> {
+    const id = batchIdOf(batch.team, batch.seq);
+    if (this.reportedFailed.has(id)) return;
+    try {
+      await this.record(batch);
+      await this.o.ledger.markFailed(id, reason);
+      this.reportedFailed.add(id);
+    } catch (err) {
+      this.lastError = err;
+    }
+  }
+
+  /** Ledger marks still owed (settled on chain, ledger unreachable at the time). */
+  get marksOwed(): number {
+    return this.toMark.size;
+  }
+}

@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import { DEFAULT_TIERS, USDC } from "../../../sdk/src/constants";
+import { MemorySettlementLedger } from "../../src/ledger/settlement-ledger";
+import { UNATTRIBUTED_USER_ID } from "../../src/settler";
+import { createStack, serve, type Stack } from "../stack";
+
+const PRICE = 10_000n;
+
+describe("settlement against the program in litesvm", function () {
+  this.timeout(120_000);
+  let s: Stack;
+  afterEach(async () => {
+    await s?.close();
+  });
+
+  it("settles 10,050 served requests: the chain charges exactly their price and counts exactly them", async () => {
+    s = await createStack();
+    const t = await s.team({ deposit: 200n * USDC, members: { alice: { allocation: null, allocationUsed: 0n }, bob: { allocation: null, allocationUsed: 0n } } });
+    const users = ["alice", "bob", null];
+    const endpoints = ["/api/v1/verify", "/api/v1/batch/verify"];
+    const served = await serve(s.gate, t.key, 10_050, (i) => ({ endpoint: endpoints[i % 2]!, userId: users[i % 3]! }));
+    assert.ok(served.every((a) => a.ok));
+    const priced = served.reduce((n, a) => n + a.cost, 0n);
+    assert.equal(priced, 50n * PRICE, "10,000 within quota, 50 beyond at 0.01 USDC");
+
+    const stakersBefore = await s.d.balance(s.d.stakerPool);
+    assert.equal(await s.settler.drain(), 0);
+    const team = await s.d.team(t.owner.publicKey);
+    assert.equal(team.periodRequests, 10_050n);
+    assert.equal(team.periodOverageSpend, priced);
+    assert.equal(team.unpaidOverage, 0n);
+    assert.equal(team.baseFeePaid, true, "the settler rolled the period's base fee in the same transaction");
+    assert.equal(await s.d.balance(t.vault), 200n * USDC - 50n * USDC - priced);
+    assert.equal((await s.d.balance(s.d.stakerPool)) - stakersBefore, 5n * USDC + priced);
+
+    const ledger = s.ledger as MemorySettlementLedger;
+    const batches = [...ledger.batches.values()];
+    assert.equal(batches.length, 1);
+    assert.equal(batches[0]!.status, "settled");
+    assert.equal(batches[0]!.amount, priced);
+    assert.equal(batches[0]!.requestCount, 10_050n);
+    const byEndpoint = new Map<string, number>();
+    const byUser = new Map<string, number>();
+    for (const r of batches[0]!.records) {
+      byEndpoint.set(r.endpoint, (byEndpoint.get(r.endpoint) ?? 0) + r.units);
+      byUser.set(r.userId, (byUser.get(r.userId) ?? 0) + r.units);
+    }
+    assert.deepEqual(Object.fromEntries(byEndpoint), { "/api/v1/verify": 5_025, "/api/v1/batch/verify": 5_025 });
+    assert.deepEqual(Object.fromEntries(byUser), { alice: 3_350, bob: 3_350, [UNATTRIBUTED_USER_ID]: 3_350 });
+
+    // The reservation ended with the settlement: the gate sees the charged vault and nothing reserved.
+    const after = await s.gate.admit({ key: t.key, endpoint: "/api/v1/verify" });
+    assert.equal(s.gate.book(t.address)!.batchesInFlight, 0);
+    assert.equal(after.available, 200n * USDC - 50n * USDC - priced - PRICE);
+  });
+
+  it("splits a backlog into consecutive batches, one in flight at a time, each charged once", async () => {
+    s = await createStack({ settler: { maxRecordsPerBatch: 40 } });
+    const t = await s.team({ deposit: 100n * USDC });
+    await serve(s.gate, t.key, 100);
+    assert.equal(await s.settler.drain(), 0);
+    const team = await s.d.team(t.owner.publicKey);
+    assert.equal(team.lastBatchSeq, 3n);
+    assert.equal(team.periodRequests, 100n);
+    const seqs = [...(s.ledger as MemorySettlementLedger).batches.values()].map((b) => [b.batchSeq, b.requestCount]);
+    assert.deepEqual(seqs, [[1n, 40n], [2n, 40n], [3n, 20n]]);
+  });
+
+  it("settles several teams in one transaction", async () => {
+    s = await createStack();
+    const teams = [];
+    for (let i = 0; i < 4; i++) teams.push(await s.team({ deposit: 60n * USDC }));
+    for (const t of teams) await serve(s.gate, t.key, 3);
+    const r = await s.settler.settleOnce(true);
+    assert.equal(r.settled, 4);
+    assert.equal(r.transactions, 1, `one transaction for 4 teams (roll + deduct each)`);
+    for (const t of teams) assert.equal((await s.d.team(t.owner.publicKey)).periodRequests, 3n);
+  });
+
+  it("admits exactly the requests the balance pays for among 200 concurrent ones, and leaves no debt", async () => {
+    // Every request is overage (no included requests) so the balance is the only limit.
+    const tiers = [{ ...DEFAULT_TIERS[0], includedRequests: 0n }, DEFAULT_TIERS[1], DEFAULT_TIERS[2]];
+    s = await createStack({ deployment: { config: { tiers } } });
+    const N = 137n;
+    const t = await s.team({ deposit: 50n * USDC + N * PRICE });
+    await s.d.client.rollPeriod({ teamOwner: t.owner.publicKey }); // the base fee is paid up front
+    const results = await Promise.all(
+      Array.from({ length: 200 }, async () => {
+        const a = await s.gate.admit({ key: t.key, endpoint: "/api/v1/verify" });
+        if (a.ok) await a.ticket!.commit();
+        return a;
+      }),
+    );
+    const ok = results.filter((a) => a.ok).length;
+    const refused = results.filter((a) => a.status === 402 && a.error === "insufficient_balance").length;
+    assert.equal(ok, Number(N));
+    assert.equal(refused, 200 - Number(N));
+    assert.equal(await s.settler.drain(), 0);
+    const team = await s.d.team(t.owner.publicKey);
+    assert.equal(team.unpaidOverage, 0n, "no debt on chain");
+    assert.equal(team.status, 0);
+    assert.equal(team.periodRequests, N);
+    assert.equal(await s.d.balance(t.vault), 0n);
+  });
+
+  it("records the batch in the ledger before sending it, and retries the same batch_seq after a ledger outage", async () => {
+    const ledger = new MemorySettlementLedger();
+    s = await createStack({ ledger });
+    const t = await s.team({ deposit: 60n * USDC });
+    await serve(s.gate, t.key, 5);
+    ledger.failWith = new Error("ledger unreachable");
+    const r = await s.settler.settleOnce(true);
+    assert.equal(r.settled, 0);
+    assert.match(r.deferred[0]!.reason, /ledger unreachable/);
+    assert.equal(s.chain.sends, 0, "nothing sent before the ledger holds the batch");
+    assert.equal(s.log.openBatch(t.address)?.seq, 1n);
+    ledger.failWith = null;
+    assert.equal(await s.settler.drain(), 0);
+    assert.equal((await s.d.team(t.owner.publicKey)).lastBatchSeq, 1n);
+    assert.equal([...ledger.batches.values()][0]!.status, "settled");
+  });
+});
