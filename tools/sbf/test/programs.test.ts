@@ -9,7 +9,7 @@ import { ToolError } from "../exec";
 import { link } from "../linker";
 import { ensureToolchain, type Toolchain } from "../setup";
 import { assemble, fixtures, scratchDir } from "./helpers";
-import { ProgramRunner } from "./svm";
+import { Chain, ProgramRunner } from "./svm";
 
 function logged(logs: string[]): string[] {
   return logs.filter((l) => l.startsWith("Program log: ")).map((l) => l.slice("Program log: ".length));
@@ -78,6 +78,24 @@ describe("programs built by the offline toolchain", function () {
       });
     }
 
+    it("deploys through BPFLoaderUpgradeable, whose checks are the strict ones, and runs", function () {
+      const so = link(fs.readFileSync(compileC(path.join(fixtures, "hello.c"), path.join(dir, "deploy.o")))).so;
+      const chain = new Chain();
+      const deployed = chain.deployUpgradeable(so);
+      assert.ok("programId" in deployed, "failed" in deployed ? deployed.failed.logs.join("\n") : "");
+      const outcome = new ProgramRunner(chain, deployed.programId).run(Buffer.from([0, 1, 7, 0xee, 9]));
+      assert.equal(outcome.customError, 9);
+      assert.deepEqual(logged(outcome.logs)[0], "hello from C");
+    });
+
+    it("is refused by BPFLoaderUpgradeable when the ELF is damaged (the deploy check is real)", function () {
+      const so = Buffer.from(link(fs.readFileSync(compileC(path.join(fixtures, "hello.c"), path.join(dir, "damaged.o")))).so);
+      so.writeUInt16LE(2, 16); // e_type = ET_EXEC
+      const deployed = new Chain().deployUpgradeable(so);
+      assert.ok("failed" in deployed, "a damaged ELF was deployed");
+      assert.match(deployed.failed.logs.join("\n"), /ELF error|Incompatible ELF|wrong type/i);
+    });
+
     it("runs a program whose call target is addressed through a section symbol", function () {
       const object = assemble(
         dir,
@@ -130,6 +148,15 @@ describe("programs built by the offline toolchain", function () {
       // checksum = ((1·31 + 2)·31 + 3)·31 + 4 = 31810 = 0x7c42
       assert.deepEqual(logged(outcome.logs), ["bonjour from Rust", "0x4, 0x7c42, 0x0, 0x0, 0x0"]);
       assert.ok(outcome.computeUnits > 0n && outcome.computeUnits < 1000n, `${outcome.computeUnits} CU`);
+    });
+
+    it("deploys through BPFLoaderUpgradeable and runs", function () {
+      const chain = new Chain();
+      const deployed = chain.deployUpgradeable(link(fs.readFileSync(compiled.object)).so);
+      assert.ok("programId" in deployed, "failed" in deployed ? deployed.failed.logs.join("\n") : "");
+      const outcome = new ProgramRunner(chain, deployed.programId).run(Buffer.from([0]));
+      assert.equal(outcome.ok, true, outcome.error);
+      assert.deepEqual(logged(outcome.logs)[0], "hello from Rust");
     });
 
     it("returns a custom error code chosen by the instruction data", function () {
