@@ -70,11 +70,16 @@ export interface Toolchain {
 
 type Log = (line: string) => void;
 
+let multiarchTriple: string | undefined;
+
+/** Debian's multiarch directory name for this machine, e.g. x86_64-linux-gnu. */
 function multiarch(): string {
+  if (multiarchTriple) return multiarchTriple;
   const arch = run("SBF_SETUP_DPKG", "dpkg", ["--print-architecture"]).stdout.trim();
   const triples: Record<string, string> = { amd64: "x86_64-linux-gnu", arm64: "aarch64-linux-gnu" };
   const triple = triples[arch];
   if (!triple) throw new ToolError("SBF_SETUP_ARCH", `unsupported Debian architecture ${arch}`);
+  multiarchTriple = triple;
   return triple;
 }
 

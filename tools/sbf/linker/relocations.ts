@@ -21,7 +21,7 @@ import {
 } from "./elf";
 import { LinkError } from "./errors";
 import type { CodeLayout } from "./layout";
-import { KNOWN_SYSCALLS } from "./syscalls";
+import { KNOWN_SYSCALLS, REPLACEMENTS } from "./syscalls";
 
 export interface SyscallSite {
   /** File offset (= SBPFv0 address) of the `call` instruction. */
@@ -179,10 +179,10 @@ export function applyRelocations(
           const target = resolve(symbol, obj, layout, where);
           if (target.kind === "undefined") {
             if (!syscalls.has(target.name)) {
+              const instead = REPLACEMENTS[target.name] ?? "define the function, or call the runtime's syscall that does the job";
               throw new LinkError(
                 "SBF_LINK_UNKNOWN_SYSCALL",
-                `${where}: call to undefined symbol \`${target.name}\`, which is not a Solana syscall ` +
-                  `(define the function, or use the runtime's equivalent, e.g. sol_memcpy_ for memcpy)`,
+                `${where}: call to undefined symbol \`${target.name}\`, which is not a Solana syscall: ${instead}`,
               );
             }
             // The loader writes the syscall's hash over this immediate; -1 marks "not pc-relative".

@@ -44,3 +44,15 @@ export const KNOWN_SYSCALLS: ReadonlySet<string> = new Set([
   "sol_get_stack_height",
   "sol_remaining_compute_units",
 ]);
+
+/** What to use instead of C library and compiler-runtime functions that have no place on chain. */
+export const REPLACEMENTS: Readonly<Record<string, string>> = {
+  memcpy: "call sol_memcpy_ (the build rewrites llvm.memcpy itself)",
+  memmove: "call sol_memmove_",
+  memset: "call sol_memset_",
+  memcmp: "compare in a loop or call sol_memcmp_ (slice `==` on [u8] calls memcmp)",
+  bcmp: "compare in a loop or call sol_memcmp_ (slice `==` on [u8] calls bcmp)",
+  __multi3: "avoid u128 multiplication: split into 32-bit halves with an overflow check",
+  __udivti3: "avoid u128 division",
+  __umodti3: "avoid u128 remainder",
+};

@@ -342,6 +342,15 @@ describe("SBPFv0 linker", function () {
       assertLinkError(() => link(object), "SBF_LINK_UNKNOWN_SYSCALL", /`helper`/, /not a Solana syscall/);
     });
 
+    it("suggests the runtime's replacement for a C library function such as memcmp", function () {
+      const object = compileCSource(
+        dir,
+        "memcmp",
+        "extern int memcmp(const void *, const void *, unsigned long);\nunsigned long entrypoint(unsigned char *i) { return memcmp(i, i + 8, 8); }\n",
+      );
+      assertLinkError(() => link(object), "SBF_LINK_UNKNOWN_SYSCALL", /`memcmp`/, /sol_memcmp_/);
+    });
+
     it("accepts an extra syscall name when asked to", function () {
       const object = compileCSource(dir, "extra", "extern void sol_future_(void);\nunsigned long entrypoint(void *i) { sol_future_(); return 0; }\n");
       assert.deepEqual(link(object, { extraSyscalls: ["sol_future_"] }).report.syscalls, ["sol_future_"]);
