@@ -12,6 +12,9 @@ export class ToolError extends Error {
   }
 }
 
+/** Lines of a failing tool's output kept in the error message. */
+const MAX_ERROR_LINES = 200;
+
 export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
@@ -45,7 +48,11 @@ export function run(code: string, cmd: string, args: string[], opts: RunOptions 
   }
   if (result.status !== 0) {
     const how = result.signal ? `was killed by ${result.signal}` : `exited with ${result.status}`;
-    const output = (stderr.trim() || stdout.trim()).split("\n").slice(-60).join("\n");
+    // Compilers print the first (most useful) error first: keep the head of long output.
+    const lines = (stderr.trim() || stdout.trim()).split("\n");
+    const output = lines.length > MAX_ERROR_LINES
+      ? [...lines.slice(0, MAX_ERROR_LINES), `… ${lines.length - MAX_ERROR_LINES} more lines`].join("\n")
+      : lines.join("\n");
     throw new ToolError(code, `${cmd} ${how}\n  command: ${[cmd, ...args].join(" ")}${output ? `\n${output}` : ""}`);
   }
   return { stdout, stderr };
