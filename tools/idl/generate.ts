@@ -141,9 +141,9 @@ function interfaceRs(source: IdlSource): string {
   lines.push("    pub const fn from_code(code: u32) -> Option<BillingError> {", "        match code {");
   for (const e of source.errors) lines.push(`            ${e.code} => Some(BillingError::${e.name}),`);
   lines.push("            _ => None,", "        }", "    }", "");
-  lines.push("    pub const fn name(self) -> &'static str {", "        match self {");
+  lines.push("    #[inline(always)]", "    pub const fn name(self) -> &'static str {", "        match self {");
   for (const e of source.errors) lines.push(`            BillingError::${e.name} => "${e.name}",`);
-  lines.push("        }", "    }", "", "    pub const fn message(self) -> &'static str {", "        match self {");
+  lines.push("        }", "    }", "", "    #[inline(always)]", "    pub const fn message(self) -> &'static str {", "        match self {");
   for (const e of source.errors) lines.push(`            BillingError::${e.name} => ${JSON.stringify(e.msg)},`);
   lines.push("        }", "    }", "}", "");
   return lines.join("\n");
@@ -257,6 +257,94 @@ function structRs(
   return lines;
 }
 
+const PRIM_SIZE: Record<string, number> = { u8: 1, bool: 1, u16: 2, u32: 4, u64: 8, i64: 8, pubkey: 32 };
+
+/**
+ * Reads and writes of an account type in place, at constant offsets of its 8-byte aligned data
+ * (discriminator first). Every integer must sit at an offset aligned to its size, so that each is one
+ * load or store on chain; the generator refuses a layout that breaks this.
+ */
+function accountInPlaceRs(name: string, types: Map<string, IdlTypeDef>): string[] {
+  const def = types.get(name);
+  if (!def) throw new Error(`unknown account type ${name}`);
+  const len = borshSize({ defined: { name } }, types);
+  const space = Math.ceil((8 + len) / 8) * 8;
+  const N = space;
+  const readExpr = (type: IdlType, at: number, where: string): string => {
+    if (typeof type === "string") {
+      const size = PRIM_SIZE[type];
+      if (size === undefined) throw new Error(`no fixed size for ${type}`);
+      if (type !== "pubkey" && at % size !== 0) throw new Error(`${where} (${type}) at offset ${at} is not aligned to ${size}`);
+      if (type === "pubkey") return `aligned::key_at::<${N}, ${at}>(b)`;
+      if (type === "bool") return `aligned::bool_at::<${N}, ${at}>(b).ok_or(Error::ACCOUNT_DID_NOT_DESERIALIZE)?`;
+      return `aligned::${type}_at::<${N}, ${at}>(b)`;
+    }
+    if ("option" in type) throw new Error(`${where}: accounts must not hold Option fields`);
+    if ("array" in type) {
+      const [inner, count] = type.array;
+      const size = borshSize(inner, types);
+      if (inner === "u8") throw new Error(`${where}: byte arrays in accounts are not generated`);
+      return `[${Array.from({ length: count }, (_, i) => readExpr(inner, at + i * size, `${where}[${i}]`)).join(", ")}]`;
+    }
+    const inner = types.get(type.defined.name);
+    if (!inner) throw new Error(`unknown type ${type.defined.name}`);
+    let offset = at;
+    const fields = inner.type.fields.map((f) => {
+      const e = `${f.name}: ${readExpr(f.type, offset, `${where}.${f.name}`)}`;
+      offset += borshSize(f.type, types);
+      return e;
+    });
+    return `${type.defined.name} { ${fields.join(", ")} }`;
+  };
+  const writeStmts = (type: IdlType, at: number, expr: string, indent: string): string[] => {
+    if (typeof type === "string") {
+      if (type === "pubkey") return [`${indent}aligned::put_key::<${N}, ${at}>(b, &${expr});`];
+      return [`${indent}aligned::put_${type}::<${N}, ${at}>(b, ${expr});`];
+    }
+    if ("option" in type) throw new Error("accounts must not hold Option fields");
+    if ("array" in type) {
+      const [inner, count] = type.array;
+      const size = borshSize(inner, types);
+      const names = Array.from({ length: count }, (_, i) => `e${at}_${i}`);
+      return [
+        `${indent}let [${names.join(", ")}] = &${expr};`,
+        ...names.flatMap((n, i) => writeStmts(inner, at + i * size, `${n}`, indent)),
+      ];
+    }
+    const inner = types.get(type.defined.name);
+    if (!inner) throw new Error(`unknown type ${type.defined.name}`);
+    let offset = at;
+    return inner.type.fields.flatMap((f) => {
+      const out = writeStmts(f.type, offset, `${expr}.${f.name}`, indent);
+      offset += borshSize(f.type, types);
+      return out;
+    });
+  };
+  const lines: string[] = [
+    `impl AccountLayout for ${name} {`,
+    `    const SPACE: usize = ${space};`,
+    "",
+    "    #[inline(always)]",
+    "    fn read(data: &[u8]) -> Result<Self, Error> {",
+    `        let b = aligned::view::<${N}>(data).ok_or(Error::ACCOUNT_DID_NOT_DESERIALIZE)?;`,
+    "        Ok(Self {",
+  ];
+  let offset = 8;
+  for (const f of def.type.fields) {
+    lines.push(`            ${f.name}: ${readExpr(f.type, offset, `${name}.${f.name}`)},`);
+    offset += borshSize(f.type, types);
+  }
+  lines.push("        })", "    }", "", "    #[inline(always)]", "    fn write(&self, data: &mut [u8]) -> Result<(), Error> {");
+  lines.push(`        let b = aligned::view_mut::<${N}>(data).ok_or(Error::ACCOUNT_DID_NOT_SERIALIZE)?;`);
+  let woffset = 8;
+  for (const f of def.type.fields) {
+    lines.push(...writeStmts(f.type, woffset, `self.${f.name}`, "        "));
+    woffset += borshSize(f.type, types);
+  }
+  lines.push("        Ok(())", "    }", "}", "");
+  return lines;
+}
+
 function layoutRs(source: IdlSource): string {
   const types = new Map(source.types.map((t) => [t.name, t]));
   const accounts = new Set(source.accounts.map((a) => a.name));
@@ -264,9 +352,11 @@ function layoutRs(source: IdlSource): string {
   const lines: string[] = [
     "// Generated by tools/idl/generate.ts from idl/prepaid_billing.source.json. Do not edit.",
     "// Borsh layouts of every account, event and instruction argument, in IDL field order.",
-    "// MAX_LEN is the exact size of types without Option fields.",
+    "// MAX_LEN is the exact size of types without Option fields. Accounts also get in-place `read`/`write`",
+    "// at constant offsets of their 8-byte aligned data (SPACE = discriminator + body, rounded up to 8).",
     "",
     "use super::interface::{account, event, ix};",
+    "use crate::runtime::aligned::{self, AccountLayout};",
     "use crate::runtime::borsh::{Borsh, Discriminator, Reader, Writer};",
     "use crate::runtime::error::Error;",
     "use crate::runtime::Pubkey;",
@@ -277,6 +367,7 @@ function layoutRs(source: IdlSource): string {
     if (accounts.has(t.name)) disc = `account::${screamingSnake(t.name)}`;
     if (events.has(t.name)) disc = `event::${screamingSnake(t.name)}`;
     lines.push(...structRs(t.name, t.docs, t.type.fields, types, disc));
+    if (accounts.has(t.name)) lines.push(...accountInPlaceRs(t.name, types));
   }
   lines.push("/// Instruction data after the 8-byte discriminator, one struct per instruction.", "pub mod instruction {");
   lines.push("    use super::*;", "");

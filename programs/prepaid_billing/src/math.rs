@@ -185,6 +185,7 @@ pub struct Capped {
     pub waived: u64,
 }
 
+#[inline(always)]
 pub fn apply_cap(cost: u64, spent: u64, cap: u64) -> Capped {
     let charged = if cap == 0 { cost } else { cost.min(cap.saturating_sub(spent)) };
     Capped { charged, waived: cost - charged }

@@ -1303,7 +1303,8 @@ export type PrepaidBilling = {
     {
       "name": "billingConfig",
       "docs": [
-        "One per deployment, PDA [\"config\"]."
+        "One per deployment, PDA [\"config\"].",
+        "Fields are ordered so every integer sits at an offset of the account data aligned to its size (one load or store each on chain); byte-sized fields come last."
       ],
       "type": {
         "kind": "struct",
@@ -1338,20 +1339,6 @@ export type PrepaidBilling = {
             ]
           },
           {
-            "name": "baseFeeTreasuryBps",
-            "type": "u16",
-            "docs": [
-              "treasury share of base fees, basis points (9000 = 90%)"
-            ]
-          },
-          {
-            "name": "overageTreasuryBps",
-            "type": "u16",
-            "docs": [
-              "treasury share of overage, basis points (0 = all to stakers)"
-            ]
-          },
-          {
             "name": "withdrawalNoticeSecs",
             "type": "i64",
             "docs": [
@@ -1364,10 +1351,6 @@ export type PrepaidBilling = {
             "docs": [
               "billing period length, seconds"
             ]
-          },
-          {
-            "name": "paused",
-            "type": "bool"
           },
           {
             "name": "tiers",
@@ -1383,6 +1366,24 @@ export type PrepaidBilling = {
             }
           },
           {
+            "name": "baseFeeTreasuryBps",
+            "type": "u16",
+            "docs": [
+              "treasury share of base fees, basis points (9000 = 90%)"
+            ]
+          },
+          {
+            "name": "overageTreasuryBps",
+            "type": "u16",
+            "docs": [
+              "treasury share of overage, basis points (0 = all to stakers)"
+            ]
+          },
+          {
+            "name": "paused",
+            "type": "bool"
+          },
+          {
             "name": "bump",
             "type": "u8"
           }
@@ -1392,7 +1393,8 @@ export type PrepaidBilling = {
     {
       "name": "teamBillingAccount",
       "docs": [
-        "One per owner wallet, PDA [\"team_billing\", owner]. Amounts in USDC base units, times in unix seconds."
+        "One per owner wallet, PDA [\"team_billing\", owner]. Amounts in USDC base units, times in unix seconds.",
+        "Fields are ordered so every integer sits at an offset of the account data aligned to its size (one load or store each on chain); byte-sized fields come last."
       ],
       "type": {
         "kind": "struct",
@@ -1406,37 +1408,12 @@ export type PrepaidBilling = {
             "type": "pubkey"
           },
           {
-            "name": "tier",
-            "type": "u8",
-            "docs": [
-              "0 Startup, 1 Growth, 2 Enterprise"
-            ]
-          },
-          {
-            "name": "pendingTier",
-            "type": "u8",
-            "docs": [
-              "tier applied at the next period; 255 = none"
-            ]
-          },
-          {
-            "name": "status",
-            "type": "u8",
-            "docs": [
-              "0 Active, 1 Suspended (unpaid debt)"
-            ]
-          },
-          {
             "name": "periodStart",
             "type": "i64"
           },
           {
             "name": "periodEnd",
             "type": "i64"
-          },
-          {
-            "name": "baseFeePaid",
-            "type": "bool"
           },
           {
             "name": "periodRequests",
@@ -1462,10 +1439,6 @@ export type PrepaidBilling = {
           {
             "name": "lowBalanceThreshold",
             "type": "u64"
-          },
-          {
-            "name": "lowBalanceAlerted",
-            "type": "bool"
           },
           {
             "name": "lastBatchSeq",
@@ -1498,6 +1471,35 @@ export type PrepaidBilling = {
           {
             "name": "totalSpent",
             "type": "u64"
+          },
+          {
+            "name": "tier",
+            "type": "u8",
+            "docs": [
+              "0 Startup, 1 Growth, 2 Enterprise"
+            ]
+          },
+          {
+            "name": "pendingTier",
+            "type": "u8",
+            "docs": [
+              "tier applied at the next period; 255 = none"
+            ]
+          },
+          {
+            "name": "status",
+            "type": "u8",
+            "docs": [
+              "0 Active, 1 Suspended (unpaid debt)"
+            ]
+          },
+          {
+            "name": "baseFeePaid",
+            "type": "bool"
+          },
+          {
+            "name": "lowBalanceAlerted",
+            "type": "bool"
           },
           {
             "name": "bump",

@@ -116,6 +116,7 @@ impl BillingError {
         }
     }
 
+    #[inline(always)]
     pub const fn name(self) -> &'static str {
         match self {
             BillingError::Unauthorized => "Unauthorized",
@@ -138,6 +139,7 @@ impl BillingError {
         }
     }
 
+    #[inline(always)]
     pub const fn message(self) -> &'static str {
         match self {
             BillingError::Unauthorized => "The signer is not allowed to perform this action",

@@ -158,6 +158,7 @@ impl<'a> Line<'a> {
         }
     }
 
+    #[inline(always)]
     fn as_bytes(&self) -> &[u8] {
         self.buf.get(..self.len).unwrap_or(&[])
     }

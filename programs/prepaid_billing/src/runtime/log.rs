@@ -9,6 +9,10 @@ use super::syscalls;
 /// Room for the largest event: 8-byte discriminator + 120-byte `UsageDeducted`, rounded up.
 const EVENT_BUFFER: usize = 160;
 
+/// 8-byte aligned, so the event's integers at aligned offsets are single stores.
+#[repr(C, align(8))]
+struct EventBuffer([u8; EVENT_BUFFER]);
+
 pub fn log(message: &[u8]) {
     // SAFETY: a readable region of `len` bytes.
     unsafe { syscalls::sol_log_(message.as_ptr(), message.len() as u64) };
@@ -16,12 +20,12 @@ pub fn log(message: &[u8]) {
 
 /// Emits `event` as Anchor does, so `EventParser` decodes it from the logs.
 pub fn emit<E: Borsh + Discriminator>(event: &E) -> Result<(), Error> {
-    let mut buf = [0u8; EVENT_BUFFER];
-    let mut w = Writer::new(&mut buf, Error::ACCOUNT_DID_NOT_SERIALIZE);
+    let mut buf = EventBuffer([0u8; EVENT_BUFFER]);
+    let mut w = Writer::new(&mut buf.0, Error::ACCOUNT_DID_NOT_SERIALIZE);
     w.bytes(&E::DISCRIMINATOR)?;
     event.encode(&mut w)?;
     let len = w.position();
-    let field = SolBytes::of(buf.get(..len).ok_or(Error::ACCOUNT_DID_NOT_SERIALIZE)?);
+    let field = SolBytes::of(buf.0.get(..len).ok_or(Error::ACCOUNT_DID_NOT_SERIALIZE)?);
     // SAFETY: one SolBytes over a live local buffer.
     unsafe { syscalls::sol_log_data(&field as *const SolBytes as *const u8, 1) };
     Ok(())

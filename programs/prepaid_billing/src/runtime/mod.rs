@@ -2,6 +2,7 @@
 //! sysvars, SPL Token account views, events and errors. Every `unsafe` block of the program lives here;
 //! the instructions only see safe accessors.
 
+pub mod aligned;
 pub mod borsh;
 pub mod check;
 pub mod cpi;

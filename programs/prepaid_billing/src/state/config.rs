@@ -189,12 +189,14 @@ mod tests {
         let mut w = Writer::new(&mut buf, Error::ACCOUNT_DID_NOT_SERIALIZE);
         config.encode(&mut w).unwrap();
         assert_eq!(w.position(), crate::generated::interface::account::BILLING_CONFIG_LEN);
-        // Field offsets follow the IDL order: admin at 0, bps at 160, paused at 180, bump last.
+        // IDL order, integers aligned to their size: keys 0..160, notice 160, period 168, tiers 176..248,
+        // bps 248 and 250, paused 252, bump 253.
         assert_eq!(&buf[0..32], &[1; 32]);
-        assert_eq!(&buf[160..162], &9_000u16.to_le_bytes());
-        assert_eq!(&buf[164..172], &900i64.to_le_bytes());
-        assert_eq!(buf[180], 0);
-        assert_eq!(&buf[181..189], &50_000_000u64.to_le_bytes());
+        assert_eq!(&buf[160..168], &900i64.to_le_bytes());
+        assert_eq!(&buf[168..176], &2_592_000i64.to_le_bytes());
+        assert_eq!(&buf[176..184], &50_000_000u64.to_le_bytes());
+        assert_eq!(&buf[248..250], &9_000u16.to_le_bytes());
+        assert_eq!(buf[252], 0);
         assert_eq!(buf[253], 7);
         let mut r = Reader::new(&buf, Error::ACCOUNT_DID_NOT_DESERIALIZE);
         assert_eq!(BillingConfig::decode(&mut r).unwrap(), config);

@@ -34,6 +34,24 @@ pub struct Opening<'a> {
     pub vault_bump: u8,
 }
 
+/// Where an instruction stands when it applies a rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Unix seconds (Clock sysvar).
+    pub now: i64,
+    /// Vault balance before the instruction moves anything, base units.
+    pub vault: u64,
+}
+
+/// One usage batch as `deduct_usage` receives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UsageBatch {
+    /// Must be `last_batch_seq + 1`.
+    pub seq: u64,
+    /// Requests served in the batch, > 0.
+    pub request_count: u64,
+}
+
 /// Outcome of one usage batch (`deduct_usage`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct UsageCharge {
@@ -116,7 +134,9 @@ impl TeamBillingAccount {
     /// Settles usage batch `batch_seq` of `request_count` requests priced by `terms`.
     /// Replays (`batch_seq ≤ last_batch_seq`) are BatchAlreadySettled, skips BatchSequenceGap, an empty
     /// batch InvalidAmount. Unpaid overage becomes debt and suspends the team.
-    pub fn settle_usage(&mut self, terms: &TierTerms, batch_seq: u64, request_count: u64, vault: u64) -> Result<UsageCharge, Error> {
+    #[inline(always)]
+    pub fn settle_usage(&mut self, terms: &TierTerms, batch: &UsageBatch, vault: u64) -> Result<UsageCharge, Error> {
+        let (batch_seq, request_count) = (batch.seq, batch.request_count);
         if batch_seq <= self.last_batch_seq {
             return Err(fail(BillingError::BatchAlreadySettled));
         }
@@ -148,8 +168,9 @@ impl TeamBillingAccount {
     /// The crank: collects debt, charges the current period's base fee if still due, and when the period
     /// has ended starts the next one (pending tier applied, counters reset) and charges its fee.
     /// PeriodNotEnded when none of that changes anything.
-    pub fn roll(&mut self, config: &BillingConfig, now: i64, vault: u64) -> Result<Roll, Error> {
-        let mut left = vault;
+    #[inline(always)]
+    pub fn roll(&mut self, config: &BillingConfig, at: &Snapshot) -> Result<Roll, Error> {
+        let (now, mut left) = (at.now, at.vault);
         // 1. Debt: base-fee debt first, then overage debt, each split by the rule of what it was.
         let base_debt_paid = self.unpaid_base_fee.min(left);
         left -= base_debt_paid;
@@ -225,7 +246,9 @@ impl TeamBillingAccount {
     /// fee is already paid, charges the prorated difference (InsufficientFunds if the vault cannot);
     /// a downgrade waits for the next period; the current tier cancels a pending change. InvalidTier
     /// beyond tier 2; OutstandingDebt while suspended.
-    pub fn change_tier(&mut self, config: &BillingConfig, new_tier: u8, now: i64, vault: u64) -> Result<TierChange, Error> {
+    #[inline(always)]
+    pub fn change_tier(&mut self, config: &BillingConfig, new_tier: u8, at: &Snapshot) -> Result<TierChange, Error> {
+        let (now, vault) = (at.now, at.vault);
         if new_tier >= TIER_COUNT {
             return Err(fail(BillingError::InvalidTier));
         }
@@ -264,7 +287,9 @@ impl TeamBillingAccount {
     /// Sets (or with `amount = 0` cancels) the pending withdrawal; it unlocks `notice_secs` from `now`.
     /// The amount may not exceed `vault − debt` (InsufficientFunds); cancelling nothing is
     /// NoPendingWithdrawal.
-    pub fn request_withdrawal(&mut self, amount: u64, now: i64, notice_secs: i64, vault: u64) -> Result<(), Error> {
+    #[inline(always)]
+    pub fn request_withdrawal(&mut self, amount: u64, notice_secs: i64, at: &Snapshot) -> Result<(), Error> {
+        let (now, vault) = (at.now, at.vault);
         if amount == 0 {
             if self.pending_withdrawal == 0 {
                 return Err(fail(BillingError::NoPendingWithdrawal));
@@ -284,7 +309,8 @@ impl TeamBillingAccount {
     /// Completes the pending withdrawal at `now`: returns `min(pending, vault − debt)` and clears the
     /// request. NoPendingWithdrawal without a request, WithdrawalNotReady before the unlock time.
     #[inline(always)]
-    pub fn withdraw(&mut self, now: i64, vault: u64) -> Result<u64, Error> {
+    pub fn withdraw(&mut self, at: &Snapshot) -> Result<u64, Error> {
+        let (now, vault) = (at.now, at.vault);
         if self.pending_withdrawal == 0 {
             return Err(fail(BillingError::NoPendingWithdrawal));
         }
@@ -394,8 +420,8 @@ mod tests {
         let c = config();
         let mut t = team(0);
         let terms = c.terms(0).unwrap();
-        assert_eq!(t.settle_usage(&terms, 1, 10_000, 100 * USDC), Ok(UsageCharge { charged: 0, paid: 0, waived: 0 }));
-        assert_eq!(t.settle_usage(&terms, 2, 1_000, 100 * USDC), Ok(UsageCharge { charged: 10 * USDC, paid: 10 * USDC, waived: 0 }));
+        assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: 1, request_count: 10_000 }, 100 * USDC), Ok(UsageCharge { charged: 0, paid: 0, waived: 0 }));
+        assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: 2, request_count: 1_000 }, 100 * USDC), Ok(UsageCharge { charged: 10 * USDC, paid: 10 * USDC, waived: 0 }));
         assert_eq!((t.period_requests, t.period_overage_spend, t.total_spent, t.last_batch_seq), (11_000, 10 * USDC, 10 * USDC, 2));
         assert_eq!(c.split_overage(10 * USDC).unwrap(), Split { treasury: 0, stakers: 10 * USDC });
     }
@@ -404,16 +430,16 @@ mod tests {
     fn batches_are_charged_once_and_in_sequence() {
         let terms = config().terms(0).unwrap();
         let mut t = team(0);
-        assert_eq!(t.settle_usage(&terms, 0, 5, 0), Err(err(BillingError::BatchAlreadySettled)));
-        assert_eq!(t.settle_usage(&terms, 2, 5, 0), Err(err(BillingError::BatchSequenceGap)));
-        t.settle_usage(&terms, 1, 5, 0).unwrap();
+        assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: 0, request_count: 5 }, 0), Err(err(BillingError::BatchAlreadySettled)));
+        assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: 2, request_count: 5 }, 0), Err(err(BillingError::BatchSequenceGap)));
+        t.settle_usage(&terms, &UsageBatch { seq: 1, request_count: 5 }, 0).unwrap();
         let before = t;
-        assert_eq!(t.settle_usage(&terms, 1, 5, 0), Err(err(BillingError::BatchAlreadySettled)));
-        assert_eq!(t.settle_usage(&terms, u64::MAX, 5, 0), Err(err(BillingError::BatchSequenceGap)));
-        assert_eq!(t.settle_usage(&terms, 2, 0, 0), Err(err(BillingError::InvalidAmount)));
+        assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: 1, request_count: 5 }, 0), Err(err(BillingError::BatchAlreadySettled)));
+        assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: u64::MAX, request_count: 5 }, 0), Err(err(BillingError::BatchSequenceGap)));
+        assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: 2, request_count: 0 }, 0), Err(err(BillingError::InvalidAmount)));
         assert_eq!(t, before);
         t.last_batch_seq = u64::MAX;
-        assert_eq!(t.settle_usage(&terms, u64::MAX, 5, 0), Err(err(BillingError::BatchAlreadySettled)));
+        assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: u64::MAX, request_count: 5 }, 0), Err(err(BillingError::BatchAlreadySettled)));
     }
 
     #[test]
@@ -422,9 +448,9 @@ mod tests {
         let mut t = team(0);
         t.spend_cap = 15 * USDC;
         t.period_requests = 10_000;
-        assert_eq!(t.settle_usage(&terms, 1, 1_000, 100 * USDC).unwrap(), UsageCharge { charged: 10 * USDC, paid: 10 * USDC, waived: 0 });
-        assert_eq!(t.settle_usage(&terms, 2, 1_000, 100 * USDC).unwrap(), UsageCharge { charged: 5 * USDC, paid: 5 * USDC, waived: 5 * USDC });
-        assert_eq!(t.settle_usage(&terms, 3, 1_000, 100 * USDC).unwrap(), UsageCharge { charged: 0, paid: 0, waived: 10 * USDC });
+        assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: 1, request_count: 1_000 }, 100 * USDC).unwrap(), UsageCharge { charged: 10 * USDC, paid: 10 * USDC, waived: 0 });
+        assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: 2, request_count: 1_000 }, 100 * USDC).unwrap(), UsageCharge { charged: 5 * USDC, paid: 5 * USDC, waived: 5 * USDC });
+        assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: 3, request_count: 1_000 }, 100 * USDC).unwrap(), UsageCharge { charged: 0, paid: 0, waived: 10 * USDC });
         assert_eq!(t.period_overage_spend, 15 * USDC);
         assert_eq!(t.period_requests, 13_000);
     }
@@ -434,7 +460,7 @@ mod tests {
         let terms = config().terms(0).unwrap();
         let mut t = team(0);
         t.period_requests = 10_000;
-        assert_eq!(t.settle_usage(&terms, 1, 1_000, 4 * USDC).unwrap(), UsageCharge { charged: 10 * USDC, paid: 4 * USDC, waived: 0 });
+        assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: 1, request_count: 1_000 }, 4 * USDC).unwrap(), UsageCharge { charged: 10 * USDC, paid: 4 * USDC, waived: 0 });
         assert_eq!((t.unpaid_overage, t.status, t.total_spent), (6 * USDC, STATUS_SUSPENDED, 4 * USDC));
     }
 
@@ -443,19 +469,19 @@ mod tests {
         let terms = TierTerms { monthly_fee: 0, included_requests: 0, overage_price: u64::MAX };
         let mut t = team(0);
         let before = t;
-        assert_eq!(t.settle_usage(&terms, 1, 2, u64::MAX), Err(math::overflow()));
-        assert_eq!(t.settle_usage(&terms, 1, u64::MAX, u64::MAX), Err(math::overflow()));
+        assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: 1, request_count: 2 }, u64::MAX), Err(math::overflow()));
+        assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: 1, request_count: u64::MAX }, u64::MAX), Err(math::overflow()));
         assert_eq!(t, before);
         t.period_requests = u64::MAX;
         let free = TierTerms { monthly_fee: 0, included_requests: u64::MAX, overage_price: 1 };
-        assert_eq!(t.settle_usage(&free, 1, 1, 0), Err(math::overflow()));
+        assert_eq!(t.settle_usage(&free, &UsageBatch { seq: 1, request_count: 1 }, 0), Err(math::overflow()));
     }
 
     #[test]
     fn the_first_roll_charges_the_base_fee_and_splits_it() {
         let c = config();
         let mut t = team(0);
-        let r = t.roll(&c, 2_000, 100 * USDC).unwrap();
+        let r = t.roll(&c, &Snapshot { now: 2_000, vault: 100 * USDC }).unwrap();
         let charge = r.current.unwrap();
         assert_eq!(charge.paid, 50 * USDC);
         assert_eq!(charge.split, Split { treasury: 45 * USDC, stakers: 5 * USDC });
@@ -464,25 +490,25 @@ mod tests {
         assert_eq!(r.payout, charge.split);
         assert!(t.base_fee_paid);
         assert_eq!(t.total_spent, 50 * USDC);
-        assert_eq!(t.roll(&c, 2_000, 50 * USDC), Err(err(BillingError::PeriodNotEnded)));
+        assert_eq!(t.roll(&c, &Snapshot { now: 2_000, vault: 50 * USDC }), Err(err(BillingError::PeriodNotEnded)));
     }
 
     #[test]
     fn a_base_fee_shortfall_becomes_debt_collected_by_a_later_roll() {
         let c = config();
         let mut t = team(0);
-        let r = t.roll(&c, 2_000, 20 * USDC).unwrap();
+        let r = t.roll(&c, &Snapshot { now: 2_000, vault: 20 * USDC }).unwrap();
         assert_eq!(r.current.unwrap().paid, 20 * USDC);
         assert_eq!((t.unpaid_base_fee, t.status), (30 * USDC, STATUS_SUSPENDED));
         t.unpaid_overage = 5 * USDC;
         // Nothing in the vault: nothing changes.
-        assert_eq!(t.roll(&c, 3_000, 0), Err(err(BillingError::PeriodNotEnded)));
+        assert_eq!(t.roll(&c, &Snapshot { now: 3_000, vault: 0 }), Err(err(BillingError::PeriodNotEnded)));
         // Part of the debt: base-fee debt first.
-        let r = t.roll(&c, 3_000, 32 * USDC).unwrap();
+        let r = t.roll(&c, &Snapshot { now: 3_000, vault: 32 * USDC }).unwrap();
         assert_eq!(r.debt_paid, 32 * USDC);
         assert_eq!(r.debt_split, Split { treasury: 27 * USDC, stakers: 3 * USDC + 2 * USDC });
         assert_eq!((t.unpaid_base_fee, t.unpaid_overage, t.status), (0, 3 * USDC, STATUS_SUSPENDED));
-        let r = t.roll(&c, 3_000, 10 * USDC).unwrap();
+        let r = t.roll(&c, &Snapshot { now: 3_000, vault: 10 * USDC }).unwrap();
         assert_eq!(r.debt_paid, 3 * USDC);
         assert_eq!(t.status, STATUS_ACTIVE);
         assert_eq!(t.total_spent, 20 * USDC + 32 * USDC + 3 * USDC);
@@ -492,13 +518,13 @@ mod tests {
     fn rolling_after_the_period_starts_the_latest_one_applies_the_pending_tier_and_resets_counters() {
         let c = config();
         let mut t = team(1);
-        t.roll(&c, 2_000, 250 * USDC).unwrap();
+        t.roll(&c, &Snapshot { now: 2_000, vault: 250 * USDC }).unwrap();
         t.pending_tier = 0;
         t.period_requests = 77;
         t.period_overage_spend = 5;
         // Three periods later (two never rolled): only the current one is billed.
         let now = 1_000 + 3 * PERIOD + 10;
-        let r = t.roll(&c, now, 100 * USDC).unwrap();
+        let r = t.roll(&c, &Snapshot { now, vault: 100 * USDC }).unwrap();
         assert_eq!(r.current, None);
         let next = r.next.unwrap();
         assert_eq!(next.period, Period { start: 1_000 + 3 * PERIOD, end: 1_000 + 4 * PERIOD });
@@ -511,7 +537,7 @@ mod tests {
     fn an_unpaid_ended_period_is_billed_before_the_next_one_starts() {
         let c = config();
         let mut t = team(0);
-        let r = t.roll(&c, 1_000 + PERIOD, 70 * USDC).unwrap();
+        let r = t.roll(&c, &Snapshot { now: 1_000 + PERIOD, vault: 70 * USDC }).unwrap();
         assert_eq!(r.current.unwrap().paid, 50 * USDC);
         assert_eq!(r.next.unwrap().paid, 20 * USDC);
         assert_eq!(r.payout, Split { treasury: 63 * USDC, stakers: 7 * USDC });
@@ -523,15 +549,15 @@ mod tests {
         let c = config();
         let mut t = team(0);
         // Fee not yet paid: nothing now, the roll will charge the new tier.
-        let change = t.change_tier(&c, 1, 2_000, 0).unwrap();
+        let change = t.change_tier(&c, 1, &Snapshot { now: 2_000, vault: 0 }).unwrap();
         assert_eq!((change.old_tier, change.new_tier, change.prorated_fee, change.effective_at), (0, 1, 0, 2_000));
         assert_eq!(t.tier, 1);
         let mut t = team(0);
         t.base_fee_paid = true;
         t.pending_tier = 0;
         let half = 1_000 + PERIOD / 2;
-        assert_eq!(t.change_tier(&c, 2, half, 100 * USDC), Err(err(BillingError::InsufficientFunds)));
-        let change = t.change_tier(&c, 2, half, 475 * USDC).unwrap();
+        assert_eq!(t.change_tier(&c, 2, &Snapshot { now: half, vault: 100 * USDC }), Err(err(BillingError::InsufficientFunds)));
+        let change = t.change_tier(&c, 2, &Snapshot { now: half, vault: 475 * USDC }).unwrap();
         assert_eq!(change.prorated_fee, 475 * USDC);
         assert_eq!(change.split, Split { treasury: 427_500_000, stakers: 47_500_000 });
         assert_eq!((t.tier, t.pending_tier, t.total_spent), (2, NO_PENDING_TIER, 475 * USDC));
@@ -541,9 +567,9 @@ mod tests {
     fn downgrades_wait_for_the_next_period_and_the_current_tier_cancels_them() {
         let c = config();
         let mut t = team(2);
-        let change = t.change_tier(&c, 0, 5_000, 0).unwrap();
+        let change = t.change_tier(&c, 0, &Snapshot { now: 5_000, vault: 0 }).unwrap();
         assert_eq!((change.effective_at, change.prorated_fee, t.tier, t.pending_tier), (t.period_end, 0, 2, 0));
-        let change = t.change_tier(&c, 2, 6_000, 0).unwrap();
+        let change = t.change_tier(&c, 2, &Snapshot { now: 6_000, vault: 0 }).unwrap();
         assert_eq!((change.old_tier, change.new_tier, change.effective_at), (2, 2, 6_000));
         assert_eq!(t.pending_tier, NO_PENDING_TIER);
     }
@@ -552,28 +578,28 @@ mod tests {
     fn tier_changes_refuse_unknown_tiers_and_suspended_teams() {
         let c = config();
         let mut t = team(0);
-        assert_eq!(t.change_tier(&c, 3, 0, 0), Err(err(BillingError::InvalidTier)));
+        assert_eq!(t.change_tier(&c, 3, &Snapshot { now: 0, vault: 0 }), Err(err(BillingError::InvalidTier)));
         t.status = STATUS_SUSPENDED;
-        assert_eq!(t.change_tier(&c, 1, 0, 0), Err(err(BillingError::OutstandingDebt)));
+        assert_eq!(t.change_tier(&c, 1, &Snapshot { now: 0, vault: 0 }), Err(err(BillingError::OutstandingDebt)));
     }
 
     #[test]
     fn withdrawals_wait_for_the_notice_and_never_take_the_debt() {
         let mut t = team(0);
-        assert_eq!(t.request_withdrawal(0, 10, 900, 50), Err(err(BillingError::NoPendingWithdrawal)));
+        assert_eq!(t.request_withdrawal(0, 900, &Snapshot { now: 10, vault: 50 }), Err(err(BillingError::NoPendingWithdrawal)));
         t.unpaid_overage = 20;
-        assert_eq!(t.request_withdrawal(31, 10, 900, 50), Err(err(BillingError::InsufficientFunds)));
-        t.request_withdrawal(30, 10, 900, 50).unwrap();
+        assert_eq!(t.request_withdrawal(31, 900, &Snapshot { now: 10, vault: 50 }), Err(err(BillingError::InsufficientFunds)));
+        t.request_withdrawal(30, 900, &Snapshot { now: 10, vault: 50 }).unwrap();
         assert_eq!((t.pending_withdrawal, t.withdrawal_unlock_at), (30, 910));
-        assert_eq!(t.withdraw(909, 50), Err(err(BillingError::WithdrawalNotReady)));
+        assert_eq!(t.withdraw(&Snapshot { now: 909, vault: 50 }), Err(err(BillingError::WithdrawalNotReady)));
         // The vault shrank meanwhile: only what is left above the debt goes out.
-        assert_eq!(t.withdraw(910, 40), Ok(20));
+        assert_eq!(t.withdraw(&Snapshot { now: 910, vault: 40 }), Ok(20));
         assert_eq!((t.pending_withdrawal, t.withdrawal_unlock_at, t.total_withdrawn), (0, 0, 20));
-        assert_eq!(t.withdraw(2_000, 40), Err(err(BillingError::NoPendingWithdrawal)));
-        t.request_withdrawal(5, 10, 900, 50).unwrap();
-        t.request_withdrawal(0, 11, 900, 50).unwrap();
+        assert_eq!(t.withdraw(&Snapshot { now: 2_000, vault: 40 }), Err(err(BillingError::NoPendingWithdrawal)));
+        t.request_withdrawal(5, 900, &Snapshot { now: 10, vault: 50 }).unwrap();
+        t.request_withdrawal(0, 900, &Snapshot { now: 11, vault: 50 }).unwrap();
         assert_eq!((t.pending_withdrawal, t.withdrawal_unlock_at), (0, 0));
-        assert_eq!(t.request_withdrawal(1, i64::MAX, 1, 50), Err(math::overflow()));
+        assert_eq!(t.request_withdrawal(1, 1, &Snapshot { now: i64::MAX, vault: 50 }), Err(math::overflow()));
     }
 
     #[test]
@@ -611,11 +637,12 @@ mod tests {
         let mut w = Writer::new(&mut buf, Error::ACCOUNT_DID_NOT_SERIALIZE);
         t.encode(&mut w).unwrap();
         assert_eq!(w.position(), crate::generated::interface::account::TEAM_BILLING_ACCOUNT_LEN);
-        // IDL order: owner 0, vault 32, tier 64, pending 65, status 66, period_start 67, ... bumps last.
-        assert_eq!(buf[64], 2);
-        assert_eq!(buf[65], NO_PENDING_TIER);
-        assert_eq!(&buf[67..75], &1_000i64.to_le_bytes());
-        assert_eq!(&buf[117..125], &0x0102_0304_0506_0708u64.to_le_bytes());
+        // IDL order, integers 8-aligned: owner 0, vault 32, period_start 64, ..., last_batch_seq 112, ...,
+        // total_spent 168; then tier 176, pending_tier 177, ..., bump 181, vault_bump 182.
+        assert_eq!(&buf[64..72], &1_000i64.to_le_bytes());
+        assert_eq!(&buf[112..120], &0x0102_0304_0506_0708u64.to_le_bytes());
+        assert_eq!(&buf[168..176], &u64::MAX.to_le_bytes());
+        assert_eq!((buf[176], buf[177]), (2, NO_PENDING_TIER));
         assert_eq!((buf[181], buf[182]), (250, 251));
         let mut r = Reader::new(&buf, Error::ACCOUNT_DID_NOT_DESERIALIZE);
         assert_eq!(TeamBillingAccount::decode(&mut r).unwrap(), t);

@@ -9,6 +9,7 @@ use crate::runtime::error::fail;
 use crate::runtime::{check, log, token, AccountInfo, Error, Pubkey, TOKEN_PROGRAM_ID};
 use crate::generated::interface::BillingError;
 use crate::state;
+use crate::state::team::UsageBatch;
 
 /// `batch_seq` (must be `last_batch_seq + 1`), `request_count` (> 0), `usage_root` (Merkle root of the
 /// batch's usage records, reported in the event).
@@ -77,7 +78,7 @@ pub fn process(program_id: &Pubkey, accounts: &mut [AccountInfo], data: &[u8]) -
     let Validated { config, mut team, vault_balance } = validate(&a, program_id)?;
 
     let terms = config.terms(team.tier)?;
-    let charge = team.settle_usage(&terms, args.batch_seq, args.request_count, vault_balance)?;
+    let charge = team.settle_usage(&terms, &UsageBatch { seq: args.batch_seq, request_count: args.request_count }, vault_balance)?;
     let split = config.split_overage(charge.paid)?;
     let balance_after = vault_balance - charge.paid;
     let alert = team.crossed_low_balance(balance_after);

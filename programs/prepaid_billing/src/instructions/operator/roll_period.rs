@@ -9,7 +9,7 @@ use crate::math;
 use crate::runtime::error::fail;
 use crate::runtime::{check, log, token, AccountInfo, Error, Pubkey, TOKEN_PROGRAM_ID};
 use crate::state;
-use crate::state::team::PeriodCharge;
+use crate::state::team::{PeriodCharge, Snapshot};
 
 /// No arguments.
 pub type Args = RollPeriod;
@@ -67,7 +67,7 @@ pub fn process(program_id: &Pubkey, accounts: &mut [AccountInfo], data: &[u8]) -
     let Validated { config, mut team, vault_balance } = validate(&a, program_id)?;
 
     let now = now()?;
-    let roll = team.roll(&config, now, vault_balance)?;
+    let roll = team.roll(&config, &Snapshot { now, vault: vault_balance })?;
     let paid = math::add(roll.payout.treasury, roll.payout.stakers)?;
     let balance_after = math::sub(vault_balance, paid)?;
     let alert = team.crossed_low_balance(balance_after);

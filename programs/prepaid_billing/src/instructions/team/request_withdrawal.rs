@@ -8,6 +8,7 @@ use crate::instructions::{decode_args, now};
 use crate::runtime::error::fail;
 use crate::runtime::{check, log, token, AccountInfo, Error, Pubkey};
 use crate::state;
+use crate::state::team::Snapshot;
 
 /// `amount`: base units, at most vault − unpaid debt; 0 cancels.
 pub type Args = RequestWithdrawal;
@@ -58,7 +59,7 @@ pub fn process(program_id: &Pubkey, accounts: &mut [AccountInfo], data: &[u8]) -
     let Validated { config, mut team, vault_balance } = validate(&a, program_id)?;
 
     let now = now()?;
-    team.request_withdrawal(args.amount, now, config.withdrawal_notice_secs, vault_balance)?;
+    team.request_withdrawal(args.amount, config.withdrawal_notice_secs, &Snapshot { now, vault: vault_balance })?;
     state::store(a.team, &team)?;
 
     log::emit(&WithdrawalRequested {

@@ -8,6 +8,7 @@ use crate::instructions::{decode_args, emit_low_balance, emit_revenue, now, Payo
 use crate::runtime::error::fail;
 use crate::runtime::{check, keys_eq, log, token, AccountInfo, Error, Pubkey, TOKEN_PROGRAM_ID};
 use crate::state;
+use crate::state::team::Snapshot;
 
 /// `new_tier`: 0 Startup, 1 Growth, 2 Enterprise.
 pub type Args = UpdateTier;
@@ -72,7 +73,7 @@ pub fn process(program_id: &Pubkey, accounts: &mut [AccountInfo], data: &[u8]) -
     let Validated { config, mut team, vault_balance } = validate(&a, program_id)?;
 
     let now = now()?;
-    let change = team.change_tier(&config, args.new_tier, now, vault_balance)?;
+    let change = team.change_tier(&config, args.new_tier, &Snapshot { now, vault: vault_balance })?;
     let balance_after = vault_balance - change.prorated_fee;
     let alert = team.crossed_low_balance(balance_after);
     state::store(a.team, &team)?;

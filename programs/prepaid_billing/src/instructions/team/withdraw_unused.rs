@@ -9,6 +9,7 @@ use crate::instructions::{decode_args, emit_low_balance, now};
 use crate::runtime::cpi::{self, Seeds};
 use crate::runtime::error::fail;
 use crate::runtime::{check, keys_eq, log, token, AccountInfo, Error, Pubkey, TOKEN_PROGRAM_ID};
+use crate::state::team::Snapshot;
 use crate::state::{self, TEAM_SEED};
 
 /// No arguments: the amount is the pending request.
@@ -76,7 +77,7 @@ pub fn process(program_id: &Pubkey, accounts: &mut [AccountInfo], data: &[u8]) -
     let Validated { mut team, vault_balance } = validate(&a, program_id)?;
 
     let now = now()?;
-    let amount = team.withdraw(now, vault_balance)?;
+    let amount = team.withdraw(&Snapshot { now, vault: vault_balance })?;
     let balance_after = vault_balance - amount;
     let alert = team.crossed_low_balance(balance_after);
     state::store(a.team, &team)?;
