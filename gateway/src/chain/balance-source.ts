@@ -5,7 +5,12 @@
 // refresh(teams) lets the settler read right after a settlement instead of waiting for the next poll.
 import { TOKEN_PROGRAM_ID, unpackAccount } from "@solana/spl-token";
 import { PublicKey, type AccountInfo, type Connection, type RpcResponseAndContext } from "@solana/web3.js";
-import { decodeBillingConfig, decodeTeamBillingAccount, type BillingConfig } from "../../../sdk/src/accounts";
+import {
+  decodeBillingConfig,
+  decodeTeamBillingAccount,
+  type BillingConfig,
+  type TeamBillingAccount,
+} from "../../../sdk/src/accounts";
 import { PROGRAM_ID } from "../../../sdk/src/constants";
 import { configPda } from "../../../sdk/src/pdas";
 import type { BalanceSource, TeamChainState } from "../balance/source";
@@ -28,6 +33,7 @@ const MAX_ACCOUNTS_PER_CALL = 100;
 
 export class ChainBalanceSource implements BalanceSource {
   private readonly states = new Map<string, TeamChainState | null>();
+  private readonly accounts = new Map<string, TeamBillingAccount>();
   private readonly vaults = new Map<string, string>();
   private readonly followed = new Set<string>();
   private readonly programId: PublicKey;
@@ -93,15 +99,24 @@ export class ChainBalanceSource implements BalanceSource {
         if (!withVaults) return;
         const vaultInfo = res.value[1 + slice.length + j];
         const vaultBalance = vaultInfo ? unpackAccount(acct.vault, vaultInfo, TOKEN_PROGRAM_ID).amount : 0n;
-        this.store(team, stateOf(team, acct, vaultBalance, cfg, res.context.slot, observedAtMs));
+        if (this.store(team, stateOf(team, acct, vaultBalance, cfg, res.context.slot, observedAtMs))) {
+          this.accounts.set(team, acct);
+        }
       });
     }
   }
 
-  private store(team: string, s: TeamChainState): void {
+  /** Keeps `s` unless the held state is from a newer slot (never rewind); returns whether it was kept. */
+  private store(team: string, s: TeamChainState): boolean {
     const prev = this.states.get(team);
-    if (prev && s.slot < prev.slot) return; // never rewind to an older slot
+    if (prev && s.slot < prev.slot) return false;
     this.states.set(team, s);
+    return true;
+  }
+
+  /** The decoded TeamBillingAccount behind the latest state of a team (for balance snapshots). */
+  account(team: string): TeamBillingAccount | undefined {
+    return this.accounts.get(team);
   }
 
   /** One poll of every followed team; errors are kept in lastError (the states then age). */
@@ -139,7 +154,7 @@ export class ChainBalanceSource implements BalanceSource {
 
 function stateOf(
   team: string,
-  a: ReturnType<typeof decodeTeamBillingAccount>,
+  a: TeamBillingAccount,
   vaultBalance: bigint,
   cfg: BillingConfig,
   slot: number,

@@ -1,0 +1,99 @@
+// The whole path against the real program (litesvm) and the embedded ledger (the sidecar running convex/):
+// keys resolved by the ledger, usage recorded and settled, chain events indexed, rollups checked.
+import assert from "node:assert/strict";
+import { promises as fsp } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Keypair } from "@solana/web3.js";
+import { USDC } from "../../../sdk/src/constants";
+import { api, createLedgerClient, type LedgerClient } from "../../../ledger/client";
+import { startSidecarProcess, type SidecarProcess } from "../../../ledger/start-sidecar";
+import type { Id } from "../../../convex/_generated/dataModel";
+import { ChainIndexer } from "../../src/chain/indexer";
+import { ConvexIndexerLedger } from "../../src/ledger/indexer-ledger";
+import { LedgerKeySource } from "../../src/ledger/key-source";
+import { ConvexSettlementLedger } from "../../src/ledger/settlement-ledger";
+import { createGate } from "../../src/gate";
+import { Settler, UNATTRIBUTED_USER_ID } from "../../src/settler";
+import { createStack, serve, UNLIMITED, type Stack } from "../stack";
+import { RecordingTransactionSource } from "../recording-source";
+
+describe("gateway with the embedded ledger and the program", function () {
+  this.timeout(300_000);
+  let sidecar: SidecarProcess;
+  let dataDir: string;
+  let ledger: LedgerClient;
+  let s: Stack;
+
+  before(async () => {
+    dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), "gw-ledger-"));
+    sidecar = await startSidecarProcess({ dataDir, crons: false, fsync: false });
+    ledger = createLedgerClient({ url: sidecar.url, serverSecret: sidecar.serverSecret });
+  });
+  after(async () => {
+    await s?.close();
+    await sidecar?.stop();
+    await fsp.rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("settles 10,050 requests: chain charge = pricing, ledger rollups match per endpoint and member", async () => {
+    s = await createStack({ ledger: new ConvexSettlementLedger(ledger) });
+    const source = new RecordingTransactionSource(s.d.provider);
+    const t = await s.team({ deposit: 200n * USDC });
+    const owner = t.owner.publicKey.toBase58();
+
+    // The team, a key and a second member, made the way the dashboard makes them.
+    const { teamId } = await ledger.as(owner).mutation(api.teams.create, {
+      name: "Acme",
+      tier: 0,
+      userId: "alice",
+      chainTeam: t.address,
+      vault: t.vault.toBase58(),
+    });
+    const { key } = await ledger.as(owner).mutation(api.apiKeys.create, { teamId, name: "prod" });
+    const { token } = await ledger.as(owner).mutation(api.invitations.create, { teamId, email: "bob@example.com", role: "member" });
+    await ledger.as(Keypair.generate().publicKey.toBase58()).mutation(api.invitations.join, { token, userId: "bob" });
+
+    // The gate resolves the key through the ledger.
+    const gate = createGate({ keys: new LedgerKeySource(ledger), balances: s.balances, usage: s.log, rateLimits: UNLIMITED });
+    await s.settler.stop();
+    const settler = new Settler({ log: s.log, gate, ledger: new ConvexSettlementLedger(ledger), chain: s.chain, onSettled: (x) => s.balances.refresh(x) });
+    const refused = await gate.admit({ key, userId: "mallory", endpoint: "/api/v1/verify" });
+    assert.equal(refused.status, 403, "membership comes from the ledger");
+
+    const users = ["alice", "bob", null];
+    const endpoints = ["/api/v1/verify", "/api/v1/batch/verify"];
+    const served = await serve(gate, key, 10_050, (i) => ({ endpoint: endpoints[i % 2]!, userId: users[i % 3]! }));
+    assert.ok(served.every((a) => a.ok));
+    const priced = served.reduce((n, a) => n + a.cost, 0n);
+    assert.equal(priced, 500_000n);
+    assert.equal(await settler.drain(), 0);
+
+    const team = await s.d.team(t.owner.publicKey);
+    assert.equal(team.periodRequests, 10_050n);
+    assert.equal(team.periodOverageSpend, priced);
+
+    const indexer = new ChainIndexer({ source, ledger: new ConvexIndexerLedger(ledger), balances: s.balances, programId: s.d.programId });
+    const events = await indexer.pollOnce();
+    assert.ok(events >= 5, `${events} events (created, deposited, rolled, revenue ×2, deducted …)`);
+    assert.equal(await indexer.pollOnce(), 0, "each transaction once");
+
+    const tid = teamId as Id<"teams">;
+    const byEndpoint = await ledger.as(owner).query(api.analytics.getEndpointBreakdown, { teamId: tid, days: 1 });
+    assert.deepEqual(
+      byEndpoint.map((r) => [r.endpoint, r.requests, r.cost]).sort(),
+      [
+        ["/api/v1/batch/verify", 5_025, 250_000n],
+        ["/api/v1/verify", 5_025, 250_000n],
+      ],
+    );
+    const byMember = await ledger.as(owner).query(api.analytics.getMemberBreakdown, { teamId: tid, days: 1 });
+    const members = Object.fromEntries(byMember.map((r) => [r.userId, r.requests]));
+    assert.deepEqual(members, { alice: 3_350, bob: 3_350, [UNATTRIBUTED_USER_ID]: 3_350 });
+    const memberCost = byMember.reduce((n, r) => n + r.cost, 0n);
+    assert.equal(memberCost, priced, "member rollups add up to the on-chain charge");
+
+    const balance = await ledger.as(owner).query(api.chain.getBalance, { teamId: tid });
+    assert.equal(balance?.vaultBalance, await s.d.balance(t.vault), "the indexer kept the ledger's balance");
+  });
+});
