@@ -22,6 +22,7 @@ import {
   eventsNamed,
   parseEvents,
   usageRoot,
+  type EventName,
   type UsageBatch,
 } from "../sdk/src";
 import { advanceClock, initializeDeployment, type Deployment, type TeamFixture } from "../tests/support";
@@ -36,9 +37,13 @@ const PRIORITY_MICRO_LAMPORTS = 1_000;
 
 type CuName = "create_team_account" | "deposit_funds" | "deduct_usage" | "roll_period" | "withdraw_unused";
 
-function lastCu(d: Deployment): number {
+/** Compute units of the last transaction, after checking it did its work: it emitted `event`. */
+function lastCu(d: Deployment, event: EventName): number {
   const last = d.provider.lastTransaction;
   if (!last || last.error) throw new Error(`last transaction failed: ${last?.error}`);
+  if (!parseEvents(last.logs, d.programId).some((e) => e.name === event)) {
+    throw new Error(`the measured transaction emitted no ${event}: it did not do its work (${last.computeUnits} CU)\n${last.logs.join("\n")}`);
+  }
   return last.computeUnits;
 }
 
@@ -49,17 +54,18 @@ async function measureInstructions(d: Deployment): Promise<Record<CuName, number
   const teamOwner = owner.publicKey;
 
   await d.client.createTeamAccount({ owner, tier: Tier.Startup, usdcMint: d.usdcMint });
-  const create_team_account = lastCu(d);
+  const create_team_account = lastCu(d, "TeamAccountCreated");
   await d.client.depositFunds({ depositor: owner, depositorToken: ownerToken, teamOwner, amount: 100n * USDC });
-  const deposit_funds = lastCu(d);
+  const deposit_funds = lastCu(d, "FundsDeposited");
   await d.client.rollPeriod({ teamOwner, settlement: d.settlement }); // base fee: two transfers (treasury, stakers)
-  const roll_period = lastCu(d);
-  await d.client.deductUsage({ billingAuthority: d.billingAuthority, teamOwner, batchSeq: 1n, requestCount: REQUESTS_PER_BATCH, usageRoot: new Uint8Array(32).fill(1), settlement: d.settlement });
-  const deduct_usage = lastCu(d);
+  const roll_period = lastCu(d, "PeriodRolled");
+  const root = usageRoot([{ team: d.client.teamAddress(teamOwner).toBase58(), batchSeq: 1n, requestId: "r0", timestampMs: 1n, endpoint: "/bench", userId: "u", units: REQUESTS_PER_BATCH, cost: 10_000n }]);
+  await d.client.deductUsage({ billingAuthority: d.billingAuthority, teamOwner, batchSeq: 1n, requestCount: REQUESTS_PER_BATCH, usageRoot: root, settlement: d.settlement });
+  const deduct_usage = lastCu(d, "UsageDeducted");
   await d.client.requestWithdrawal({ owner, amount: 10n * USDC });
   advanceClock(d.svm, d.config.withdrawalNoticeSecs);
   await d.client.withdrawUnused({ owner, ownerToken });
-  const withdraw_unused = lastCu(d);
+  const withdraw_unused = lastCu(d, "FundsWithdrawn");
   return { create_team_account, deposit_funds, deduct_usage, roll_period, withdraw_unused };
 }
 

@@ -101,6 +101,18 @@ describe("PrepaidBillingClient", () => {
     assert.deepEqual(await client.deductUsageIxs(d.billingAuthority, []), []);
   });
 
+  it("settles a batch whatever bytes its usage root holds, and reports the root back", async () => {
+    const t = await d.createTeam({ deposit: 50n * USDC });
+    const firstBytes = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 128, 255];
+    for (const [i, b] of firstBytes.entries()) {
+      const root = Uint8Array.from({ length: 32 }, (_, j) => (j === 0 ? b : (j * 37 + i) & 0xff));
+      const sig = await client.deductUsage({ billingAuthority: d.billingAuthority, teamOwner: t.owner.publicKey, batchSeq: BigInt(i + 1), requestCount: 1n, usageRoot: root });
+      const [e] = eventsNamed(await client.eventsOf(sig), "UsageDeducted");
+      assert.equal(e?.usageRoot, Buffer.from(root).toString("hex"), `root starting with ${b}`);
+    }
+    assert.equal((await client.fetchTeam(t.owner.publicKey)).lastBatchSeq, BigInt(firstBytes.length));
+  });
+
   it("updates the config, pausing deposits and moving the treasury", async () => {
     const t = await d.createTeam();
     await client.updateConfig({ admin: d.admin, paused: true });
