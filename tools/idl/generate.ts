@@ -24,7 +24,7 @@ type IdlType =
   | { defined: { name: string } };
 interface IdlField { name: string; type: IdlType; docs?: string[] }
 interface IdlTypeDef { name: string; docs?: string[]; type: { kind: "struct"; fields: IdlField[] } }
-interface IdlSource {
+export interface IdlSource {
   metadata: Record<string, string>;
   instructions: { name: string; docs?: string[]; accounts: unknown[]; args: IdlField[] }[];
   accounts: { name: string }[];
@@ -345,7 +345,7 @@ function accountInPlaceRs(name: string, types: Map<string, IdlTypeDef>): string[
   return lines;
 }
 
-function layoutRs(source: IdlSource): string {
+export function layoutRs(source: IdlSource): string {
   const types = new Map(source.types.map((t) => [t.name, t]));
   const accounts = new Set(source.accounts.map((a) => a.name));
   const events = new Set(source.events.map((e) => e.name));
