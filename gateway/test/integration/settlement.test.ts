@@ -119,4 +119,47 @@ describe("settlement against the program in litesvm", function () {
     assert.equal((await s.d.team(t.owner.publicKey)).lastBatchSeq, 1n);
     assert.equal([...ledger.batches.values()][0]!.status, "settled");
   });
+
+  it("isolates a team the program refuses in a shared transaction: BatchAlreadySettled counts as settled", async () => {
+    s = await createStack();
+    const a = await s.team({ deposit: 60n * USDC });
+    const b = await s.team({ deposit: 60n * USDC });
+    await serve(s.gate, a.key, 4);
+    // Team A's batch lands but its confirmation is lost.
+    const send = s.chain.inner.send.bind(s.chain.inner);
+    s.chain.inner.send = async (ixs) => {
+      await send(ixs);
+      throw new Error("timeout while confirming");
+    };
+    await s.settler.settleOnce(true);
+    s.chain.inner.send = send;
+    await serve(s.gate, b.key, 6);
+    // A lagging RPC node still shows A's last_batch_seq as 0: A's deduct_usage goes out again with B's.
+    const read = s.chain.inner.readTeams.bind(s.chain.inner);
+    s.chain.inner.readTeams = async (teams) => {
+      const r = await read(teams);
+      const acct = r.teams.get(a.address);
+      if (acct) r.teams.set(a.address, { ...acct, lastBatchSeq: 0n });
+      return r;
+    };
+    const r = await s.settler.settleOnce(true);
+    assert.equal(r.settled, 2);
+    assert.equal(r.transactions, 1, "only B's own transaction succeeded");
+    assert.equal((await s.d.team(a.owner.publicKey)).periodRequests, 4n, "A charged once");
+    assert.equal((await s.d.team(b.owner.publicKey)).periodRequests, 6n);
+    assert.equal(s.log.unsettled, 0);
+  });
+
+  it("reports a batch ahead of the chain's sequence as failed in the ledger and leaves it unsettled", async () => {
+    const ledger = new MemorySettlementLedger();
+    s = await createStack({ ledger });
+    const t = await s.team({ deposit: 60n * USDC });
+    await serve(s.gate, t.key, 2);
+    await s.log.seal(t.address, 5n); // a sequence only a second settler could have produced
+    const r = await s.settler.settleOnce(true);
+    assert.equal(r.settled, 0);
+    assert.match(r.deferred[0]!.reason, /ahead of the chain/);
+    assert.equal(ledger.batches.get(`${t.address}:5`)?.status, "failed");
+    assert.equal((await s.d.team(t.owner.publicKey)).lastBatchSeq, 0n);
+  });
 });
