@@ -26,8 +26,11 @@ function ensureNodeModules() {
   const want = lockHash();
   const have = fs.existsSync(stampFile) ? fs.readFileSync(stampFile, "utf8").trim() : "";
   if (have === want) return;
-  console.log("[bootstrap] installing npm packages (package-lock.json changed or node_modules missing)");
-  run("npm", ["ci", "--no-audit", "--no-fund"]);
+  // A fresh machine gets an exact `npm ci`; an existing node_modules is brought up to date in place with
+  // `npm install`, which follows the lock too but does not wipe what is already there.
+  const fresh = !fs.existsSync(path.join(root, "node_modules"));
+  console.log(`[bootstrap] installing npm packages (${fresh ? "fresh machine" : "package-lock.json changed"})`);
+  run("npm", [fresh ? "ci" : "install", "--no-audit", "--no-fund"]);
   // Packages patched with patch-package (see patches/) are patched by the postinstall script.
   fs.writeFileSync(stampFile, want + "\n");
 }
