@@ -145,12 +145,15 @@ export class Settler {
   }
 
   /**
-   * Settles rounds until nothing is unsettled, or until a round makes no progress `maxIdleRounds` times
-   * in a row (the chain or ledger refusing); resolves with the number of requests left unsettled.
+   * Settles rounds until nothing is unsettled, until a round makes no progress `maxIdleRounds` times in a
+   * row (the chain or ledger refusing), or until clock time `untilMs` (no new round starts after it);
+   * resolves with the number of requests left unsettled.
    */
-  async drain(maxIdleRounds = 3): Promise<number> {
+  async drain(o: { maxIdleRounds?: number; untilMs?: number } = {}): Promise<number> {
+    const maxIdleRounds = o.maxIdleRounds ?? 3;
+    const untilMs = o.untilMs ?? Number.POSITIVE_INFINITY;
     let idle = 0;
-    while (this.o.log.unsettled > 0 && idle < maxIdleRounds) {
+    while (this.o.log.unsettled > 0 && idle < maxIdleRounds && this.o.now() < untilMs) {
       let progressed = false;
       try {
         const r = await this.settleOnce(true);

@@ -16,6 +16,11 @@ import { ConvexSettlementLedger } from "../../src/ledger/settlement-ledger";
 import { createGate } from "../../src/gate";
 import { Settler, UNATTRIBUTED_USER_ID } from "../../src/settler";
 import { createStack, serve, UNLIMITED, type Stack } from "../stack";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { startGatewayRuntime } from "../../src/runtime";
+import { createMeteringProxy } from "../../src/proxy/server";
+import { parseProxyConfig } from "../../src/proxy/config";
 import { RecordingTransactionSource } from "../recording-source";
 
 describe("gateway with the embedded ledger and the program", function () {
@@ -95,5 +100,55 @@ describe("gateway with the embedded ledger and the program", function () {
 
     const balance = await ledger.as(owner).query(api.chain.getBalance, { teamId: tid });
     assert.equal(balance?.vaultBalance, await s.d.balance(t.vault), "the indexer kept the ledger's balance");
+  });
+
+  it("runs as one runtime: proxy traffic settled on close, events indexed, nothing left unsettled", async () => {
+    await s?.close();
+    s = await createStack();
+    const t = await s.team({ deposit: 100n * USDC });
+    const owner = t.owner.publicKey.toBase58();
+    const { teamId } = await ledger.as(owner).mutation(api.teams.create, { name: "Runtime", chainTeam: t.address, vault: t.vault.toBase58() });
+    const { key } = await ledger.as(owner).mutation(api.apiKeys.create, { teamId, name: "k" });
+    const source = new RecordingTransactionSource(s.d.provider);
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "gw-runtime-"));
+    const runtime = await startGatewayRuntime({
+      provider: s.d.provider,
+      billingAuthority: s.d.billingAuthority,
+      programId: s.d.programId,
+      ledger,
+      usageLogDir: path.join(dir, "usage"),
+      gate: { rateLimits: UNLIMITED },
+      settler: { flushIntervalMs: 60_000 }, // nothing settles before close
+      indexer: { source },
+    });
+    const upstream = http.createServer((_q, res) => res.end("ok"));
+    await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
+    const proxy = createMeteringProxy({
+      gate: runtime.gate,
+      routes: parseProxyConfig({ routes: [{ path: "/api/v1/verify", upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}` }] }).routes,
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/api/v1/verify`;
+    try {
+      let served = 0;
+      for (let i = 0; i < 40; i++) {
+        const res = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
+        if (res.status === 200) served++;
+        await res.text();
+      }
+      assert.equal(served, 40);
+      assert.equal(runtime.log.unsettled, 40);
+      await runtime.close();
+      assert.equal(runtime.log.unsettled, 0);
+      assert.equal((await s.d.team(t.owner.publicKey)).periodRequests, 40n);
+      const history = await ledger.as(owner).query(api.analytics.getEndpointBreakdown, { teamId: teamId as Id<"teams">, days: 1 });
+      assert.deepEqual(history.map((r) => [r.endpoint, r.requests]), [["/api/v1/verify", 40]]);
+    } finally {
+      proxy.closeAllConnections();
+      proxy.close();
+      upstream.close();
+      await runtime.close();
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { promises as fsp } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { gateOptionsFrom, settlerOptionsFrom } from "./main";
+
+const repoRoot = path.resolve(__dirname, "../../..");
+
+function run(config: unknown, env: Record<string, string> = {}) {
+  return (async () => {
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "gw-main-"));
+    const file = path.join(dir, "gateway.json");
+    await fsp.writeFile(file, JSON.stringify(config));
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "main.ts"), "--config", file], {
+      cwd: repoRoot,
+      env: { ...process.env, BILLING_AUTHORITY_KEYPAIR: "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+    return { child, out: () => out, err: () => err, exited, cleanup: () => fsp.rm(dir, { recursive: true, force: true }) };
+  })();
+}
+
+describe("npm run gateway (the metering proxy's command)", function () {
+  this.timeout(60_000);
+
+  it("forwards with the gate off and stops cleanly on SIGTERM", async () => {
+    const upstream = http.createServer((_q, res) => res.end("upstream says hi"));
+    await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
+    const up = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    const p = await run({ listen: { port: 0 }, gate: false, routes: [{ path: "/", prefix: true, upstream: up }] });
+    try {
+      while (!/listening/.test(p.out())) {
+        if (p.child.exitCode !== null) throw new Error(p.err());
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const { url } = JSON.parse(p.out().split("\n")[0]!) as { url: string };
+      const res = await fetch(`${url}/anything`);
+      assert.equal(await res.text(), "upstream says hi");
+      p.child.kill("SIGTERM");
+      assert.equal(await p.exited, 0);
+      assert.match(p.out(), /"event":"stopped"/);
+    } finally {
+      upstream.close();
+      await p.cleanup();
+    }
+  });
+
+  it("refuses to start the gate without a billing authority keypair, saying which setting is missing", async () => {
+    const p = await run({ routes: [{ path: "/", upstream: "http://127.0.0.1:9" }] });
+    try {
+      assert.equal(await p.exited, 1);
+      assert.match(p.err(), /billingAuthority/);
+    } finally {
+      await p.cleanup();
+    }
+  });
+
+  it("prints its usage without --config", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "main.ts")], { cwd: repoRoot, stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    assert.equal(await new Promise((r) => child.on("exit", r)), 2);
+    assert.match(err, /--config/);
+  });
+});
+
+describe("gateway config sections", () => {
+  it("reads gate and settler options, amounts from decimal strings", () => {
+    assert.deepEqual(gateOptionsFrom({ gateOptions: { maxChainStalenessMs: 5000, onChainUnavailable: "allow-up-to", staleAllowance: "250000", network: "solana:devnet" } }), {
+      maxChainStalenessMs: 5000,
+      onChainUnavailable: "allow-up-to",
+      staleAllowance: 250_000n,
+      network: "solana:devnet",
+    });
+    assert.deepEqual(settlerOptionsFrom({ settler: { flushIntervalMs: 500, flushCost: "10" } }), { flushIntervalMs: 500, flushCost: 10n });
+    assert.deepEqual(gateOptionsFrom({}), {});
+  });
+
+  it("rejects unknown or malformed options", () => {
+    assert.throws(() => gateOptionsFrom({ gateOptions: { bogus: 1 } }), /bogus is not an option/);
+    assert.throws(() => gateOptionsFrom({ gateOptions: { maxUnits: "5" } }), /maxUnits must be a number/);
+    assert.throws(() => gateOptionsFrom({ gateOptions: { staleAllowance: 5 } }), /staleAllowance/);
+    assert.throws(() => gateOptionsFrom({ gateOptions: { onChainUnavailable: "maybe" } }), /onChainUnavailable/);
+    assert.throws(() => settlerOptionsFrom({ settler: { flushCost: "-1" } }), /flushCost/);
+    assert.throws(() => settlerOptionsFrom({ settler: [] }), /settler must be an object/);
+  });
+});

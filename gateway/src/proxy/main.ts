@@ -1,0 +1,160 @@
+// `npm run gateway -- --config <file>`: the standalone metering reverse proxy.
+//
+// The config file is the proxy's (see config.ts: listen, routes, upstreamAgent, gate) plus, when the gate
+// is on, the sections below; every field has a default:
+//
+//   "usageLog": { "dir": ".data/gateway/usage", "durability": "fsync" },
+//   "ledger":   { "url": "<CONVEX_URL, else LEDGER_URL, else http://127.0.0.1:3210>" },   secret: env LEDGER_SERVER_SECRET
+//   "chain":    { "rpcUrl": "<SOLANA_RPC_URL, else http://127.0.0.1:8899>", "programId": "<the IDL's>",
+//                 "billingAuthority": "<keypair JSON file; env BILLING_AUTHORITY_KEYPAIR>", "pollMs": 1000 },
+//   "gateOptions": { "maxChainStalenessMs": 15000, "onChainUnavailable": "deny", "staleAllowance": "1000000",
+//                    "network": "solana:localnet", … any GateOptions number/string; amounts as strings },
+//   "settler":  { "flushIntervalMs": 2000, "flushCost": "1000000", "maxRecordsPerBatch": 20000, "maxTeamsPerTx": 8 },
+//   "indexer":  { "pollMs": 1000 }   or false when another process indexes
+//
+// SIGINT/SIGTERM: stop accepting, settle what is pending (≤ 10 s), close the log, exit 0.
+import { AnchorProvider, Wallet } from "@coral-xyz/anchor";
+import { Connection, Keypair, PublicKey } from "@solana/web3.js";
+import { promises as fsp } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { createLedgerClient, resolveLedgerUrl } from "../../../ledger/client";
+import type { GateOptions } from "../options";
+import { startGatewayRuntime, type GatewayRuntime } from "../runtime";
+import type { SettlerOptions } from "../settler";
+import { parseProxyConfig, ProxyConfigError, type ProxyConfig } from "./config";
+import { createMeteringProxy } from "./server";
+
+function fail(msg: string): never {
+  throw new ProxyConfigError(`proxy config: ${msg}`);
+}
+
+function section(raw: Record<string, unknown>, name: string): Record<string, unknown> {
+  const v = raw[name];
+  if (v === undefined) return {};
+  if (typeof v !== "object" || v === null || Array.isArray(v)) fail(`${name} must be an object`);
+  return v as Record<string, unknown>;
+}
+
+const GATE_NUMBERS = [
+  "keyRefreshMs",
+  "revocationCheckMs",
+  "unknownKeyTtlMs",
+  "maxCachedKeys",
+  "maxPendingKeyLookups",
+  "maxChainStalenessMs",
+  "baseFeeHorizonMs",
+  "maxUnits",
+] as const;
+const SETTLER_NUMBERS = ["flushIntervalMs", "maxRecordsPerBatch", "maxTeamsPerTx", "tickMs", "compactEveryMs"] as const;
+
+function amount(v: unknown, name: string): bigint {
+  if (typeof v !== "string" || !/^\d+$/.test(v)) fail(`${name} must be a string of base units, e.g. "1000000"`);
+  return BigInt(v);
+}
+
+/** The gate options a config file may set (numbers, the outage mode, amounts as decimal strings). */
+export function gateOptionsFrom(raw: Record<string, unknown>): Partial<GateOptions> {
+  const g = section(raw, "gateOptions");
+  const out: Partial<GateOptions> = {};
+  for (const [k, v] of Object.entries(g)) {
+    if ((GATE_NUMBERS as readonly string[]).includes(k)) {
+      if (typeof v !== "number") fail(`gateOptions.${k} must be a number`);
+      (out as Record<string, unknown>)[k] = v;
+    } else if (k === "onChainUnavailable") {
+      if (v !== "deny" && v !== "allow-up-to") fail('gateOptions.onChainUnavailable must be "deny" or "allow-up-to"');
+      out.onChainUnavailable = v;
+    } else if (k === "staleAllowance") {
+      out.staleAllowance = amount(v, "gateOptions.staleAllowance");
+    } else if (k === "network") {
+      if (typeof v !== "string") fail("gateOptions.network must be a string");
+      out.network = v;
+    } else {
+      fail(`gateOptions.${k} is not an option`);
+    }
+  }
+  return out;
+}
+
+export function settlerOptionsFrom(raw: Record<string, unknown>): Partial<SettlerOptions> {
+  const s = section(raw, "settler");
+  const out: Partial<SettlerOptions> = {};
+  for (const [k, v] of Object.entries(s)) {
+    if ((SETTLER_NUMBERS as readonly string[]).includes(k)) {
+      if (typeof v !== "number") fail(`settler.${k} must be a number`);
+      (out as Record<string, unknown>)[k] = v;
+    } else if (k === "flushCost") {
+      out.flushCost = amount(v, "settler.flushCost");
+    } else {
+      fail(`settler.${k} is not an option`);
+    }
+  }
+  return out;
+}
+
+async function readKeypair(file: string): Promise<Keypair> {
+  const bytes = JSON.parse(await fsp.readFile(file, "utf8")) as number[];
+  if (!Array.isArray(bytes) || bytes.length !== 64) fail(`${file} is not a keypair file (a JSON array of 64 bytes)`);
+  return Keypair.fromSecretKey(Uint8Array.from(bytes));
+}
+
+async function startRuntime(cfg: ProxyConfig, env: NodeJS.ProcessEnv): Promise<GatewayRuntime> {
+  const chain = section(cfg.raw, "chain");
+  const usageLog = section(cfg.raw, "usageLog");
+  const rpcUrl = (chain.rpcUrl as string | undefined) ?? env.SOLANA_RPC_URL ?? "http://127.0.0.1:8899";
+  const authorityFile = (chain.billingAuthority as string | undefined) ?? env.BILLING_AUTHORITY_KEYPAIR;
+  if (!authorityFile) fail("chain.billingAuthority (or env BILLING_AUTHORITY_KEYPAIR) must name the billing authority keypair file");
+  const billingAuthority = await readKeypair(authorityFile);
+  const connection = new Connection(rpcUrl, "confirmed");
+  const provider = new AnchorProvider(connection, new Wallet(billingAuthority), { commitment: "confirmed" });
+  const ledgerUrl = (section(cfg.raw, "ledger").url as string | undefined) ?? resolveLedgerUrl(env).url;
+  const indexer = cfg.raw.indexer === false ? false : { pollMs: section(cfg.raw, "indexer").pollMs as number | undefined };
+  return startGatewayRuntime({
+    provider,
+    billingAuthority,
+    programId: chain.programId ? new PublicKey(chain.programId as string) : undefined,
+    ledger: createLedgerClient({ url: ledgerUrl }),
+    usageLogDir: usageLog.dir as string | undefined,
+    durability: usageLog.durability as "fsync" | "write" | undefined,
+    gate: gateOptionsFrom(cfg.raw),
+    settler: settlerOptionsFrom(cfg.raw),
+    balancesPollMs: chain.pollMs as number | undefined,
+    indexer,
+  });
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const at = argv.indexOf("--config");
+  if (at < 0 || !argv[at + 1]) {
+    console.error("usage: npm run gateway -- --config <file.json>");
+    process.exit(2);
+  }
+  const cfg = parseProxyConfig(JSON.parse(await fsp.readFile(argv[at + 1]!, "utf8")));
+  const runtime = cfg.gate ? await startRuntime(cfg, env) : null;
+  const server = createMeteringProxy({ gate: runtime?.gate ?? null, routes: cfg.routes, upstreamAgent: cfg.upstreamAgent });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(cfg.listen.port, cfg.listen.host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  console.log(JSON.stringify({ event: "listening", url: `http://${cfg.listen.host}:${port}`, gate: cfg.gate, routes: cfg.routes.length }));
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(JSON.stringify({ event: "stopping", signal }));
+    await new Promise<void>((r) => server.close(() => r()));
+    await runtime?.close();
+    console.log(JSON.stringify({ event: "stopped", unsettled: runtime?.log.unsettled ?? 0 }));
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  });
+}
