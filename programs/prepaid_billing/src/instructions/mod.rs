@@ -44,7 +44,7 @@ impl<'a> Payout<'a> {
     /// team PDA signs with its stored bump.
     pub fn pay(&self, team: &TeamBillingAccount, split: Split) -> Result<(), Error> {
         let bump = [team.bump];
-        let seeds = Seeds::new(&[TEAM_SEED, &team.owner, &bump]);
+        let seeds = Seeds::new(&[TEAM_SEED, &team.owner.0, &bump]);
         if split.treasury > 0 {
             cpi::token_transfer(self.vault, self.treasury, self.team, split.treasury, Some(&seeds))?;
         }

@@ -23,7 +23,7 @@ pub struct Aligned<const N: usize>(pub [u8; N]);
 
 /// The first `N` bytes of `data` as an aligned buffer, if `data` is that long and 8-byte aligned.
 pub fn view<const N: usize>(data: &[u8]) -> Option<&Aligned<N>> {
-    if N % 8 != 0 || data.len() < N || data.as_ptr() as usize % 8 != 0 {
+    if N & 7 != 0 || data.len() < N || data.as_ptr() as usize & 7 != 0 {
         return None;
     }
     // SAFETY: `Aligned<N>` is repr(C) over `[u8; N]` with size N (a multiple of its alignment 8); the
@@ -33,7 +33,7 @@ pub fn view<const N: usize>(data: &[u8]) -> Option<&Aligned<N>> {
 
 /// As `view`, writable.
 pub fn view_mut<const N: usize>(data: &mut [u8]) -> Option<&mut Aligned<N>> {
-    if N % 8 != 0 || data.len() < N || data.as_ptr() as usize % 8 != 0 {
+    if N & 7 != 0 || data.len() < N || data.as_ptr() as usize & 7 != 0 {
         return None;
     }
     // SAFETY: as in `view`, with the unique borrow of `data`.
@@ -105,7 +105,7 @@ pub fn i64_at<const N: usize, const AT: usize>(b: &Aligned<N>) -> i64 {
 
 #[inline(always)]
 pub fn key_at<const N: usize, const AT: usize>(b: &Aligned<N>) -> Pubkey {
-    bytes_at::<N, AT, 32>(b)
+    Pubkey(bytes_at::<N, AT, 32>(b))
 }
 
 #[inline(always)]
@@ -140,7 +140,7 @@ pub fn put_i64<const N: usize, const AT: usize>(b: &mut Aligned<N>, v: i64) {
 
 #[inline(always)]
 pub fn put_key<const N: usize, const AT: usize>(b: &mut Aligned<N>, v: &Pubkey) {
-    put_bytes::<N, AT, 32>(b, *v)
+    put_bytes::<N, AT, 32>(b, v.0)
 }
 
 #[cfg(test)]
@@ -150,13 +150,13 @@ mod tests {
     #[test]
     fn fields_read_back_what_was_written_little_endian() {
         let mut b = Aligned([0u8; 48]);
-        put_key::<48, 0>(&mut b, &[9; 32]);
+        put_key::<48, 0>(&mut b, &Pubkey([9; 32]));
         put_u64::<48, 32>(&mut b, 0x0102_0304_0506_0708);
         put_u16::<48, 40>(&mut b, 0xA1B2);
         put_u32::<48, 42>(&mut b, 7);
         put_bool::<48, 46>(&mut b, true);
         put_i64::<48, 32>(&mut b, -2);
-        assert_eq!(key_at::<48, 0>(&b), [9; 32]);
+        assert_eq!(key_at::<48, 0>(&b), Pubkey([9; 32]));
         assert_eq!(u64_at::<48, 32>(&b), u64::MAX - 1);
         assert_eq!(&b.0[40..42], &[0xB2, 0xA1]);
         assert_eq!(u16_at::<48, 40>(&b), 0xA1B2);

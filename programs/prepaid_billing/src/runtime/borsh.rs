@@ -120,7 +120,7 @@ impl<'a> Reader<'a> {
 
     #[inline(always)]
     pub fn pubkey(&mut self) -> Result<Pubkey, Error> {
-        self.bytes::<32>()
+        Ok(Pubkey(self.bytes::<32>()?))
     }
 }
 
@@ -213,7 +213,7 @@ impl<'a> Writer<'a> {
 
     #[inline(always)]
     pub fn pubkey(&mut self, v: &Pubkey) -> Result<(), Error> {
-        self.bytes(v)
+        self.bytes(&v.0)
     }
 }
 

@@ -179,7 +179,7 @@ pub fn create_account(payer: &AccountInfo, new: &AccountInfo, spec: &NewAccount,
     write(&mut data, 0, &0u32.to_le_bytes());
     write(&mut data, 4, &spec.lamports.to_le_bytes());
     write(&mut data, 12, &spec.space.to_le_bytes());
-    write(&mut data, 20, spec.owner);
+    write(&mut data, 20, &spec.owner.0);
     invoke(&SYSTEM_PROGRAM_ID, &[meta(payer, true, true), meta(new, true, true)], &data, Some(signer))
 }
 
@@ -219,7 +219,7 @@ pub fn allocate(account: &AccountInfo, space: u64, signer: &Seeds) -> Result<(),
 pub fn assign(account: &AccountInfo, owner: &Pubkey, signer: &Seeds) -> Result<(), Error> {
     let mut data = [0u8; 36];
     write(&mut data, 0, &1u32.to_le_bytes());
-    write(&mut data, 4, owner);
+    write(&mut data, 4, &owner.0);
     invoke(&SYSTEM_PROGRAM_ID, &[meta(account, true, true)], &data, Some(signer))
 }
 
@@ -237,7 +237,7 @@ pub fn token_transfer(from: &AccountInfo, to: &AccountInfo, authority: &AccountI
 pub fn token_initialize_account3(account: &AccountInfo, mint: &AccountInfo, owner: &Pubkey) -> Result<(), Error> {
     let mut data = [0u8; 33];
     write(&mut data, 0, &[18]);
-    write(&mut data, 1, owner);
+    write(&mut data, 1, &owner.0);
     invoke(&TOKEN_PROGRAM_ID, &[meta(account, true, false), meta(mint, false, false)], &data, None)
 }
 

@@ -146,7 +146,8 @@ impl AccountInfo {
 
 /// What `deserialize` found besides the accounts.
 pub struct Input {
-    pub program_id: *const Pubkey,
+    /// Follows the instruction data, so it is not 8-byte aligned in general: copy it out before use.
+    pub program_id: *const [u8; 32],
     pub data: *const u8,
     pub data_len: usize,
     /// Accounts the instruction carries (may exceed `MAX_ACCOUNTS`; only that many are kept).
@@ -158,9 +159,12 @@ pub fn empty_accounts() -> [AccountInfo; MAX_ACCOUNTS] {
     core::array::from_fn(|_| AccountInfo { raw: ptr::null_mut() })
 }
 
+/// Header plus the room to grow that follows every account's data, bytes.
+const HEADER_AND_ROOM: usize = core::mem::size_of::<RawAccount>() + MAX_PERMITTED_DATA_INCREASE;
+
 #[inline(always)]
 fn align_up_8(n: usize) -> usize {
-    (n + 7) & !7
+    n.wrapping_add(7) & !7
 }
 
 /// Parses the loader's input region into `accounts` (the first `MAX_ACCOUNTS`, duplicates resolved to
@@ -183,9 +187,11 @@ pub unsafe fn deserialize(input: *mut u8, accounts: &mut [AccountInfo; MAX_ACCOU
             if let Some(slot) = accounts.get_mut(i) {
                 slot.raw = raw;
             }
-            let after_data = core::mem::size_of::<RawAccount>() + data_len + MAX_PERMITTED_DATA_INCREASE;
-            // Data, its room to grow, padding to 8, then the u64 rent epoch.
-            cursor = cursor.add(align_up_8(after_data) + 8);
+            // Header, data, its room to grow, padding to 8, then the u64 rent epoch. Wrapping arithmetic:
+            // the loader bounds data lengths far below usize::MAX, and overflow checks here would cost
+            // about 30 instructions per account.
+            let after_data = HEADER_AND_ROOM.wrapping_add(data_len);
+            cursor = cursor.add(align_up_8(after_data).wrapping_add(8));
         } else {
             let original = accounts.get(dup as usize).map(|a| a.raw);
             if let (Some(slot), Some(raw)) = (accounts.get_mut(i), original) {
@@ -196,7 +202,7 @@ pub unsafe fn deserialize(input: *mut u8, accounts: &mut [AccountInfo; MAX_ACCOU
     }
     let data_len = ptr::read(cursor as *const u64) as usize;
     let data = cursor.add(8) as *const u8;
-    let program_id = data.add(data_len) as *const Pubkey;
+    let program_id = data.add(data_len) as *const [u8; 32];
     Input { program_id, data, data_len, account_count: count }
 }
 
@@ -212,10 +218,11 @@ where
     let mut accounts = empty_accounts();
     let parsed = deserialize(input, &mut accounts);
     let kept = parsed.account_count.min(MAX_ACCOUNTS);
-    // SAFETY: `deserialize` located the program id and instruction data inside the input region.
-    let (program_id, data) = (&*parsed.program_id, core::slice::from_raw_parts(parsed.data, parsed.data_len));
+    // SAFETY: `deserialize` located the program id and instruction data inside the input region; the id
+    // is read as bytes (alignment 1) into an aligned `Pubkey`.
+    let (program_id, data) = (Pubkey(ptr::read(parsed.program_id)), core::slice::from_raw_parts(parsed.data, parsed.data_len));
     let accounts = accounts.get_mut(..kept).unwrap_or(&mut []);
-    match process(program_id, accounts, data) {
+    match process(&program_id, accounts, data) {
         Ok(()) => 0,
         Err(e) => {
             e.log();
@@ -255,8 +262,8 @@ mod tests {
                     bytes.extend_from_slice(&lamports.to_le_bytes());
                     bytes.extend_from_slice(&(data.len() as u64).to_le_bytes());
                     bytes.extend_from_slice(data);
-                    bytes.extend(std::iter::repeat(0u8).take(MAX_PERMITTED_DATA_INCREASE));
-                    while bytes.len() % 8 != 0 {
+                    bytes.resize(bytes.len() + MAX_PERMITTED_DATA_INCREASE, 0);
+                    while bytes.len() & 7 != 0 {
                         bytes.push(0);
                     }
                     bytes.extend_from_slice(&0u64.to_le_bytes());
@@ -267,7 +274,7 @@ mod tests {
         bytes.extend_from_slice(&(ix_data.len() as u64).to_le_bytes());
         bytes.extend_from_slice(ix_data);
         bytes.extend_from_slice(&[program_id; 32]);
-        while bytes.len() % 8 != 0 {
+        while bytes.len() & 7 != 0 {
             bytes.push(0);
         }
         // Back the bytes with u64s so the region is 8-byte aligned like the loader's.
@@ -288,17 +295,17 @@ mod tests {
         let input = unsafe { deserialize(region.as_mut_ptr() as *mut u8, &mut accounts) };
         assert_eq!(input.account_count, 2);
         let [a, b, ..] = &accounts;
-        assert_eq!(a.key(), &[1; 32]);
-        assert_eq!(a.owner(), &[9; 32]);
+        assert_eq!(a.key(), &Pubkey([1; 32]));
+        assert_eq!(a.owner(), &Pubkey([9; 32]));
         assert_eq!(a.lamports(), 5);
         assert_eq!(a.data(), &[1, 2, 3]);
         assert!(a.is_signer() && !a.is_writable());
-        assert_eq!(b.key(), &[2; 32]);
+        assert_eq!(b.key(), &Pubkey([2; 32]));
         assert!(!b.is_signer() && b.is_writable());
         assert_eq!(b.data_len(), 0);
         let data = unsafe { core::slice::from_raw_parts(input.data, input.data_len) };
         assert_eq!(data, &[10, 11, 12, 13]);
-        assert_eq!(unsafe { &*input.program_id }, &[42; 32]);
+        assert_eq!(unsafe { *input.program_id }, [42; 32]);
     }
 
     #[test]
@@ -315,11 +322,11 @@ mod tests {
         let mut accounts = empty_accounts();
         let input = unsafe { deserialize(region.as_mut_ptr() as *mut u8, &mut accounts) };
         assert_eq!(input.account_count, 3);
-        assert_eq!(accounts[2].key(), &[1; 32]);
+        assert_eq!(accounts[2].key(), &Pubkey([1; 32]));
         accounts[0].data_mut()[0] = 99;
         assert_eq!(accounts[2].data()[0], 99);
         assert_eq!(input.data_len, 0);
-        assert_eq!(unsafe { &*input.program_id }, &[3; 32]);
+        assert_eq!(unsafe { *input.program_id }, [3; 32]);
     }
 
     #[test]
@@ -333,7 +340,7 @@ mod tests {
         let mut accounts = empty_accounts();
         let input = unsafe { deserialize(region.as_mut_ptr() as *mut u8, &mut accounts) };
         assert_eq!(input.account_count, MAX_ACCOUNTS + 4);
-        assert_eq!(accounts[MAX_ACCOUNTS - 1].key(), &[MAX_ACCOUNTS as u8 - 1; 32]);
+        assert_eq!(accounts[MAX_ACCOUNTS - 1].key(), &Pubkey([MAX_ACCOUNTS as u8 - 1; 32]));
         let data = unsafe { core::slice::from_raw_parts(input.data, input.data_len) };
         assert_eq!(data, &[5, 6]);
     }
@@ -347,7 +354,7 @@ mod tests {
         );
         let seen = unsafe {
             run(region.as_mut_ptr() as *mut u8, |program_id, accounts, data| {
-                assert_eq!(program_id, &[7; 32]);
+                assert_eq!(program_id, &Pubkey([7; 32]));
                 assert_eq!(accounts.len(), 1);
                 assert_eq!(data, &[1, 2, 3]);
                 Ok(())
@@ -368,9 +375,9 @@ mod tests {
         let mut accounts = empty_accounts();
         unsafe { deserialize(region.as_mut_ptr() as *mut u8, &mut accounts) };
         accounts[0].set_lamports(0);
-        accounts[0].close_to(&[0; 32]);
+        accounts[0].close_to(&Pubkey([0; 32]));
         assert_eq!(accounts[0].lamports(), 0);
-        assert_eq!(accounts[0].owner(), &[0; 32]);
+        assert_eq!(accounts[0].owner(), &Pubkey([0; 32]));
         assert_eq!(accounts[0].data_len(), 0);
     }
 }

@@ -17,35 +17,39 @@ pub mod token;
 pub use entrypoint::AccountInfo;
 pub use error::Error;
 
-/// A 32-byte account address.
-pub type Pubkey = [u8; 32];
+/// A 32-byte account address, 8-byte aligned: addresses in the loader's input and in this program's
+/// account layouts sit at 8-byte aligned offsets, so copies and comparisons are four word operations
+/// instead of byte loops or `sol_memcpy_`/`sol_memcmp_` syscalls.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C, align(8))]
+pub struct Pubkey(pub [u8; 32]);
+
+impl AsRef<[u8]> for Pubkey {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
 
 /// `11111111111111111111111111111111`
-pub const SYSTEM_PROGRAM_ID: Pubkey = [0; 32];
+pub const SYSTEM_PROGRAM_ID: Pubkey = Pubkey([0; 32]);
 
 /// `TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA`, the only token program this program accepts.
-pub const TOKEN_PROGRAM_ID: Pubkey = [
+pub const TOKEN_PROGRAM_ID: Pubkey = Pubkey([
     6, 221, 246, 225, 215, 101, 161, 147, 217, 203, 225, 70, 206, 235, 121, 172, 28, 180, 133, 237, 95, 91, 55, 145,
     58, 140, 245, 133, 126, 255, 0, 169,
-];
+]);
 
-/// Compares two addresses. Addresses in the input region and in account data are 8-byte aligned, so the
-/// common case is four word compares; otherwise the `sol_memcmp_` syscall (10 CU) does it.
+/// Compares two addresses as four aligned words (no `==` on byte arrays, which would call `bcmp`).
 #[inline(always)]
 pub fn keys_eq(a: &Pubkey, b: &Pubkey) -> bool {
-    let (pa, pb) = (a.as_ptr(), b.as_ptr());
-    if (pa as usize | pb as usize) & 7 == 0 {
-        let (wa, wb) = (pa as *const u64, pb as *const u64);
-        // SAFETY: both pointers are 8-byte aligned and point at 32 readable bytes (4 words).
-        unsafe {
-            *wa == *wb && *wa.add(1) == *wb.add(1) && *wa.add(2) == *wb.add(2) && *wa.add(3) == *wb.add(3)
+    let word = |k: &Pubkey, i: usize| -> u64 {
+        let mut w = [0u8; 8];
+        if let Some(src) = k.0.get(i * 8..i * 8 + 8) {
+            w.copy_from_slice(src);
         }
-    } else {
-        let mut result = 0i32;
-        // SAFETY: two readable 32-byte regions and a writable i32, as the syscall requires.
-        unsafe { syscalls::sol_memcmp_(pa, pb, 32, &mut result) };
-        result == 0
-    }
+        u64::from_le_bytes(w)
+    };
+    word(a, 0) == word(b, 0) && word(a, 1) == word(b, 1) && word(a, 2) == word(b, 2) && word(a, 3) == word(b, 3)
 }
 
 #[cfg(test)]
@@ -54,20 +58,15 @@ mod tests {
 
     #[test]
     fn keys_compare_equal_only_when_every_byte_matches() {
-        #[repr(align(8))]
-        struct Aligned([u8; 40]);
-        let mut a = Aligned([7; 40]);
-        let b = Aligned([7; 40]);
-        let ka: &Pubkey = a.0[..32].try_into().unwrap();
-        let kb: &Pubkey = b.0[..32].try_into().unwrap();
-        assert!(keys_eq(ka, kb));
-        // Unaligned views take the syscall path.
-        let ua: &Pubkey = a.0[1..33].try_into().unwrap();
-        assert!(keys_eq(ua, kb));
-        a.0[31] = 8;
-        let ka: &Pubkey = a.0[..32].try_into().unwrap();
-        assert!(!keys_eq(ka, kb));
-        let ua: &Pubkey = a.0[1..33].try_into().unwrap();
-        assert!(!keys_eq(ua, kb));
+        let a = Pubkey([7; 32]);
+        let mut b = Pubkey([7; 32]);
+        assert!(keys_eq(&a, &b));
+        for i in 0..32 {
+            b.0[i] = 8;
+            assert!(!keys_eq(&a, &b), "byte {i}");
+            b.0[i] = 7;
+        }
+        assert_eq!(core::mem::align_of::<Pubkey>(), 8);
+        assert_eq!(core::mem::size_of::<Pubkey>(), 32);
     }
 }

@@ -16,14 +16,14 @@ pub struct Pda {
 /// The canonical PDA of `seeds` (without bump) under `program_id`; fails (2006 ConstraintSeeds) only
 /// if no bump gives an off-curve address.
 pub fn find(seeds: &Seeds, program_id: &Pubkey) -> Result<Pda, Error> {
-    let mut pda = Pda { address: [0; 32], bump: 0 };
+    let mut pda = Pda { address: Pubkey::default(), bump: 0 };
     // SAFETY: `seeds` is an array of `len` SolBytes over live slices; the outputs are writable locals.
     let ret = unsafe {
         syscalls::sol_try_find_program_address(
             seeds.as_ptr() as *const u8,
             seeds.len(),
-            program_id.as_ptr(),
-            pda.address.as_mut_ptr(),
+            program_id.0.as_ptr(),
+            pda.address.0.as_mut_ptr(),
             &mut pda.bump,
         )
     };
@@ -36,10 +36,10 @@ pub fn find(seeds: &Seeds, program_id: &Pubkey) -> Result<Pda, Error> {
 
 /// The PDA of `seeds` (bump included) under `program_id` (2006 ConstraintSeeds if on the curve).
 pub fn create(seeds: &Seeds, program_id: &Pubkey) -> Result<Pubkey, Error> {
-    let mut address = [0u8; 32];
+    let mut address = Pubkey::default();
     // SAFETY: as in `find`.
     let ret = unsafe {
-        syscalls::sol_create_program_address(seeds.as_ptr() as *const u8, seeds.len(), program_id.as_ptr(), address.as_mut_ptr())
+        syscalls::sol_create_program_address(seeds.as_ptr() as *const u8, seeds.len(), program_id.0.as_ptr(), address.0.as_mut_ptr())
     };
     if ret == 0 {
         Ok(address)

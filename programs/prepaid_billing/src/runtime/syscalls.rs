@@ -29,7 +29,9 @@ extern "C" {
 }
 
 /// Host stand-ins: logging does nothing, and anything that would need the runtime reports failure (1).
+/// They are `unsafe` only to match the on-chain declarations; the same pointer contracts apply.
 #[cfg(not(target_arch = "bpf"))]
+#[allow(clippy::missing_safety_doc)]
 mod host {
     pub unsafe fn sol_log_(_message: *const u8, _len: u64) {}
     pub unsafe fn sol_log_data(_data: *const u8, _data_len: u64) {}

@@ -51,7 +51,7 @@ pub fn amount(account: &AccountInfo, error: Error) -> Result<u64, Error> {
 
 #[inline(always)]
 fn key_at(data: &[u8], at: usize) -> Option<Pubkey> {
-    data.get(at..at + 32)?.try_into().ok()
+    data.get(at..at + 32)?.try_into().ok().map(Pubkey)
 }
 
 #[inline(always)]

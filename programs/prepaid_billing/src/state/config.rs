@@ -102,7 +102,7 @@ mod tests {
 
     pub(crate) fn default_args() -> InitConfigArgs {
         InitConfigArgs {
-            billing_authority: [2; 32],
+            billing_authority: Pubkey([2; 32]),
             withdrawal_notice_secs: 900,
             period_secs: 2_592_000,
             base_fee_treasury_bps: 9_000,
@@ -115,21 +115,21 @@ mod tests {
         }
     }
 
-    fn links() -> ([u8; 32], [u8; 32], [u8; 32]) {
-        ([3; 32], [4; 32], [5; 32])
+    fn links() -> (Pubkey, Pubkey, Pubkey) {
+        (Pubkey([3; 32]), Pubkey([4; 32]), Pubkey([5; 32]))
     }
 
     #[test]
     fn a_new_config_takes_the_args_and_links() {
         let (mint, treasury, pool) = links();
         let config = BillingConfig::new(
-            &[1; 32],
+            &Pubkey([1; 32]),
             &ConfigLinks { usdc_mint: &mint, treasury: &treasury, staker_pool: &pool },
             &default_args(),
             254,
         )
         .unwrap();
-        assert_eq!(config.admin, [1; 32]);
+        assert_eq!(config.admin, Pubkey([1; 32]));
         assert_eq!(config.treasury, treasury);
         assert_eq!(config.bump, 254);
         assert!(!config.paused);
@@ -146,36 +146,36 @@ mod tests {
         let invalid = Err(fail(BillingError::InvalidConfig));
         let mut args = default_args();
         args.base_fee_treasury_bps = 10_001;
-        assert_eq!(BillingConfig::new(&[1; 32], &l, &args, 1).map(|_| ()), invalid);
+        assert_eq!(BillingConfig::new(&Pubkey([1; 32]), &l, &args, 1).map(|_| ()), invalid);
         let mut args = default_args();
         args.overage_treasury_bps = u16::MAX;
-        assert_eq!(BillingConfig::new(&[1; 32], &l, &args, 1).map(|_| ()), invalid);
+        assert_eq!(BillingConfig::new(&Pubkey([1; 32]), &l, &args, 1).map(|_| ()), invalid);
         let mut args = default_args();
         args.period_secs = 0;
-        assert_eq!(BillingConfig::new(&[1; 32], &l, &args, 1).map(|_| ()), invalid);
+        assert_eq!(BillingConfig::new(&Pubkey([1; 32]), &l, &args, 1).map(|_| ()), invalid);
         let mut args = default_args();
         args.withdrawal_notice_secs = -1;
-        assert_eq!(BillingConfig::new(&[1; 32], &l, &args, 1).map(|_| ()), invalid);
+        assert_eq!(BillingConfig::new(&Pubkey([1; 32]), &l, &args, 1).map(|_| ()), invalid);
         let mut args = default_args();
         args.base_fee_treasury_bps = 10_000;
         args.withdrawal_notice_secs = 0;
-        assert!(BillingConfig::new(&[1; 32], &l, &args, 1).is_ok());
+        assert!(BillingConfig::new(&Pubkey([1; 32]), &l, &args, 1).is_ok());
     }
 
     #[test]
     fn updates_change_only_the_fields_they_set() {
         let (mint, treasury, pool) = links();
         let l = ConfigLinks { usdc_mint: &mint, treasury: &treasury, staker_pool: &pool };
-        let mut config = BillingConfig::new(&[1; 32], &l, &default_args(), 7).unwrap();
+        let mut config = BillingConfig::new(&Pubkey([1; 32]), &l, &default_args(), 7).unwrap();
         let before = config;
         config.apply(&UpdateConfigArgs::default()).unwrap();
         assert_eq!(config, before);
         config
-            .apply(&UpdateConfigArgs { paused: Some(true), new_admin: Some([9; 32]), treasury: Some([8; 32]), ..Default::default() })
+            .apply(&UpdateConfigArgs { paused: Some(true), new_admin: Some(Pubkey([9; 32])), treasury: Some(Pubkey([8; 32])), ..Default::default() })
             .unwrap();
         assert!(config.paused);
-        assert_eq!(config.admin, [9; 32]);
-        assert_eq!(config.treasury, [8; 32]);
+        assert_eq!(config.admin, Pubkey([9; 32]));
+        assert_eq!(config.treasury, Pubkey([8; 32]));
         assert_eq!(config.staker_pool, pool);
         assert_eq!(config.apply(&UpdateConfigArgs { period_secs: Some(-5), ..Default::default() }), Err(fail(BillingError::InvalidConfig)));
     }
@@ -184,7 +184,7 @@ mod tests {
     fn the_config_codec_round_trips_at_the_idl_size() {
         let (mint, treasury, pool) = links();
         let l = ConfigLinks { usdc_mint: &mint, treasury: &treasury, staker_pool: &pool };
-        let config = BillingConfig::new(&[1; 32], &l, &default_args(), 7).unwrap();
+        let config = BillingConfig::new(&Pubkey([1; 32]), &l, &default_args(), 7).unwrap();
         let mut buf = [0u8; 254];
         let mut w = Writer::new(&mut buf, Error::ACCOUNT_DID_NOT_SERIALIZE);
         config.encode(&mut w).unwrap();

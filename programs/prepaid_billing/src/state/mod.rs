@@ -57,8 +57,8 @@ mod tests {
 
     fn sample_team() -> TeamBillingAccount {
         TeamBillingAccount {
-            owner: [1; 32],
-            vault: [2; 32],
+            owner: Pubkey([1; 32]),
+            vault: Pubkey([2; 32]),
             period_start: -3,
             period_end: 4,
             period_requests: 5,
@@ -85,11 +85,11 @@ mod tests {
 
     fn sample_config() -> BillingConfig {
         BillingConfig {
-            admin: [1; 32],
-            billing_authority: [2; 32],
-            usdc_mint: [3; 32],
-            treasury: [4; 32],
-            staker_pool: [5; 32],
+            admin: Pubkey([1; 32]),
+            billing_authority: Pubkey([2; 32]),
+            usdc_mint: Pubkey([3; 32]),
+            treasury: Pubkey([4; 32]),
+            staker_pool: Pubkey([5; 32]),
             withdrawal_notice_secs: 900,
             period_secs: 2_592_000,
             tiers: [

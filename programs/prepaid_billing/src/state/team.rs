@@ -369,7 +369,7 @@ mod tests {
 
     fn config() -> BillingConfig {
         let args = InitConfigArgs {
-            billing_authority: [2; 32],
+            billing_authority: Pubkey([2; 32]),
             withdrawal_notice_secs: 900,
             period_secs: PERIOD,
             base_fee_treasury_bps: 9_000,
@@ -380,14 +380,14 @@ mod tests {
                 TierTerms { monthly_fee: 1_000 * USDC, included_requests: 500_000, overage_price: 2_000 },
             ],
         };
-        let (m, t, s) = ([3; 32], [4; 32], [5; 32]);
-        BillingConfig::new(&[1; 32], &ConfigLinks { usdc_mint: &m, treasury: &t, staker_pool: &s }, &args, 255).unwrap()
+        let (m, t, s) = (Pubkey([3; 32]), Pubkey([4; 32]), Pubkey([5; 32]));
+        BillingConfig::new(&Pubkey([1; 32]), &ConfigLinks { usdc_mint: &m, treasury: &t, staker_pool: &s }, &args, 255).unwrap()
     }
 
     fn team(tier: u8) -> TeamBillingAccount {
         TeamBillingAccount::open(&Opening {
-            owner: &[7; 32],
-            vault: &[8; 32],
+            owner: &Pubkey([7; 32]),
+            vault: &Pubkey([8; 32]),
             tier,
             now: 1_000,
             period_secs: PERIOD,
@@ -404,14 +404,14 @@ mod tests {
     #[test]
     fn a_new_team_starts_a_period_with_its_base_fee_due() {
         let t = team(1);
-        assert_eq!((t.owner, t.vault, t.tier, t.pending_tier, t.status), ([7; 32], [8; 32], 1, NO_PENDING_TIER, STATUS_ACTIVE));
+        assert_eq!((t.owner, t.vault, t.tier, t.pending_tier, t.status), (Pubkey([7; 32]), Pubkey([8; 32]), 1, NO_PENDING_TIER, STATUS_ACTIVE));
         assert_eq!((t.period_start, t.period_end), (1_000, 1_000 + PERIOD));
         assert!(!t.base_fee_paid);
         assert_eq!(t.low_balance_threshold, 10 * USDC);
         assert_eq!((t.bump, t.vault_bump, t.spend_cap, t.last_batch_seq), (250, 251, 0, 0));
-        let bad = Opening { owner: &[7; 32], vault: &[8; 32], tier: 3, now: 0, period_secs: 1, bump: 0, vault_bump: 0 };
+        let bad = Opening { owner: &Pubkey([7; 32]), vault: &Pubkey([8; 32]), tier: 3, now: 0, period_secs: 1, bump: 0, vault_bump: 0 };
         assert_eq!(TeamBillingAccount::open(&bad), Err(err(BillingError::InvalidTier)));
-        let late = Opening { owner: &[7; 32], vault: &[8; 32], tier: 0, now: i64::MAX, period_secs: 1, bump: 0, vault_bump: 0 };
+        let late = Opening { owner: &Pubkey([7; 32]), vault: &Pubkey([8; 32]), tier: 0, now: i64::MAX, period_secs: 1, bump: 0, vault_bump: 0 };
         assert_eq!(TeamBillingAccount::open(&late), Err(math::overflow()));
     }
 

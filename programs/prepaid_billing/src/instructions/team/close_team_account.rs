@@ -60,7 +60,7 @@ pub fn process(program_id: &Pubkey, accounts: &mut [AccountInfo], data: &[u8]) -
     team.ensure_closable(vault_balance)?;
 
     let bump = [team.bump];
-    let seeds = Seeds::new(&[TEAM_SEED, &team.owner, &bump]);
+    let seeds = Seeds::new(&[TEAM_SEED, &team.owner.0, &bump]);
     cpi::token_close_account(a.vault, a.owner, a.team, &seeds)?;
 
     // The team account: its lamports to the owner, then handed back to the system program empty.

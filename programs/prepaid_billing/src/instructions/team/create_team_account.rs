@@ -53,11 +53,11 @@ fn validate(a: &Accounts, program_id: &Pubkey) -> Result<Validated, Error> {
     // team: writable, the canonical PDA ["team_billing", owner] (2006 ConstraintSeeds); the system
     // program refuses to create it if it already exists.
     check::writable(a.team)?;
-    let team = pda::find(&Seeds::new(&[TEAM_SEED, a.owner.key()]), program_id)?;
+    let team = pda::find(&Seeds::new(&[TEAM_SEED, &a.owner.key().0]), program_id)?;
     check::address(a.team, &team.address, Error::CONSTRAINT_SEEDS)?;
     // vault: writable, the canonical PDA ["team_usdc", owner] (2006 ConstraintSeeds).
     check::writable(a.vault)?;
-    let vault = pda::find(&Seeds::new(&[VAULT_SEED, a.owner.key()]), program_id)?;
+    let vault = pda::find(&Seeds::new(&[VAULT_SEED, &a.owner.key().0]), program_id)?;
     check::address(a.vault, &vault.address, Error::CONSTRAINT_SEEDS)?;
     // usdc_mint: the configured mint (InvalidMint).
     if !keys_eq(a.usdc_mint.key(), &config.usdc_mint) {
@@ -86,10 +86,10 @@ pub fn process(program_id: &Pubkey, accounts: &mut [AccountInfo], data: &[u8]) -
     })?;
 
     let team_bump = [team_pda.bump];
-    let team_seeds = Seeds::new(&[TEAM_SEED, a.owner.key(), &team_bump]);
+    let team_seeds = Seeds::new(&[TEAM_SEED, &a.owner.key().0, &team_bump]);
     cpi::create_pda_account(a.owner, a.team, state::space::<TeamBillingAccount>(), program_id, &team_seeds)?;
     let vault_bump = [vault_pda.bump];
-    let vault_seeds = Seeds::new(&[VAULT_SEED, a.owner.key(), &vault_bump]);
+    let vault_seeds = Seeds::new(&[VAULT_SEED, &a.owner.key().0, &vault_bump]);
     cpi::create_pda_account(a.owner, a.vault, token::ACCOUNT_LEN as u64, &TOKEN_PROGRAM_ID, &vault_seeds)?;
     cpi::token_initialize_account3(a.vault, a.usdc_mint, &team_pda.address)?;
     state::init(a.team, &team)?;

@@ -84,7 +84,7 @@ pub fn process(program_id: &Pubkey, accounts: &mut [AccountInfo], data: &[u8]) -
 
     if amount > 0 {
         let bump = [team.bump];
-        let seeds = Seeds::new(&[TEAM_SEED, &team.owner, &bump]);
+        let seeds = Seeds::new(&[TEAM_SEED, &team.owner.0, &bump]);
         cpi::token_transfer(a.vault, a.owner_token, a.team, amount, Some(&seeds))?;
     }
 
