@@ -5,7 +5,7 @@
 //
 //   "usageLog": { "dir": ".data/gateway/usage", "durability": "fsync" },
 //   "ledger":   { "url": "<CONVEX_URL, else LEDGER_URL, else http://127.0.0.1:3210>" },   secret: env LEDGER_SERVER_SECRET
-//   "chain":    { "rpcUrl": "<SOLANA_RPC_URL, else http://127.0.0.1:8899>", "programId": "<the IDL's>",
+//   "chain":    { "rpcUrl": "<SOLANA_RPC_URL, else http://127.0.0.1:8899>", "programId": "<PREPAID_BILLING_PROGRAM_ID, else the IDL's>",
 //                 "billingAuthority": "<keypair JSON file; env BILLING_AUTHORITY_KEYPAIR>", "pollMs": 1000 },
 //   "gateOptions": { "maxChainStalenessMs": 15000, "onChainUnavailable": "deny", "staleAllowance": "1000000",
 //                    "network": "solana:localnet", … any GateOptions number/string; amounts as strings },
@@ -13,13 +13,11 @@
 //   "indexer":  { "pollMs": 1000 }   or false when another process indexes
 //
 // SIGINT/SIGTERM: stop accepting, settle what is pending (≤ 10 s), close the log, exit 0.
-import { AnchorProvider, Wallet } from "@coral-xyz/anchor";
-import { Connection, Keypair, PublicKey } from "@solana/web3.js";
 import { promises as fsp } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { createLedgerClient, resolveLedgerUrl } from "../../../ledger/client";
 import type { GateOptions } from "../options";
-import { startGatewayRuntime, type GatewayRuntime } from "../runtime";
+import type { GatewayRuntime } from "../runtime";
+import { startRuntimeFromSettings } from "../runtime-settings";
 import type { SettlerOptions } from "../settler";
 import { parseProxyConfig, ProxyConfigError, type ProxyConfig } from "./config";
 import { createMeteringProxy } from "./server";
@@ -91,35 +89,26 @@ export function settlerOptionsFrom(raw: Record<string, unknown>): Partial<Settle
   return out;
 }
 
-async function readKeypair(file: string): Promise<Keypair> {
-  const bytes = JSON.parse(await fsp.readFile(file, "utf8")) as number[];
-  if (!Array.isArray(bytes) || bytes.length !== 64) fail(`${file} is not a keypair file (a JSON array of 64 bytes)`);
-  return Keypair.fromSecretKey(Uint8Array.from(bytes));
-}
-
 async function startRuntime(cfg: ProxyConfig, env: NodeJS.ProcessEnv): Promise<GatewayRuntime> {
   const chain = section(cfg.raw, "chain");
   const usageLog = section(cfg.raw, "usageLog");
-  const rpcUrl = (chain.rpcUrl as string | undefined) ?? env.SOLANA_RPC_URL ?? "http://127.0.0.1:8899";
-  const authorityFile = (chain.billingAuthority as string | undefined) ?? env.BILLING_AUTHORITY_KEYPAIR;
-  if (!authorityFile) fail("chain.billingAuthority (or env BILLING_AUTHORITY_KEYPAIR) must name the billing authority keypair file");
-  const billingAuthority = await readKeypair(authorityFile);
-  const connection = new Connection(rpcUrl, "confirmed");
-  const provider = new AnchorProvider(connection, new Wallet(billingAuthority), { commitment: "confirmed" });
-  const ledgerUrl = (section(cfg.raw, "ledger").url as string | undefined) ?? resolveLedgerUrl(env).url;
-  const indexer = cfg.raw.indexer === false ? false : { pollMs: section(cfg.raw, "indexer").pollMs as number | undefined };
-  return startGatewayRuntime({
-    provider,
-    billingAuthority,
-    programId: chain.programId ? new PublicKey(chain.programId as string) : undefined,
-    ledger: createLedgerClient({ url: ledgerUrl }),
-    usageLogDir: usageLog.dir as string | undefined,
-    durability: usageLog.durability as "fsync" | "write" | undefined,
-    gate: gateOptionsFrom(cfg.raw),
-    settler: settlerOptionsFrom(cfg.raw),
-    balancesPollMs: chain.pollMs as number | undefined,
-    indexer,
-  });
+  return startRuntimeFromSettings(
+    {
+      rpcUrl: chain.rpcUrl as string | undefined,
+      billingAuthorityFile: chain.billingAuthority as string | undefined,
+      programId: chain.programId as string | undefined,
+      ledgerUrl: section(cfg.raw, "ledger").url as string | undefined,
+    },
+    {
+      usageLogDir: usageLog.dir as string | undefined,
+      durability: usageLog.durability as "fsync" | "write" | undefined,
+      gate: gateOptionsFrom(cfg.raw),
+      settler: settlerOptionsFrom(cfg.raw),
+      balancesPollMs: chain.pollMs as number | undefined,
+      indexer: cfg.raw.indexer === false ? false : { pollMs: section(cfg.raw, "indexer").pollMs as number | undefined },
+    },
+    env,
+  );
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {

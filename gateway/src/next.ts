@@ -1,0 +1,128 @@
+// withBilling and apiBillingMiddleware for Next.js route handlers, bound to the process's gate.
+//
+//   // app/api/v1/verify/route.ts
+//   export const POST = withBilling(verify, { endpoint: "/api/v1/verify", units: 1 });
+//
+// The gate is created on first use, once per process (kept on globalThis so module re-evaluation in
+// development does not open a second usage log): by default a full gateway runtime from the environment —
+// SOLANA_RPC_URL, BILLING_AUTHORITY_KEYPAIR (keypair file, required), PREPAID_BILLING_PROGRAM_ID,
+// CONVEX_URL / LEDGER_URL + LEDGER_SERVER_SECRET, GATEWAY_USAGE_DIR (default .data/gateway/app-usage),
+// GATEWAY_NETWORK (named in PAYMENT-REQUIRED). configureBilling() replaces that (tests, custom wiring).
+// Gate in the route handler, never in proxy.ts (facts-platform.md: the proxy layer halves throughput).
+import path from "node:path";
+import {
+  fetchBilling,
+  refusalResponse,
+  type BilledHandler,
+  type BillingRoute,
+  type FetchBilling,
+  type MiddlewareResult,
+  type UnitsSpec,
+} from "./adapters/fetch";
+import type { Admission, Gate } from "./gate";
+import { REFUSALS, REFUSAL_MESSAGES } from "./errors";
+import { startRuntimeFromSettings } from "./runtime-settings";
+
+export interface BillingBinding {
+  gate: Gate;
+  /** Releases what the binding holds (the runtime: settle, close the log). */
+  close?(): Promise<void>;
+}
+
+type Factory = () => Promise<BillingBinding>;
+
+interface Holder {
+  factory: Factory;
+  binding: Promise<BillingBinding> | null;
+  adapter: FetchBilling | null;
+}
+
+const HOLDER = Symbol.for("prepaid-billing.gateway.next");
+
+/** The runtime from the environment (see the top of this file). */
+export const bindingFromEnv: Factory = async () => {
+  const runtime = await startRuntimeFromSettings(
+    {},
+    {
+      usageLogDir: process.env.GATEWAY_USAGE_DIR ?? path.join(".data", "gateway", "app-usage"),
+      gate: process.env.GATEWAY_NETWORK ? { network: process.env.GATEWAY_NETWORK } : {},
+    },
+  );
+  return { gate: runtime.gate, close: () => runtime.close() };
+};
+
+function holder(): Holder {
+  const g = globalThis as unknown as Record<symbol, Holder | undefined>;
+  g[HOLDER] ??= { factory: bindingFromEnv, binding: null, adapter: null };
+  return g[HOLDER];
+}
+
+/** Uses `factory` for the gate from now on (closing a binding made before). */
+export async function configureBilling(factory: Factory): Promise<void> {
+  const h = holder();
+  const old = h.binding;
+  h.factory = factory;
+  h.binding = null;
+  h.adapter = null;
+  if (old) await (await old.catch(() => null))?.close?.();
+}
+
+async function adapter(): Promise<FetchBilling> {
+  const h = holder();
+  if (h.adapter) return h.adapter;
+  h.binding ??= h.factory().catch((err: unknown) => {
+    h.binding = null; // a later request tries again
+    throw err;
+  });
+  const { gate } = await h.binding;
+  h.adapter ??= fetchBilling(gate);
+  return h.adapter;
+}
+
+/** The gate could not be started (misconfiguration, ledger or chain unreachable at start): 503, not charged. */
+function unavailable(err: unknown): Response {
+  const detail = err instanceof Error ? err.message : String(err);
+  console.error(`billing gate unavailable: ${detail}`);
+  return refusalResponse({
+    status: REFUSALS.key_service_unavailable,
+    body: { error: "key_service_unavailable", message: REFUSAL_MESSAGES.key_service_unavailable },
+    headers: { "Retry-After": "5" },
+  });
+}
+
+/** Wraps a route handler: admission, the handler, usage committed before the response, billing headers. */
+export function withBilling<C = unknown>(handler: BilledHandler<C>, route: BillingRoute): (req: Request, ctx: C) => Promise<Response> {
+  let boundTo: FetchBilling | null = null;
+  let bound: ((req: Request, ctx: C) => Promise<Response>) | null = null;
+  return async (req, ctx) => {
+    let a = holder().adapter;
+    if (a === null) {
+      try {
+        a = await adapter();
+      } catch (err) {
+        return unavailable(err);
+      }
+    }
+    if (boundTo !== a || bound === null) {
+      bound = a.withBilling(handler, route);
+      boundTo = a;
+    }
+    return bound(req, ctx);
+  };
+}
+
+/** Like MiddlewareResult; a refusal carries no admission when the gate itself could not start. */
+export type NextMiddlewareResult =
+  | Extract<MiddlewareResult, { ok: true }>
+  | { ok: false; response: Response; admission: Admission | null };
+
+/** The same steps for handlers that drive them: `if (!r.ok) return r.response; … return r.finish(res)`. */
+export async function apiBillingMiddleware(req: Request, endpoint: string, units?: UnitsSpec): Promise<NextMiddlewareResult> {
+  let a: FetchBilling;
+  try {
+    a = await adapter();
+  } catch (err) {
+    return { ok: false, response: unavailable(err), admission: null };
+  }
+  return a.apiBillingMiddleware(req, endpoint, units);
+}

@@ -1,0 +1,56 @@
+// Starting a gateway runtime from plain settings (a config file's sections or the environment): an RPC
+// URL, the billing authority's keypair file, the ledger URL. Shared by `npm run gateway` and the Next.js
+// binding.
+import { AnchorProvider, Wallet } from "@coral-xyz/anchor";
+import { Connection, Keypair, PublicKey } from "@solana/web3.js";
+import { promises as fsp } from "node:fs";
+import { createLedgerClient, resolveLedgerUrl } from "../../ledger/client";
+import { startGatewayRuntime, type GatewayRuntime, type GatewayRuntimeOptions } from "./runtime";
+
+export class GatewaySettingsError extends Error {
+  readonly code = "gateway_not_configured";
+}
+
+export interface RuntimeSettings {
+  /** Default env SOLANA_RPC_URL, else http://127.0.0.1:8899. */
+  rpcUrl?: string;
+  /** Keypair JSON file of the billing authority. Default env BILLING_AUTHORITY_KEYPAIR; required. */
+  billingAuthorityFile?: string;
+  /** Default env PREPAID_BILLING_PROGRAM_ID, else the IDL's address. */
+  programId?: string;
+  /** Default CONVEX_URL, else LEDGER_URL, else the embedded sidecar's address. */
+  ledgerUrl?: string;
+}
+
+export async function readKeypair(file: string): Promise<Keypair> {
+  let bytes: unknown;
+  try {
+    bytes = JSON.parse(await fsp.readFile(file, "utf8"));
+  } catch (err) {
+    throw new GatewaySettingsError(`cannot read keypair file ${file}: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(bytes) || bytes.length !== 64) throw new GatewaySettingsError(`${file} is not a keypair file (a JSON array of 64 bytes)`);
+  return Keypair.fromSecretKey(Uint8Array.from(bytes as number[]));
+}
+
+export async function startRuntimeFromSettings(
+  s: RuntimeSettings,
+  rest: Omit<GatewayRuntimeOptions, "provider" | "billingAuthority" | "programId" | "ledger">,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<GatewayRuntime> {
+  const file = s.billingAuthorityFile ?? env.BILLING_AUTHORITY_KEYPAIR;
+  if (!file) {
+    throw new GatewaySettingsError("billingAuthority (or env BILLING_AUTHORITY_KEYPAIR) must name the billing authority keypair file");
+  }
+  const billingAuthority = await readKeypair(file);
+  const connection = new Connection(s.rpcUrl ?? env.SOLANA_RPC_URL ?? "http://127.0.0.1:8899", "confirmed");
+  const provider = new AnchorProvider(connection, new Wallet(billingAuthority), { commitment: "confirmed" });
+  const programId = s.programId ?? env.PREPAID_BILLING_PROGRAM_ID;
+  return startGatewayRuntime({
+    ...rest,
+    provider,
+    billingAuthority,
+    programId: programId ? new PublicKey(programId) : undefined,
+    ledger: createLedgerClient({ url: s.ledgerUrl ?? resolveLedgerUrl(env).url }),
+  });
+}
