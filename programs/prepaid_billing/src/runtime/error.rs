@@ -128,12 +128,13 @@ struct Line<'a> {
 }
 
 impl<'a> Line<'a> {
+    /// Appends `text` (one copy, not a byte loop: this runs on every failed transaction).
     fn push(&mut self, text: &[u8]) {
-        for b in text {
-            if let Some(slot) = self.buf.get_mut(self.len) {
-                *slot = *b;
-                self.len += 1;
-            }
+        let end = self.len.saturating_add(text.len()).min(self.buf.len());
+        let n = end - self.len;
+        if let (Some(dst), Some(src)) = (self.buf.get_mut(self.len..end), text.get(..n)) {
+            dst.copy_from_slice(src);
+            self.len = end;
         }
     }
 
@@ -207,6 +208,18 @@ mod tests {
         line.push(b" ");
         line.push_u32(4_294_967_295);
         assert_eq!(line.as_bytes(), b"0 4294967295");
+    }
+
+    #[test]
+    fn lines_longer_than_the_buffer_are_cut() {
+        let mut buf = [0u8; 256];
+        let mut line = Line { buf: &mut buf, len: 0 };
+        line.push(&[b'a'; 200]);
+        line.push(&[b'b'; 100]);
+        assert_eq!(line.as_bytes().len(), 256);
+        assert_eq!(line.as_bytes()[255], b'b');
+        line.push(b"c");
+        assert_eq!(line.as_bytes().len(), 256);
     }
 
     #[test]
