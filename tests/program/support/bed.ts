@@ -176,6 +176,32 @@ export function cloneAccount(svm: LiteSVM, source: PublicKey, owner: PublicKey, 
   return address;
 }
 
+/** The account's data as hex ("-" when it does not exist). */
+export function rawData(bed: { svm: LiteSVM }, key: PublicKey): string {
+  const account = bed.svm.getAccount(toAddress(key));
+  return account.exists ? Buffer.from(account.data).toString("hex") : "-";
+}
+
+/**
+ * Plants, at a fresh address owned by this program, the account `source` holds (`kind` "billingConfig" or
+ * "teamBillingAccount") with `patch` applied to its decoded fields (anchor's coder, so the layout is the
+ * IDL's). The SDK's camelCase bigint shape is converted to anchor's BN shape and back.
+ */
+export async function plantAccount<T extends object>(bed: TestBed, source: PublicKey, kind: "billingConfig" | "teamBillingAccount", patch: (decoded: T) => T): Promise<PublicKey> {
+  const coder = bed.program.coder.accounts;
+  const from = bed.svm.getAccount(toAddress(source));
+  assert.ok(from.exists, `${source.toBase58()} does not exist`);
+  const decoded = coder.decode<Record<string, unknown>>(kind, Buffer.from(from.data));
+  const asBigint = Object.fromEntries(Object.entries(decoded).map(([k, v]) => [k, v instanceof BN ? BigInt(v.toString(10)) : v])) as T;
+  const patched = Object.fromEntries(Object.entries(patch(asBigint)).map(([k, v]) => [k, typeof v === "bigint" ? bn(v) : v]));
+  const data = await coder.encode(kind, patched);
+  const address = Keypair.generate().publicKey;
+  const bytes = Buffer.alloc(from.data.length);
+  data.copy(bytes);
+  bed.svm.setAccount({ address: toAddress(address), data: bytes, executable: false, lamports: from.lamports, programAddress: toAddress(bed.programId), space: BigInt(bytes.length) });
+  return address;
+}
+
 /** A program id that is not ours (Token-2022, present in every SVM), for "owned by another program". */
 export const FOREIGN_PROGRAM = TOKEN_2022_PROGRAM_ID;
 
