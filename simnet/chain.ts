@@ -1,0 +1,506 @@
+// The local chain: litesvm (the validator's runtime: real SBF loader, sysvars, SPL programs) driven like a
+// cluster. Slots advance with wall time and each slot has its own blockhash, valid for 150 slots; the Clock
+// sysvar follows wall time; transactions are checked the way a leader checks them (blockhash age,
+// duplicates, signatures), executed, and those that land are recorded in the chain's own history (litesvm
+// keeps none that can be queried) and announced to subscribers. Every landed transaction is also handed to
+// a journal, so the chain can be rebuilt by replaying them with the clock they saw.
+import { createHash } from "node:crypto";
+import { Keypair, PublicKey, SystemProgram, TransactionInstruction, TransactionMessage, VersionedTransaction } from "@solana/web3.js";
+import { getTransactionDecoder, type Address, type Lamports, type ReadonlyUint8Array } from "@solana/kit";
+import { Clock, EpochSchedule, FailedTransactionMetadata, LiteSVM, type TransactionMetadata } from "litesvm";
+import { readMint, readTokenAccount, TOKEN_PROGRAMS, uiTokenAmount, type AccountState } from "./accounts";
+import { decodeBase58, encodeBase58 } from "./base58";
+import { describeTxError, landsWhenFailed, namedTxError, type TxErrorJson } from "./errors";
+import { TransactionHistory, type InnerInstructionRecord, type TokenBalance, type TxRecord } from "./history";
+import { loadedAccounts, memoOf, messageFee, parseWire, type WireTransaction } from "./wire";
+
+/** How long a slot lasts by default, milliseconds (as on mainnet). */
+export const DEFAULT_SLOT_MS = 400;
+/** A blockhash is valid for this many slots after the slot that produced it (MAX_PROCESSING_AGE). */
+export const BLOCKHASH_VALIDITY_SLOTS = 150n;
+/** Slots kept in the status cache: getSignatureStatuses without searchTransactionHistory looks this far back. */
+export const STATUS_CACHE_SLOTS = 300n;
+/** Slots per epoch, without warm-up (epoch = slot / SLOTS_PER_EPOCH). */
+export const SLOTS_PER_EPOCH = 432_000n;
+/** Lamports the faucet holds at genesis: 10^9 SOL. */
+export const FAUCET_LAMPORTS = 1_000_000_000_000_000_000n;
+
+const SYSTEM_PROGRAM = "11111111111111111111111111111111";
+const MEMO_PROGRAM = new PublicKey("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr");
+
+/** What identifies a chain: created once, kept in the ledger directory. */
+export interface Genesis {
+  /** base58 of 32 random bytes; getGenesisHash. */
+  hash: string;
+  /** Unix milliseconds the chain was created. */
+  createdAt: number;
+}
+
+/** A journal entry: what it takes to redo a state change. */
+export type JournalEntry =
+  | { kind: "transaction"; slot: bigint; unixTimestamp: bigint; raw: Uint8Array; err: TxErrorJson | null }
+  | { kind: "program"; slot: bigint; unixTimestamp: bigint; programId: string; elf: Uint8Array };
+
+export interface SlotEvent {
+  slot: bigint;
+  parent: bigint;
+  root: bigint;
+}
+
+export interface ChainListener {
+  slot?(event: SlotEvent): void;
+  /** A transaction landed; `accounts` holds the post-state of every writable account it loaded. */
+  transaction?(record: TxRecord, accounts: ReadonlyMap<string, AccountState | null>): void;
+}
+
+/** The result of checking and executing a transaction as a leader would. */
+export type ExecuteOutcome =
+  | { landed: true; record: TxRecord }
+  | { landed: false; reason: "duplicate" | "blockhash" | "signature" | "failed"; err: { json: TxErrorJson; text: string }; logs: string[] };
+
+export interface SimulationResult {
+  err: TxErrorJson | null;
+  errText: string | null;
+  logs: string[];
+  unitsConsumed: bigint;
+  returnData: { programId: string; data: Uint8Array } | null;
+  /** Post-state of every account the simulation touched (address → state). */
+  postAccounts: Map<string, AccountState>;
+  innerInstructions: { index: number; instructions: InnerInstructionRecord[] }[];
+  accountKeys: string[];
+}
+
+export interface ChainOptions {
+  genesis: Genesis;
+  slotMs?: number;
+  /** Wall clock, unix milliseconds; replaceable in tests. */
+  now?: () => number;
+  /** Receives every landed transaction and program load, in order, before anyone hears of it. */
+  journal?: (entry: JournalEntry) => void;
+}
+
+function sha256(...parts: (string | Uint8Array)[]): Buffer {
+  const h = createHash("sha256");
+  for (const p of parts) h.update(p);
+  return h.digest();
+}
+
+function u64le(value: bigint): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(value);
+  return b;
+}
+
+/** The node's identity (getIdentity, getSlotLeader): a key derived from the genesis hash. */
+export function identityOf(genesis: Genesis): string {
+  return encodeBase58(sha256(decodeBase58(genesis.hash), "simnet identity"));
+}
+
+/** The faucet's keypair, derived from the genesis hash (no secret to store; a local chain only). */
+export function faucetKeypair(genesis: Genesis): Keypair {
+  return Keypair.fromSeed(sha256(decodeBase58(genesis.hash), "simnet faucet"));
+}
+
+export class Chain {
+  readonly svm: LiteSVM;
+  readonly genesis: Genesis;
+  readonly slotMs: number;
+  readonly history = new TransactionHistory();
+  readonly faucet: Keypair;
+  private readonly now: () => number;
+  private journal: ((entry: JournalEntry) => void) | undefined;
+  private readonly listeners = new Set<ChainListener>();
+  /** Blockhash → the slot that produced it, for the last BLOCKHASH_VALIDITY_SLOTS slots. */
+  private readonly blockhashes = new Map<string, bigint>();
+  private readonly decimals = new Map<string, number>();
+  private currentSlot = 0n;
+  private unixTimestamp = 0n;
+  private latestHash = "";
+  /** Wall-clock anchor of slot progression: slot `anchorSlot` began at `anchorMs`. */
+  private anchorSlot = 0n;
+  private anchorMs = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly decoder = getTransactionDecoder();
+
+  constructor(options: ChainOptions) {
+    this.genesis = options.genesis;
+    this.slotMs = options.slotMs ?? DEFAULT_SLOT_MS;
+    if (!Number.isInteger(this.slotMs) || this.slotMs < 10) throw new RangeError(`slotMs must be an integer >= 10, got ${this.slotMs}`);
+    this.now = options.now ?? Date.now;
+    this.journal = options.journal;
+    // The blockhash age check is the chain's (a window of 150 slots, as on a cluster); litesvm only knows
+    // its single latest hash, so its own check stays off.
+    this.svm = new LiteSVM().withBlockhashCheck(false);
+    this.svm.setEpochSchedule(new EpochSchedule(SLOTS_PER_EPOCH, SLOTS_PER_EPOCH, false, 0n, 0n));
+    this.faucet = faucetKeypair(this.genesis);
+    this.svm.setAccount({
+      address: this.faucet.publicKey.toBase58() as Address,
+      data: new Uint8Array(0),
+      executable: false,
+      lamports: FAUCET_LAMPORTS as Lamports,
+      programAddress: SYSTEM_PROGRAM as Address,
+      space: 0n,
+    });
+    this.setSlot(0n, BigInt(Math.floor(this.genesis.createdAt / 1000)));
+    this.anchor(0n);
+  }
+
+  // ---- time ------------------------------------------------------------------------------------
+
+  get slot(): bigint {
+    return this.currentSlot;
+  }
+
+  /** Every slot has a block here, so the block height is the slot. */
+  get blockHeight(): bigint {
+    return this.currentSlot;
+  }
+
+  get latestBlockhash(): { blockhash: string; lastValidBlockHeight: bigint } {
+    return { blockhash: this.latestHash, lastValidBlockHeight: this.currentSlot + BLOCKHASH_VALIDITY_SLOTS };
+  }
+
+  get clockUnixTimestamp(): bigint {
+    return this.unixTimestamp;
+  }
+
+  /** Whether `blockhash` was produced within the last 150 slots. */
+  isBlockhashValid(blockhash: string): boolean {
+    const slot = this.blockhashes.get(blockhash);
+    return slot !== undefined && this.currentSlot - slot <= BLOCKHASH_VALIDITY_SLOTS;
+  }
+
+  /** The blockhash of `slot`: sha256 of the genesis hash and the slot, so it is the same after a restart. */
+  blockhashOf(slot: bigint): string {
+    return encodeBase58(sha256("simnet blockhash", decodeBase58(this.genesis.hash), u64le(slot)));
+  }
+
+  /** Starts advancing slots with wall time (one every slotMs). */
+  start(): void {
+    if (this.timer) return;
+    this.anchor(this.currentSlot);
+    this.timer = setInterval(() => this.tick(), this.slotMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Advances to the slot wall time has reached since the anchor; returns the current slot. */
+  tick(): bigint {
+    const elapsed = Math.max(0, this.now() - this.anchorMs);
+    const target = this.anchorSlot + BigInt(Math.floor(elapsed / this.slotMs));
+    if (target > this.currentSlot) this.advanceTo(target);
+    return this.currentSlot;
+  }
+
+  /** Moves to `slot` (later than the current one) at the current wall time and tells slot subscribers. */
+  advanceTo(slot: bigint): void {
+    if (slot <= this.currentSlot) return;
+    const parent = this.currentSlot;
+    this.setSlot(slot, BigInt(Math.floor(this.now() / 1000)));
+    const event: SlotEvent = { slot, parent, root: slot };
+    for (const l of this.listeners) l.slot?.(event);
+  }
+
+  /** Continues slot progression from `slot` at the current wall time (after a restart or replay). */
+  private anchor(slot: bigint): void {
+    this.anchorSlot = slot;
+    this.anchorMs = this.now();
+  }
+
+  private setSlot(slot: bigint, unixTimestamp: bigint): void {
+    // The clock never runs backwards, even if the wall clock does.
+    const time = unixTimestamp > this.unixTimestamp ? unixTimestamp : this.unixTimestamp;
+    const epoch = slot / SLOTS_PER_EPOCH;
+    const slotIndex = slot % SLOTS_PER_EPOCH;
+    const epochStart = time - (slotIndex * BigInt(this.slotMs)) / 1000n;
+    this.svm.setClock(new Clock(slot, epochStart, epoch, epoch + 1n, time));
+    this.currentSlot = slot;
+    this.unixTimestamp = time;
+    this.latestHash = this.blockhashOf(slot);
+    this.blockhashes.set(this.latestHash, slot);
+    for (const [hash, s] of this.blockhashes) {
+      if (slot - s <= BLOCKHASH_VALIDITY_SLOTS) break;
+      this.blockhashes.delete(hash);
+    }
+  }
+
+  // ---- listeners -------------------------------------------------------------------------------
+
+  subscribe(listener: ChainListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ---- accounts --------------------------------------------------------------------------------
+
+  account(address: string): AccountState | null {
+    const a = this.svm.getAccount(address as Address);
+    if (!a.exists) return null;
+    return { lamports: a.lamports, data: view(a.data), owner: a.programAddress, executable: a.executable };
+  }
+
+  /** Accounts owned by `program`, with their addresses. */
+  programAccounts(program: string): { address: string; account: AccountState }[] {
+    return this.svm.getProgramAccounts(program as Address).map((a) => ({
+      address: a.address,
+      account: { lamports: a.lamports, data: view(a.data), owner: a.programAddress, executable: a.executable },
+    }));
+  }
+
+  /** Decimals of a mint (cached: they never change once a mint is initialised), or null when not a mint. */
+  mintDecimals(mint: string): number | null {
+    const cached = this.decimals.get(mint);
+    if (cached !== undefined) return cached;
+    const account = this.account(mint);
+    const fields = account ? readMint(account) : null;
+    if (!fields) return null;
+    this.decimals.set(mint, fields.decimals);
+    return fields.decimals;
+  }
+
+  minimumBalanceForRentExemption(dataLength: bigint): bigint {
+    return this.svm.minimumBalanceForRentExemption(dataLength);
+  }
+
+  // ---- transactions ----------------------------------------------------------------------------
+
+  /**
+   * Checks and executes a transaction as a leader would (duplicate, blockhash age, then the runtime, which
+   * verifies signatures). What lands is recorded, journaled and announced.
+   */
+  execute(wire: WireTransaction): ExecuteOutcome {
+    if (this.history.has(wire.signature)) return { landed: false, reason: "duplicate", err: namedTxError("AlreadyProcessed"), logs: [] };
+    if (!this.blockhashAcceptable(wire)) return { landed: false, reason: "blockhash", err: namedTxError("BlockhashNotFound"), logs: [] };
+    return this.run(wire, this.currentSlot, this.unixTimestamp, false);
+  }
+
+  /** Whether the transaction's blockhash is recent, or it uses a durable nonce (AdvanceNonceAccount first). */
+  blockhashAcceptable(wire: WireTransaction): boolean {
+    if (this.isBlockhashValid(wire.recentBlockhash)) return true;
+    const first = wire.message.compiledInstructions[0];
+    if (!first) return false;
+    const program = wire.message.staticAccountKeys[first.programIdIndex]?.toBase58();
+    // SystemInstruction::AdvanceNonceAccount is variant 4 (u32 little-endian).
+    return program === SYSTEM_PROGRAM && first.data.length >= 4 && first.data[0] === 4 && first.data[1] === 0;
+  }
+
+  /**
+   * Runs a transaction without committing it. `sigVerify` false (the RPC's default) lets unsigned
+   * transactions through; the blockhash is not checked here (the caller decides, as with replaceRecentBlockhash).
+   */
+  simulate(wire: WireTransaction, sigVerify: boolean): SimulationResult {
+    const keys = loadedAccounts(wire.message, (a) => this.account(a)?.data ?? null);
+    this.svm.withSigverify(sigVerify);
+    let result;
+    try {
+      result = this.svm.simulateTransaction(this.decoder.decode(wire.raw));
+    } catch {
+      const e = namedTxError("SignatureFailure");
+      return { err: e.json, errText: e.text, logs: [], unitsConsumed: 0n, returnData: null, postAccounts: new Map(), innerInstructions: [], accountKeys: keys?.keys ?? [] };
+    } finally {
+      this.svm.withSigverify(true);
+    }
+    if (result instanceof FailedTransactionMetadata) {
+      const e = describeTxError(result.err());
+      const meta = result.meta();
+      return {
+        err: e.json,
+        errText: e.text,
+        logs: meta.logs(),
+        unitsConsumed: meta.computeUnitsConsumed(),
+        returnData: returnDataOf(meta),
+        postAccounts: new Map(),
+        innerInstructions: innerInstructionsOf(meta),
+        accountKeys: keys?.keys ?? [],
+      };
+    }
+    const meta = result.meta();
+    const postAccounts = new Map<string, AccountState>();
+    for (const a of result.postAccounts()) {
+      postAccounts.set(a.address, { lamports: a.lamports, data: view(a.data), owner: a.programAddress, executable: a.executable });
+    }
+    return {
+      err: null,
+      errText: null,
+      logs: meta.logs(),
+      unitsConsumed: meta.computeUnitsConsumed(),
+      returnData: returnDataOf(meta),
+      postAccounts,
+      innerInstructions: innerInstructionsOf(meta),
+      accountKeys: keys?.keys ?? [],
+    };
+  }
+
+  /**
+   * Sends `lamports` from the faucet to `to` in a real transfer transaction; returns its outcome. Two equal
+   * requests in one slot would be the same transaction (a duplicate), so a repeated one carries a memo
+   * that tells it apart.
+   */
+  airdrop(to: PublicKey, lamports: bigint): ExecuteOutcome {
+    const build = (memo: string | null): WireTransaction => {
+      const instructions = [SystemProgram.transfer({ fromPubkey: this.faucet.publicKey, toPubkey: to, lamports })];
+      if (memo !== null) instructions.push(new TransactionInstruction({ programId: MEMO_PROGRAM, keys: [], data: Buffer.from(memo, "utf8") }));
+      const message = new TransactionMessage({ payerKey: this.faucet.publicKey, recentBlockhash: this.latestHash, instructions }).compileToLegacyMessage();
+      const tx = new VersionedTransaction(message);
+      tx.sign([this.faucet]);
+      return parseWire(tx.serialize());
+    };
+    let wire = build(null);
+    if (this.history.has(wire.signature)) wire = build(`airdrop ${this.history.size}`);
+    return this.execute(wire);
+  }
+
+  /** Loads an SBF program directly at `programId` (as solana-test-validator's --bpf-program), journaled. */
+  loadProgram(programId: string, elf: Uint8Array): void {
+    this.svm.addProgram(programId as Address, elf);
+    this.journal?.({ kind: "program", slot: this.currentSlot, unixTimestamp: this.unixTimestamp, programId, elf });
+  }
+
+  // ---- replay ----------------------------------------------------------------------------------
+
+  /**
+   * Redoes journaled entries in order with the clock each one saw (no signature checks: they were checked
+   * when first accepted); nothing is journaled or announced. Returns how many transactions ended
+   * differently than recorded (0 unless the runtime changed).
+   */
+  replay(entries: Iterable<JournalEntry>): { transactions: number; programs: number; diverged: number } {
+    const journal = this.journal;
+    this.journal = undefined;
+    let transactions = 0;
+    let programs = 0;
+    let diverged = 0;
+    try {
+      for (const entry of entries) {
+        if (entry.slot > this.currentSlot) this.setSlot(entry.slot, entry.unixTimestamp);
+        else if (entry.unixTimestamp > this.unixTimestamp) this.setSlot(this.currentSlot, entry.unixTimestamp);
+        if (entry.kind === "program") {
+          this.svm.addProgram(entry.programId as Address, entry.elf);
+          programs++;
+          continue;
+        }
+        transactions++;
+        let outcome: ExecuteOutcome;
+        try {
+          outcome = this.run(parseWire(entry.raw), this.currentSlot, this.unixTimestamp, true);
+        } catch {
+          diverged++;
+          continue;
+        }
+        const err = outcome.landed ? outcome.record.err : outcome.err.json;
+        if (!outcome.landed || JSON.stringify(err) !== JSON.stringify(entry.err)) diverged++;
+      }
+    } finally {
+      this.journal = journal;
+    }
+    return { transactions, programs, diverged };
+  }
+
+  /** Continues from `slot` (at least the current one) with the clock at wall time: the chain's head after a restart. */
+  resumeAt(slot: bigint): void {
+    const next = slot > this.currentSlot ? slot : this.currentSlot;
+    this.setSlot(next, BigInt(Math.floor(this.now() / 1000)));
+    this.anchor(next);
+  }
+
+  // ---- execution -------------------------------------------------------------------------------
+
+  private run(wire: WireTransaction, slot: bigint, unixTimestamp: bigint, replaying: boolean): ExecuteOutcome {
+    const keys = loadedAccounts(wire.message, (a) => this.account(a)?.data ?? null);
+    const pre = keys ? keys.keys.map((k) => this.account(k)) : [];
+    if (replaying) this.svm.withSigverify(false);
+    let result: TransactionMetadata | FailedTransactionMetadata;
+    try {
+      result = this.svm.sendTransaction(this.decoder.decode(wire.raw));
+    } catch {
+      // litesvm's wrapper refuses a transaction with a missing signature before the runtime sees it.
+      return { landed: false, reason: "signature", err: namedTxError("SignatureFailure"), logs: [] };
+    } finally {
+      if (replaying) this.svm.withSigverify(true);
+    }
+    const failure = result instanceof FailedTransactionMetadata ? result.err() : null;
+    const meta = result instanceof FailedTransactionMetadata ? result.meta() : result;
+    if (failure !== null && (!landsWhenFailed(failure) || !keys)) {
+      const err = describeTxError(failure);
+      const reason = err.json === "SignatureFailure" ? "signature" : err.json === "AlreadyProcessed" ? "duplicate" : "failed";
+      return { landed: false, reason, err, logs: meta.logs() };
+    }
+    if (!keys) throw new Error(`transaction ${wire.signature} executed although its lookup tables could not be read`);
+    const post = keys.keys.map((k) => this.account(k));
+    const record: TxRecord = {
+      signature: wire.signature,
+      wire,
+      version: wire.version,
+      slot,
+      blockTime: Number(unixTimestamp),
+      sequence: this.history.size,
+      err: failure !== null ? describeTxError(failure).json : null,
+      fee: messageFee(wire.message),
+      accountKeys: keys.keys,
+      writable: keys.writable,
+      signer: keys.signer,
+      fromLookup: keys.fromLookup,
+      loadedAddresses: keys.loaded,
+      preBalances: pre.map((a) => a?.lamports ?? 0n),
+      postBalances: post.map((a) => a?.lamports ?? 0n),
+      preTokenBalances: this.tokenBalances(pre),
+      postTokenBalances: this.tokenBalances(post),
+      logs: meta.logs(),
+      innerInstructions: innerInstructionsOf(meta),
+      computeUnitsConsumed: meta.computeUnitsConsumed(),
+      returnData: returnDataOf(meta),
+      memo: memoOf(wire.message),
+    };
+    this.history.add(record);
+    if (replaying) return { landed: true, record };
+    this.journal?.({ kind: "transaction", slot, unixTimestamp, raw: wire.raw, err: record.err });
+    const touched = new Map<string, AccountState | null>();
+    keys.keys.forEach((k, i) => {
+      if (keys.writable[i]) touched.set(k, post[i]);
+    });
+    for (const l of this.listeners) l.transaction?.(record, touched);
+    return { landed: true, record };
+  }
+
+  private tokenBalances(accounts: (AccountState | null)[]): TokenBalance[] {
+    const out: TokenBalance[] = [];
+    accounts.forEach((account, accountIndex) => {
+      if (!account || !TOKEN_PROGRAMS.has(account.owner)) return;
+      const token = readTokenAccount(account);
+      if (!token) return;
+      const decimals = this.mintDecimals(token.mint);
+      if (decimals === null) return;
+      out.push({ accountIndex, mint: token.mint, owner: token.owner, programId: account.owner, uiTokenAmount: uiTokenAmount(token.amount, decimals) });
+    });
+    return out;
+  }
+}
+
+/** A Uint8Array view of kit's read-only bytes (no copy; nothing here writes to account data). */
+function view(bytes: ReadonlyUint8Array): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function innerInstructionsOf(meta: TransactionMetadata): { index: number; instructions: InnerInstructionRecord[] }[] {
+  const out: { index: number; instructions: InnerInstructionRecord[] }[] = [];
+  meta.innerInstructions().forEach((list, index) => {
+    if (list.length === 0) return;
+    out.push({
+      index,
+      instructions: list.map((inner) => {
+        const ix = inner.instruction();
+        return { programIdIndex: ix.programIdIndex(), accounts: Array.from(ix.accounts()), data: ix.data(), stackHeight: inner.stackHeight() };
+      }),
+    });
+  });
+  return out;
+}
+
+function returnDataOf(meta: TransactionMetadata): { programId: string; data: Uint8Array } | null {
+  const rd = meta.returnData();
+  const data = rd.data();
+  return data.length > 0 ? { programId: encodeBase58(rd.programId()), data } : null;
+}
