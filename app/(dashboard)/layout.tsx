@@ -1,0 +1,26 @@
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { SignOutButton } from "../../components/layout/sign-out-button";
+import { requirePageSession } from "../../lib/auth/current";
+import { shortAddress } from "../../lib/format/text";
+
+export default async function DashboardLayout({ children }: { children: ReactNode }) {
+  const session = await requirePageSession();
+  return (
+    <>
+      <header className="shell-header">
+        <Link href="/" className="shell-brand">
+          Prepaid billing
+        </Link>
+        <Link href="/teams">Teams</Link>
+        <Link href="/stakers">Stakers</Link>
+        <span className="shell-spacer" />
+        <span className="mono small" title={session.wallet} data-testid="session-wallet">
+          {shortAddress(session.wallet)}
+        </span>
+        <SignOutButton />
+      </header>
+      <main className="shell-main">{children}</main>
+    </>
+  );
+}

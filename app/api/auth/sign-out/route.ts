@@ -1,0 +1,4 @@
+import { postSignOut } from "../../../../lib/auth/handlers";
+import { route } from "../../../../lib/server/route";
+
+export const POST = route(postSignOut);

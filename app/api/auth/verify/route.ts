@@ -1,0 +1,4 @@
+import { postVerify } from "../../../../lib/auth/handlers";
+import { route } from "../../../../lib/server/route";
+
+export const POST = route(postVerify);

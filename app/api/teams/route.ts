@@ -1,0 +1,4 @@
+import { postTeam } from "../../../lib/api/teams";
+import { route } from "../../../lib/server/route";
+
+export const POST = route(postTeam);

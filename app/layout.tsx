@@ -1,0 +1,25 @@
+import type { Metadata } from "next";
+import type { ReactNode } from "react";
+import "../components/theme/globals.css";
+import "../components/wallet/wallet-adapter.css";
+import { WalletProviders } from "../components/providers/wallet-providers";
+import { serverEnv } from "../lib/env";
+
+export const metadata: Metadata = {
+  title: { default: "Prepaid billing", template: "%s · Prepaid billing" },
+  description: "Prepaid USDC billing for APIs, settled on Solana.",
+};
+
+// Every page depends on the session or on live chain data, and the RPC endpoint comes from the
+// environment at run time, not at build time.
+export const dynamic = "force-dynamic";
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en">
+      <body>
+        <WalletProviders rpcUrl={serverEnv().rpcUrl}>{children}</WalletProviders>
+      </body>
+    </html>
+  );
+}
