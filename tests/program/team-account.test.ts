@@ -92,7 +92,7 @@ describe("create_team_account", () => {
       assert.ok(token.owner.equals(teamAddress), "the team PDA is the vault's authority");
       assert.equal(token.amount, 0n);
       const teamInfo = await bed.outsider.connection.getAccountInfo(teamAddress);
-      assert.ok(teamInfo?.owner.equals(bed.programId));
+      assert.ok(teamInfo && teamInfo.owner.equals(bed.programId));
       const rent = BigInt(teamInfo.lamports + vaultInfo.lamports);
       assert.equal(bed.provider.lamports(owner.publicKey), lamportsBefore - rent, "the owner paid both rents and nothing else");
       assert.deepEqual(lastEvents(bed.outsider, bed.programId), [

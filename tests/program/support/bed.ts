@@ -192,7 +192,7 @@ export async function plantAccount<T extends object>(bed: TestBed, source: Publi
   const from = bed.svm.getAccount(toAddress(source));
   assert.ok(from.exists, `${source.toBase58()} does not exist`);
   const decoded = coder.decode<Record<string, unknown>>(kind, Buffer.from(from.data));
-  const asBigint = Object.fromEntries(Object.entries(decoded).map(([k, v]) => [k, v instanceof BN ? BigInt(v.toString(10)) : v])) as T;
+  const asBigint = Object.fromEntries(Object.entries(decoded).map(([k, v]) => [k, BN.isBN(v) ? BigInt((v as BN).toString(10)) : v])) as T;
   const patched = Object.fromEntries(Object.entries(patch(asBigint)).map(([k, v]) => [k, typeof v === "bigint" ? bn(v) : v]));
   const data = await coder.encode(kind, patched);
   const address = Keypair.generate().publicKey;
