@@ -31,7 +31,12 @@ export interface GatewayRuntimeOptions {
   ledger: LedgerClient;
   /** Usage log directory. Default ".data/gateway/usage". */
   usageLogDir?: string;
-  /** Default "fsync". */
+  /**
+   * Default "write": the response waits for the usage entry's write(2) (safe against any process crash,
+   * SIGKILL included) and a background fdatasync every 100 ms bounds what an OS crash could lose (served,
+   * unbilled usage — never an overcharge). "fsync" makes every response wait for fdatasync: measured here
+   * under load it costs ~8 ms per group and about half the proxy's throughput.
+   */
   durability?: Durability;
   /** Gate options (keys, balances and usage are filled in). */
   gate?: Partial<Omit<GateOptions, "keys" | "balances" | "usage">>;
@@ -72,7 +77,7 @@ function fileCursor(file: string) {
 export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<GatewayRuntime> {
   const client = new PrepaidBillingClient(o.provider, o.programId ? { programId: o.programId } : {});
   const usageLogDir = o.usageLogDir ?? path.join(".data", "gateway", "usage");
-  const log = await UsageLog.open({ dir: usageLogDir, durability: o.durability ?? "fsync" });
+  const log = await UsageLog.open({ dir: usageLogDir, durability: o.durability ?? "write" });
   const balances = new ChainBalanceSource({ connection: o.provider.connection, programId: client.programId, pollMs: o.balancesPollMs });
   const gate = createGate({ ...o.gate, keys: new LedgerKeySource(o.ledger), balances, usage: log });
   gate.restore(log);

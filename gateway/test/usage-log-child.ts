@@ -4,7 +4,8 @@ import { UsageLog } from "../src/usage/log";
 
 async function main(): Promise<void> {
   const dir = process.argv[2]!;
-  const log = await UsageLog.open({ dir, durability: "fsync", maxSegmentBytes: 64 * 1024 });
+  const durability = process.argv[3] === "write" ? "write" : "fsync";
+  const log = await UsageLog.open({ dir, durability, maxSegmentBytes: 64 * 1024 });
   let i = 0;
   const worker = async (w: number): Promise<void> => {
     for (;;) {

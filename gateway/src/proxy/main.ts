@@ -3,7 +3,7 @@
 // The config file is the proxy's (see config.ts: listen, routes, upstreamAgent, gate) plus, when the gate
 // is on, the sections below; every field has a default:
 //
-//   "usageLog": { "dir": ".data/gateway/usage", "durability": "fsync" },
+//   "usageLog": { "dir": ".data/gateway/usage", "durability": "write" },   ("fsync": every response waits for fdatasync)
 //   "ledger":   { "url": "<CONVEX_URL, else LEDGER_URL, else http://127.0.0.1:3210>" },   secret: env LEDGER_SERVER_SECRET
 //   "chain":    { "rpcUrl": "<SOLANA_RPC_URL, else http://127.0.0.1:8899>", "programId": "<PREPAID_BILLING_PROGRAM_ID, else the IDL's>",
 //                 "billingAuthority": "<keypair JSON file; env BILLING_AUTHORITY_KEYPAIR>", "pollMs": 1000 },

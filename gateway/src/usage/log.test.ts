@@ -217,34 +217,71 @@ describe("durable usage log", () => {
     await assert.rejects(UsageLog.open({ dir: await tmpDir(), maxSegmentBytes: 0 }), RangeError);
   });
 
-  it("keeps every acknowledged entry when the writing process is killed with SIGKILL", async function () {
-    this.timeout(60_000);
-    const dir = await tmpDir();
-    // node itself (not the tsx wrapper) so that SIGKILL hits the process that writes.
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "../../test/usage-log-child.ts"), dir], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    const acked: string[] = [];
-    let buf = "";
-    await new Promise<void>((resolve, reject) => {
-      child.on("error", reject);
-      child.stdout.on("data", (d: Buffer) => {
-        buf += d.toString();
-        const lines = buf.split("\n");
-        buf = lines.pop()!;
-        for (const l of lines) if (l !== "ready") acked.push(l);
-        if (acked.length >= 3_000) {
-          child.kill("SIGKILL");
-          resolve();
-        }
+  for (const durability of ["fsync", "write"] as const) {
+    it(`keeps every acknowledged entry when the writing process is killed with SIGKILL (${durability})`, async function () {
+      this.timeout(60_000);
+      const dir = await tmpDir();
+      // node itself (not the tsx wrapper) so that SIGKILL hits the process that writes.
+      const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "../../test/usage-log-child.ts"), dir, durability], {
+        stdio: ["ignore", "pipe", "inherit"],
       });
+      const acked: string[] = [];
+      let buf = "";
+      await new Promise<void>((resolve, reject) => {
+        child.on("error", reject);
+        child.stdout.on("data", (d: Buffer) => {
+          buf += d.toString();
+          const lines = buf.split("\n");
+          buf = lines.pop()!;
+          for (const l of lines) if (l !== "ready") acked.push(l);
+          if (acked.length >= 3_000) {
+            child.kill("SIGKILL");
+            resolve();
+          }
+        });
+      });
+      await new Promise((r) => child.on("exit", r));
+      const log = await UsageLog.open({ dir }); // the dead child's lock is taken over
+      const held = new Set(log.pending("TeamA").map((e) => e.requestId));
+      const missing = acked.filter((id) => !held.has(id));
+      assert.deepEqual(missing, [], "every acknowledged append survived");
+      assert.ok(held.size >= acked.length);
+      await log.close();
     });
-    await new Promise((r) => child.on("exit", r));
-    const log = await UsageLog.open({ dir }); // the dead child's lock is taken over
-    const held = new Set(log.pending("TeamA").map((e) => e.requestId));
-    const missing = acked.filter((id) => !held.has(id));
-    assert.deepEqual(missing, [], "every acknowledged append survived");
-    assert.ok(held.size >= acked.length);
+  }
+
+  it("with durability write: groups appends per event-loop turn, syncs in the background, replays", async () => {
+    const dir = await tmpDir();
+    const log = await UsageLog.open({ dir, durability: "write", syncIntervalMs: 10 });
+    await Promise.all(Array.from({ length: 300 }, (_, i) => log.append(entry(i))));
+    assert.ok(log.groupsWritten <= 3, `${log.groupsWritten} writes for 300 appends made in one turn`);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.ok(log.syncs >= 1, "a background fdatasync ran");
+    assert.equal(log.lastSyncError, null);
     await log.close();
+    const again = await UsageLog.open({ dir, durability: "write" });
+    assert.equal(again.unsettled, 300);
+    await again.close();
+  });
+
+  it("with durability write: leaves no phantom entry when a write fails", async () => {
+    const log = await UsageLog.open({ dir: await tmpDir(), durability: "write" });
+    await log.append(entry(0));
+    // Fault injection: the next group's write fails like a full disk would.
+    const l = log as unknown as { writeAllSync: (b: Buffer) => void };
+    const write = l.writeAllSync.bind(log);
+    l.writeAllSync = () => {
+      throw Object.assign(new Error("ENOSPC: no space left"), { code: "ENOSPC" });
+    };
+    await assert.rejects(log.append(entry(2)), /ENOSPC/);
+    assert.equal(log.unsettled, 1);
+    l.writeAllSync = write;
+    await log.append(entry(2));
+    assert.equal(log.unsettled, 2);
+    await log.close();
+  });
+
+  it("rejects a negative sync interval", async () => {
+    await assert.rejects(UsageLog.open({ dir: await tmpDir(), durability: "write", syncIntervalMs: -1 }), RangeError);
   });
 });
