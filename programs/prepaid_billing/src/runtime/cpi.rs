@@ -52,6 +52,12 @@ impl<'a> Seeds<'a> {
     pub(crate) fn len(&self) -> u64 {
         self.len
     }
+
+    /// The parts given to `new`.
+    #[inline(always)]
+    pub(crate) fn parts(&self) -> &[SolBytes] {
+        self.parts.get(..self.len as usize).unwrap_or(&[])
+    }
 }
 
 #[repr(C)]

@@ -25,6 +25,8 @@ extern "C" {
     pub fn sol_get_clock_sysvar(addr: *mut u8) -> u64;
     pub fn sol_get_rent_sysvar(addr: *mut u8) -> u64;
     pub fn sol_memcmp_(s1: *const u8, s2: *const u8, n: u64, result: *mut i32);
+    pub fn sol_sha256(vals: *const u8, val_len: u64, hash_result: *mut u8) -> u64;
+    pub fn sol_curve_validate_point(curve_id: u64, point: *const u8, result: *mut u8) -> u64;
     pub fn abort() -> !;
 }
 
@@ -43,6 +45,12 @@ mod host {
     }
     pub unsafe fn sol_try_find_program_address(_: *const u8, _: u64, _: *const u8, _: *mut u8, _: *mut u8) -> u64 {
         1
+    }
+    pub unsafe fn sol_sha256(_vals: *const u8, _val_len: u64, _hash_result: *mut u8) -> u64 {
+        1
+    }
+    pub unsafe fn sol_curve_validate_point(_curve_id: u64, _point: *const u8, _result: *mut u8) -> u64 {
+        u64::MAX
     }
     pub unsafe fn sol_get_clock_sysvar(_addr: *mut u8) -> u64 {
         1

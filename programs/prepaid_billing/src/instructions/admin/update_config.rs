@@ -33,9 +33,10 @@ impl<'a> Accounts<'a> {
 fn validate(a: &Accounts, args: &Args, program_id: &Pubkey) -> Result<BillingConfig, Error> {
     // admin: signer, and the config's admin (Unauthorized).
     check::signer(a.admin)?;
-    // config: writable, owned by this program with the BillingConfig discriminator.
+    // config: writable, the PDA ["config"] with its stored bump (2006), owned by this program,
+    // BillingConfig discriminator.
     check::writable(a.config)?;
-    let config: BillingConfig = state::load(a.config, program_id)?;
+    let config = state::load_config(a.config, program_id)?;
     check::address(a.admin, &config.admin, fail(BillingError::Unauthorized))?;
     // remaining: the new treasury / staker pool, each the address in the args (InvalidTreasury) and a
     // token account of the configured mint (InvalidTreasury); missing ones are 3005.

@@ -42,11 +42,12 @@ struct Validated {
 }
 
 fn validate(a: &Accounts, program_id: &Pubkey) -> Result<Validated, Error> {
-    // config: owned by this program with the BillingConfig discriminator.
-    let config: BillingConfig = state::load(a.config, program_id)?;
-    // team: writable, owned by this program with the TeamBillingAccount discriminator.
+    // config: the PDA ["config"] with its stored bump (2006), owned by this program, BillingConfig discriminator.
+    let config = state::load_config(a.config, program_id)?;
+    // team: writable, the PDA ["team_billing", team.owner] with its stored bump (2006), owned by this
+    // program, TeamBillingAccount discriminator.
     check::writable(a.team)?;
-    let team: TeamBillingAccount = state::load(a.team, program_id)?;
+    let team = state::load_team(a.team, program_id)?;
     // vault: the team's stored vault (InvalidVault), writable.
     check::address(a.vault, &team.vault, fail(BillingError::InvalidVault))?;
     check::writable(a.vault)?;

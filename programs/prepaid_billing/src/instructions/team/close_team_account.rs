@@ -39,10 +39,10 @@ fn validate(a: &Accounts, program_id: &Pubkey) -> Result<Validated, Error> {
     // owner: signer, writable (receives the rent).
     check::signer(a.owner)?;
     check::writable(a.owner)?;
-    // team: writable, owned by this program with the TeamBillingAccount discriminator, PDA of the signer
-    // (stored owner, 2006 ConstraintSeeds).
+    // team: writable, the PDA ["team_billing", team.owner] with its stored bump, owned by this program,
+    // TeamBillingAccount discriminator; `team.owner` must be the signer (2006 ConstraintSeeds).
     check::writable(a.team)?;
-    let team: TeamBillingAccount = state::load(a.team, program_id)?;
+    let team = state::load_team(a.team, program_id)?;
     check::address(a.owner, &team.owner, Error::CONSTRAINT_SEEDS)?;
     // vault: the team's stored vault (InvalidVault), writable.
     check::address(a.vault, &team.vault, fail(BillingError::InvalidVault))?;

@@ -48,8 +48,8 @@ fn validate(a: &Accounts, program_id: &Pubkey) -> Result<Validated, Error> {
     // owner: signer, writable (pays the rent of both accounts).
     check::signer(a.owner)?;
     check::writable(a.owner)?;
-    // config: owned by this program with the BillingConfig discriminator.
-    let config: BillingConfig = state::load(a.config, program_id)?;
+    // config: the PDA ["config"] with its stored bump (2006), owned by this program, BillingConfig discriminator.
+    let config = state::load_config(a.config, program_id)?;
     // team: writable, the canonical PDA ["team_billing", owner] (2006 ConstraintSeeds); the system
     // program refuses to create it if it already exists.
     check::writable(a.team)?;

@@ -3,7 +3,7 @@
 
 use crate::generated::interface::BillingError;
 use crate::generated::layout::instruction::DepositFunds;
-use crate::generated::layout::{BillingConfig, FundsDeposited, TeamBillingAccount};
+use crate::generated::layout::{FundsDeposited, TeamBillingAccount};
 use crate::instructions::decode_args;
 use crate::math;
 use crate::runtime::error::fail;
@@ -42,8 +42,9 @@ struct Validated {
 fn validate(a: &Accounts, program_id: &Pubkey) -> Result<Validated, Error> {
     // depositor: signer (the token program checks it may move depositor_token's tokens).
     check::signer(a.depositor)?;
-    // config: owned by this program with the BillingConfig discriminator; not paused.
-    let config: BillingConfig = state::load(a.config, program_id)?;
+    // config: the PDA ["config"] with its stored bump (2006), owned by this program, BillingConfig
+    // discriminator; not paused.
+    let config = state::load_config(a.config, program_id)?;
     if config.paused {
         return Err(fail(BillingError::Paused));
     }
@@ -53,9 +54,10 @@ fn validate(a: &Accounts, program_id: &Pubkey) -> Result<Validated, Error> {
     if !keys_eq(&source.mint, &config.usdc_mint) {
         return Err(fail(BillingError::InvalidMint));
     }
-    // team: writable, owned by this program with the TeamBillingAccount discriminator.
+    // team: writable, the PDA ["team_billing", team.owner] with its stored bump (2006), owned by this
+    // program, TeamBillingAccount discriminator.
     check::writable(a.team)?;
-    let team: TeamBillingAccount = state::load(a.team, program_id)?;
+    let team = state::load_team(a.team, program_id)?;
     // vault: the team's stored vault (InvalidVault), writable.
     check::address(a.vault, &team.vault, fail(BillingError::InvalidVault))?;
     check::writable(a.vault)?;

@@ -39,13 +39,12 @@ struct Validated {
 fn validate(a: &Accounts, program_id: &Pubkey) -> Result<Validated, Error> {
     // owner: signer.
     check::signer(a.owner)?;
-    // config: owned by this program with the BillingConfig discriminator.
-    let config: BillingConfig = state::load(a.config, program_id)?;
-    // team: writable, owned by this program with the TeamBillingAccount discriminator, and the PDA
-    // ["team_billing", owner]: it was created there for `team.owner`, so the stored owner must be the
-    // signer (2006 ConstraintSeeds).
+    // config: the PDA ["config"] with its stored bump (2006), owned by this program, BillingConfig discriminator.
+    let config = state::load_config(a.config, program_id)?;
+    // team: writable, the PDA ["team_billing", team.owner] with its stored bump, owned by this program,
+    // TeamBillingAccount discriminator; `team.owner` must be the signer (2006 ConstraintSeeds).
     check::writable(a.team)?;
-    let team: TeamBillingAccount = state::load(a.team, program_id)?;
+    let team = state::load_team(a.team, program_id)?;
     check::address(a.owner, &team.owner, Error::CONSTRAINT_SEEDS)?;
     // vault: the team's stored vault (InvalidVault), read for its balance.
     check::address(a.vault, &team.vault, fail(BillingError::InvalidVault))?;

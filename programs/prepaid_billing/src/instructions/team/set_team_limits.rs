@@ -27,10 +27,10 @@ impl<'a> Accounts<'a> {
 fn validate(a: &Accounts, program_id: &Pubkey) -> Result<TeamBillingAccount, Error> {
     // owner: signer.
     check::signer(a.owner)?;
-    // team: writable, owned by this program with the TeamBillingAccount discriminator, PDA of the signer
-    // (stored owner, 2006 ConstraintSeeds).
+    // team: writable, the PDA ["team_billing", team.owner] with its stored bump, owned by this program,
+    // TeamBillingAccount discriminator; `team.owner` must be the signer (2006 ConstraintSeeds).
     check::writable(a.team)?;
-    let team: TeamBillingAccount = state::load(a.team, program_id)?;
+    let team = state::load_team(a.team, program_id)?;
     check::address(a.owner, &team.owner, Error::CONSTRAINT_SEEDS)?;
     Ok(team)
 }

@@ -4,7 +4,7 @@
 
 use crate::generated::interface::BillingError;
 use crate::generated::layout::instruction::WithdrawUnused;
-use crate::generated::layout::{BillingConfig, FundsWithdrawn, TeamBillingAccount};
+use crate::generated::layout::{FundsWithdrawn, TeamBillingAccount};
 use crate::instructions::{decode_args, emit_low_balance, now};
 use crate::runtime::cpi::{self, Seeds};
 use crate::runtime::error::fail;
@@ -44,9 +44,9 @@ struct Validated {
 fn validate(a: &Accounts, program_id: &Pubkey) -> Result<Validated, Error> {
     // owner: signer.
     check::signer(a.owner)?;
-    // config: owned by this program with the BillingConfig discriminator (for the mint; `paused` is
-    // deliberately not checked).
-    let config: BillingConfig = state::load(a.config, program_id)?;
+    // config: the PDA ["config"] with its stored bump (2006), owned by this program, BillingConfig
+    // discriminator (read for the mint; `paused` is deliberately not checked).
+    let config = state::load_config(a.config, program_id)?;
     // owner_token: writable token account of the configured mint (InvalidMint) whose authority is the
     // owner (2015 ConstraintTokenOwner): funds only go back to the owner.
     check::writable(a.owner_token)?;
@@ -57,10 +57,10 @@ fn validate(a: &Accounts, program_id: &Pubkey) -> Result<Validated, Error> {
     if !keys_eq(&destination.owner, a.owner.key()) {
         return Err(Error::CONSTRAINT_TOKEN_OWNER);
     }
-    // team: writable, owned by this program with the TeamBillingAccount discriminator, PDA of the signer
-    // (stored owner, 2006 ConstraintSeeds).
+    // team: writable, the PDA ["team_billing", team.owner] with its stored bump, owned by this program,
+    // TeamBillingAccount discriminator; `team.owner` must be the signer (2006 ConstraintSeeds).
     check::writable(a.team)?;
-    let team: TeamBillingAccount = state::load(a.team, program_id)?;
+    let team = state::load_team(a.team, program_id)?;
     check::address(a.owner, &team.owner, Error::CONSTRAINT_SEEDS)?;
     // vault: the team's stored vault (InvalidVault), writable.
     check::address(a.vault, &team.vault, fail(BillingError::InvalidVault))?;
