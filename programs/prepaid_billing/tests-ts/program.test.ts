@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { Keypair, PublicKey, SystemProgram, TransactionInstruction } from "@solana/web3.js";
 import { TOKEN_PROGRAM_ID } from "@solana/spl-token";
+import type { Address } from "@solana/kit";
 import { USDC, eventsNamed, parseEvents, type BillingEvent } from "../../../sdk/src";
 import { advanceClock, createMint, createTokenAccount, initializeDeployment, mintTo, type Deployment, type TeamFixture } from "../../../tests/support";
 
@@ -422,6 +423,27 @@ describe("prepaid_billing program", function () {
       const ix = await d.client.setTeamLimitsIx({ owner: stranger, lowBalanceThreshold: 0n, spendCap: 0n });
       ix.keys[1].pubkey = t.team;
       await fails(ix, [stranger], Anchor.ConstraintSeeds);
+    });
+  });
+
+  describe("accounts away from their PDA", () => {
+    /** A byte-for-byte copy of `source`, owned by the program, at a fresh address. */
+    function copyAway(source: PublicKey): PublicKey {
+      const from = d.svm.getAccount(source.toBase58() as Address);
+      assert.ok(from.exists);
+      const address = Keypair.generate().publicKey;
+      d.svm.setAccount({ address: address.toBase58() as Address, data: Buffer.from(from.data), executable: false, lamports: from.lamports, programAddress: d.programId.toBase58() as Address, space: BigInt(from.data.length) });
+      return address;
+    }
+
+    it("are refused with ConstraintSeeds even when their bytes are genuine", async () => {
+      const deposit = await d.client.depositFundsIx({ depositor: t.owner, depositorToken: t.ownerToken, teamOwner: t.owner.publicKey, amount: 1n });
+      deposit.keys[2].pubkey = copyAway(d.client.configAddress);
+      await fails(deposit, [t.owner], Anchor.ConstraintSeeds);
+      const usage = await deduct(1n, 20_000n);
+      usage.keys[2].pubkey = copyAway(t.team);
+      await fails(usage, [d.billingAuthority], Anchor.ConstraintSeeds);
+      assert.equal(await d.balance(t.vault), 100n * USDC);
     });
   });
 
