@@ -7,8 +7,11 @@
 #![cfg_attr(not(test), no_std)]
 
 pub mod generated {
-    //! Produced by tools/idl/generate.ts from idl/prepaid_billing.source.json; never edited by hand.
+    //! Produced by tools/idl/generate.ts from idl/prepaid_billing.source.json; never edited by hand
+    //! (nor reformatted: the freshness check compares them with the generator's output byte for byte).
+    #[rustfmt::skip]
     pub mod interface;
+    #[rustfmt::skip]
     pub mod layout;
 }
 pub mod instructions;
@@ -23,24 +26,24 @@ use runtime::{AccountInfo, Error, Pubkey};
 pub use instructions::admin::initialize_config;
 /// Admin changes any subset of the config.
 pub use instructions::admin::update_config;
+/// The billing authority settles one usage batch, priced on-chain from the tier terms.
+pub use instructions::operator::deduct_usage;
+/// Anyone cranks a team: debt, the base fee due, the next period.
+pub use instructions::operator::roll_period;
+/// Owner closes an empty, debt-free team; rent back to the owner.
+pub use instructions::team::close_team_account;
 /// Owner opens a team account and its vault; the first period starts now.
 pub use instructions::team::create_team_account;
 /// Any wallet deposits USDC into a team's vault (not while paused).
 pub use instructions::team::deposit_funds;
-/// Anyone cranks a team: debt, the base fee due, the next period.
-pub use instructions::operator::roll_period;
-/// The billing authority settles one usage batch, priced on-chain from the tier terms.
-pub use instructions::operator::deduct_usage;
-/// Owner or admin changes the tier: upgrades now (prorated), downgrades next period.
-pub use instructions::team::update_tier;
-/// Owner sets the low-balance threshold and the overage spend cap.
-pub use instructions::team::set_team_limits;
 /// Owner announces (or cancels) a withdrawal.
 pub use instructions::team::request_withdrawal;
+/// Owner sets the low-balance threshold and the overage spend cap.
+pub use instructions::team::set_team_limits;
+/// Owner or admin changes the tier: upgrades now (prorated), downgrades next period.
+pub use instructions::team::update_tier;
 /// Owner withdraws after the notice, even while paused.
 pub use instructions::team::withdraw_unused;
-/// Owner closes an empty, debt-free team; rent back to the owner.
-pub use instructions::team::close_team_account;
 
 const INITIALIZE_CONFIG: u64 = u64::from_le_bytes(ix::INITIALIZE_CONFIG);
 const UPDATE_CONFIG: u64 = u64::from_le_bytes(ix::UPDATE_CONFIG);

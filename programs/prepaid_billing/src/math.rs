@@ -284,7 +284,8 @@ mod tests {
         let mut rng = Rng(42);
         for _ in 0..100_000 {
             let (a, b, c) = (rng.amount(), rng.amount(), rng.amount());
-            let expected = if c == 0 { None } else { u64::try_from(u128::from(a) * u128::from(b) / u128::from(c)).ok() };
+            let expected =
+                if c == 0 { None } else { u64::try_from(u128::from(a) * u128::from(b) / u128::from(c)).ok() };
             assert_eq!(mul_div(a, b, c).ok(), expected, "{a} × {b} / {c}");
         }
         assert_eq!(mul_div(u64::MAX, u64::MAX, u64::MAX), Ok(u64::MAX));
@@ -299,7 +300,13 @@ mod tests {
         let m = u128::from((bits & ((1u64 << 52) - 1)) | (1u64 << 52));
         let e = exponent - 1075;
         let p = u128::from(x) * m;
-        let v = if e >= 0 { p.checked_shl(e as u32).filter(|v| v >> e == p)? } else if -e >= 128 { 0 } else { p >> (-e) };
+        let v = if e >= 0 {
+            p.checked_shl(e as u32).filter(|v| v >> e == p)?
+        } else if -e >= 128 {
+            0
+        } else {
+            p >> (-e)
+        };
         u64::try_from(v).ok()
     }
 

@@ -69,7 +69,12 @@ pub fn emit_revenue(team: &AccountInfo, source: u8, split: Split) -> Result<(), 
 }
 
 /// Emits `LowBalanceAlert` at `now` (read from the clock only when the alert fires).
-pub fn emit_low_balance(team_key: &AccountInfo, team: &TeamBillingAccount, balance: u64, now: Option<i64>) -> Result<(), Error> {
+pub fn emit_low_balance(
+    team_key: &AccountInfo,
+    team: &TeamBillingAccount,
+    balance: u64,
+    now: Option<i64>,
+) -> Result<(), Error> {
     let timestamp = match now {
         Some(t) => t,
         None => sysvar::clock()?.unix_timestamp,

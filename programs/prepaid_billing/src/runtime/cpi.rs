@@ -128,7 +128,12 @@ fn meta(account: &AccountInfo, writable: bool, signer: bool) -> Meta<'_> {
 
 /// Invokes `program_id` with `data` over `metas` (in the callee's account order), signing for the PDA of
 /// `signer` when given.
-fn invoke<const N: usize>(program_id: &Pubkey, metas: &[Meta; N], data: &[u8], signer: Option<&Seeds>) -> Result<(), Error> {
+fn invoke<const N: usize>(
+    program_id: &Pubkey,
+    metas: &[Meta; N],
+    data: &[u8],
+    signer: Option<&Seeds>,
+) -> Result<(), Error> {
     let sol_metas: [SolAccountMeta; N] = metas.map(|m| SolAccountMeta {
         pubkey: m.account.key() as *const Pubkey,
         is_writable: m.writable,
@@ -192,7 +197,13 @@ pub fn create_account(payer: &AccountInfo, new: &AccountInfo, spec: &NewAccount,
 /// Creates the PDA `account` (signing with `signer`) with `space` bytes owned by `owner`, rent-exempt
 /// at the Rent sysvar's current rate, paid by `payer`. An address someone already sent lamports to is
 /// topped up, allocated and assigned instead (`CreateAccount` refuses funded addresses), as Anchor does.
-pub fn create_pda_account(payer: &AccountInfo, account: &AccountInfo, space: u64, owner: &Pubkey, signer: &Seeds) -> Result<(), Error> {
+pub fn create_pda_account(
+    payer: &AccountInfo,
+    account: &AccountInfo,
+    space: u64,
+    owner: &Pubkey,
+    signer: &Seeds,
+) -> Result<(), Error> {
     let needed = sysvar::rent()?.minimum_balance(space)?;
     let current = account.lamports();
     if current == 0 {
@@ -231,7 +242,13 @@ pub fn assign(account: &AccountInfo, owner: &Pubkey, signer: &Seeds) -> Result<(
 
 /// SPL Token `Transfer` (3): `amount` base units from `from` to `to`; `authority` signs, through
 /// `signer` seeds when it is a PDA of this program.
-pub fn token_transfer(from: &AccountInfo, to: &AccountInfo, authority: &AccountInfo, amount: u64, signer: Option<&Seeds>) -> Result<(), Error> {
+pub fn token_transfer(
+    from: &AccountInfo,
+    to: &AccountInfo,
+    authority: &AccountInfo,
+    amount: u64,
+    signer: Option<&Seeds>,
+) -> Result<(), Error> {
     let mut data = [0u8; 9];
     write(&mut data, 0, &[3]);
     write(&mut data, 1, &amount.to_le_bytes());
@@ -249,7 +266,12 @@ pub fn token_initialize_account3(account: &AccountInfo, mint: &AccountInfo, owne
 
 /// SPL Token `CloseAccount` (9): closes the empty `account`, its rent to `destination`; `authority` is a
 /// PDA of this program signing through `signer`.
-pub fn token_close_account(account: &AccountInfo, destination: &AccountInfo, authority: &AccountInfo, signer: &Seeds) -> Result<(), Error> {
+pub fn token_close_account(
+    account: &AccountInfo,
+    destination: &AccountInfo,
+    authority: &AccountInfo,
+    signer: &Seeds,
+) -> Result<(), Error> {
     let metas = [meta(account, true, false), meta(destination, true, false), meta(authority, false, true)];
     invoke(&TOKEN_PROGRAM_ID, &metas, &[9], Some(signer))
 }

@@ -220,7 +220,8 @@ where
     let kept = parsed.account_count.min(MAX_ACCOUNTS);
     // SAFETY: `deserialize` located the program id and instruction data inside the input region; the id
     // is read as bytes (alignment 1) into an aligned `Pubkey`.
-    let (program_id, data) = (Pubkey(ptr::read(parsed.program_id)), core::slice::from_raw_parts(parsed.data, parsed.data_len));
+    let (program_id, data) =
+        (Pubkey(ptr::read(parsed.program_id)), core::slice::from_raw_parts(parsed.data, parsed.data_len));
     let accounts = accounts.get_mut(..kept).unwrap_or(&mut []);
     match process(&program_id, accounts, data) {
         Ok(()) => 0,
@@ -333,7 +334,14 @@ mod tests {
     fn accounts_beyond_the_kept_ones_are_skipped_to_reach_the_data() {
         let mut entries = Vec::new();
         for k in 0..(MAX_ACCOUNTS as u8 + 3) {
-            entries.push(Entry::Account { key: k, owner: 0, lamports: 1, data: &[1, 2], signer: false, writable: false });
+            entries.push(Entry::Account {
+                key: k,
+                owner: 0,
+                lamports: 1,
+                data: &[1, 2],
+                signer: false,
+                writable: false,
+            });
         }
         entries.push(Entry::Dup(9));
         let mut region = serialize(&entries, &[5, 6], 4);

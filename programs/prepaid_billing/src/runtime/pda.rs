@@ -4,7 +4,7 @@
 //! (the sha256 of seeds ‖ program id ‖ "ProgramDerivedAddress", which must not be a curve point) for
 //! about 300 CU instead of 1,500.
 
-use super::cpi::{SolBytes, Seeds};
+use super::cpi::{Seeds, SolBytes};
 use super::error::Error;
 use super::syscalls;
 use super::Pubkey;
@@ -41,7 +41,12 @@ pub fn create(seeds: &Seeds, program_id: &Pubkey) -> Result<Pubkey, Error> {
     let mut address = Pubkey::default();
     // SAFETY: as in `find`.
     let ret = unsafe {
-        syscalls::sol_create_program_address(seeds.as_ptr() as *const u8, seeds.len(), program_id.0.as_ptr(), address.0.as_mut_ptr())
+        syscalls::sol_create_program_address(
+            seeds.as_ptr() as *const u8,
+            seeds.len(),
+            program_id.0.as_ptr(),
+            address.0.as_mut_ptr(),
+        )
     };
     if ret == 0 {
         Ok(address)

@@ -14,7 +14,8 @@ extern "C" {
         signers_seeds: *const u8,
         signers_seeds_len: u64,
     ) -> u64;
-    pub fn sol_create_program_address(seeds: *const u8, seeds_len: u64, program_id: *const u8, address: *mut u8) -> u64;
+    pub fn sol_create_program_address(seeds: *const u8, seeds_len: u64, program_id: *const u8, address: *mut u8)
+        -> u64;
     pub fn sol_try_find_program_address(
         seeds: *const u8,
         seeds_len: u64,

@@ -77,7 +77,8 @@ mod tests {
     #[test]
     fn the_minimum_balance_follows_the_threshold() {
         // Mainnet: 3480 lamports per byte-year, threshold 2.0: 165-byte token account = 2_039_280.
-        let mainnet = Rent { lamports_per_byte_year: 3480, exemption_threshold_bits: 2.0f64.to_bits(), burn_percent: 50 };
+        let mainnet =
+            Rent { lamports_per_byte_year: 3480, exemption_threshold_bits: 2.0f64.to_bits(), burn_percent: 50 };
         assert_eq!(mainnet.minimum_balance(165), Ok(2_039_280));
         assert_eq!(mainnet.minimum_balance(0), Ok(890_880));
         let one = Rent { lamports_per_byte_year: 6960, exemption_threshold_bits: 1.0f64.to_bits(), burn_percent: 50 };

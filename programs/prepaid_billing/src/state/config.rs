@@ -171,13 +171,21 @@ mod tests {
         config.apply(&UpdateConfigArgs::default()).unwrap();
         assert_eq!(config, before);
         config
-            .apply(&UpdateConfigArgs { paused: Some(true), new_admin: Some(Pubkey([9; 32])), treasury: Some(Pubkey([8; 32])), ..Default::default() })
+            .apply(&UpdateConfigArgs {
+                paused: Some(true),
+                new_admin: Some(Pubkey([9; 32])),
+                treasury: Some(Pubkey([8; 32])),
+                ..Default::default()
+            })
             .unwrap();
         assert!(config.paused);
         assert_eq!(config.admin, Pubkey([9; 32]));
         assert_eq!(config.treasury, Pubkey([8; 32]));
         assert_eq!(config.staker_pool, pool);
-        assert_eq!(config.apply(&UpdateConfigArgs { period_secs: Some(-5), ..Default::default() }), Err(fail(BillingError::InvalidConfig)));
+        assert_eq!(
+            config.apply(&UpdateConfigArgs { period_secs: Some(-5), ..Default::default() }),
+            Err(fail(BillingError::InvalidConfig))
+        );
     }
 
     #[test]

@@ -134,7 +134,9 @@ mod tests {
     }
 
     /// The in-place layout writes exactly the Borsh encoding after the discriminator, and reads it back.
-    fn assert_in_place_matches_borsh<T: AccountLayout + Borsh + PartialEq + core::fmt::Debug, const N: usize>(value: T) {
+    fn assert_in_place_matches_borsh<T: AccountLayout + Borsh + PartialEq + core::fmt::Debug, const N: usize>(
+        value: T,
+    ) {
         let mut data = Aligned([0xEEu8; N]);
         value.write(&mut data.0).unwrap();
         let mut borsh = [0u8; N];

@@ -381,7 +381,8 @@ mod tests {
             ],
         };
         let (m, t, s) = (Pubkey([3; 32]), Pubkey([4; 32]), Pubkey([5; 32]));
-        BillingConfig::new(&Pubkey([1; 32]), &ConfigLinks { usdc_mint: &m, treasury: &t, staker_pool: &s }, &args, 255).unwrap()
+        BillingConfig::new(&Pubkey([1; 32]), &ConfigLinks { usdc_mint: &m, treasury: &t, staker_pool: &s }, &args, 255)
+            .unwrap()
     }
 
     fn team(tier: u8) -> TeamBillingAccount {
@@ -404,14 +405,33 @@ mod tests {
     #[test]
     fn a_new_team_starts_a_period_with_its_base_fee_due() {
         let t = team(1);
-        assert_eq!((t.owner, t.vault, t.tier, t.pending_tier, t.status), (Pubkey([7; 32]), Pubkey([8; 32]), 1, NO_PENDING_TIER, STATUS_ACTIVE));
+        assert_eq!(
+            (t.owner, t.vault, t.tier, t.pending_tier, t.status),
+            (Pubkey([7; 32]), Pubkey([8; 32]), 1, NO_PENDING_TIER, STATUS_ACTIVE)
+        );
         assert_eq!((t.period_start, t.period_end), (1_000, 1_000 + PERIOD));
         assert!(!t.base_fee_paid);
         assert_eq!(t.low_balance_threshold, 10 * USDC);
         assert_eq!((t.bump, t.vault_bump, t.spend_cap, t.last_batch_seq), (250, 251, 0, 0));
-        let bad = Opening { owner: &Pubkey([7; 32]), vault: &Pubkey([8; 32]), tier: 3, now: 0, period_secs: 1, bump: 0, vault_bump: 0 };
+        let bad = Opening {
+            owner: &Pubkey([7; 32]),
+            vault: &Pubkey([8; 32]),
+            tier: 3,
+            now: 0,
+            period_secs: 1,
+            bump: 0,
+            vault_bump: 0,
+        };
         assert_eq!(TeamBillingAccount::open(&bad), Err(err(BillingError::InvalidTier)));
-        let late = Opening { owner: &Pubkey([7; 32]), vault: &Pubkey([8; 32]), tier: 0, now: i64::MAX, period_secs: 1, bump: 0, vault_bump: 0 };
+        let late = Opening {
+            owner: &Pubkey([7; 32]),
+            vault: &Pubkey([8; 32]),
+            tier: 0,
+            now: i64::MAX,
+            period_secs: 1,
+            bump: 0,
+            vault_bump: 0,
+        };
         assert_eq!(TeamBillingAccount::open(&late), Err(math::overflow()));
     }
 
@@ -420,9 +440,18 @@ mod tests {
         let c = config();
         let mut t = team(0);
         let terms = c.terms(0).unwrap();
-        assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: 1, request_count: 10_000 }, 100 * USDC), Ok(UsageCharge { charged: 0, paid: 0, waived: 0 }));
-        assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: 2, request_count: 1_000 }, 100 * USDC), Ok(UsageCharge { charged: 10 * USDC, paid: 10 * USDC, waived: 0 }));
-        assert_eq!((t.period_requests, t.period_overage_spend, t.total_spent, t.last_batch_seq), (11_000, 10 * USDC, 10 * USDC, 2));
+        assert_eq!(
+            t.settle_usage(&terms, &UsageBatch { seq: 1, request_count: 10_000 }, 100 * USDC),
+            Ok(UsageCharge { charged: 0, paid: 0, waived: 0 })
+        );
+        assert_eq!(
+            t.settle_usage(&terms, &UsageBatch { seq: 2, request_count: 1_000 }, 100 * USDC),
+            Ok(UsageCharge { charged: 10 * USDC, paid: 10 * USDC, waived: 0 })
+        );
+        assert_eq!(
+            (t.period_requests, t.period_overage_spend, t.total_spent, t.last_batch_seq),
+            (11_000, 10 * USDC, 10 * USDC, 2)
+        );
         assert_eq!(c.split_overage(10 * USDC).unwrap(), Split { treasury: 0, stakers: 10 * USDC });
     }
 
@@ -430,16 +459,34 @@ mod tests {
     fn batches_are_charged_once_and_in_sequence() {
         let terms = config().terms(0).unwrap();
         let mut t = team(0);
-        assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: 0, request_count: 5 }, 0), Err(err(BillingError::BatchAlreadySettled)));
-        assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: 2, request_count: 5 }, 0), Err(err(BillingError::BatchSequenceGap)));
+        assert_eq!(
+            t.settle_usage(&terms, &UsageBatch { seq: 0, request_count: 5 }, 0),
+            Err(err(BillingError::BatchAlreadySettled))
+        );
+        assert_eq!(
+            t.settle_usage(&terms, &UsageBatch { seq: 2, request_count: 5 }, 0),
+            Err(err(BillingError::BatchSequenceGap))
+        );
         t.settle_usage(&terms, &UsageBatch { seq: 1, request_count: 5 }, 0).unwrap();
         let before = t;
-        assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: 1, request_count: 5 }, 0), Err(err(BillingError::BatchAlreadySettled)));
-        assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: u64::MAX, request_count: 5 }, 0), Err(err(BillingError::BatchSequenceGap)));
-        assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: 2, request_count: 0 }, 0), Err(err(BillingError::InvalidAmount)));
+        assert_eq!(
+            t.settle_usage(&terms, &UsageBatch { seq: 1, request_count: 5 }, 0),
+            Err(err(BillingError::BatchAlreadySettled))
+        );
+        assert_eq!(
+            t.settle_usage(&terms, &UsageBatch { seq: u64::MAX, request_count: 5 }, 0),
+            Err(err(BillingError::BatchSequenceGap))
+        );
+        assert_eq!(
+            t.settle_usage(&terms, &UsageBatch { seq: 2, request_count: 0 }, 0),
+            Err(err(BillingError::InvalidAmount))
+        );
         assert_eq!(t, before);
         t.last_batch_seq = u64::MAX;
-        assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: u64::MAX, request_count: 5 }, 0), Err(err(BillingError::BatchAlreadySettled)));
+        assert_eq!(
+            t.settle_usage(&terms, &UsageBatch { seq: u64::MAX, request_count: 5 }, 0),
+            Err(err(BillingError::BatchAlreadySettled))
+        );
     }
 
     #[test]
@@ -448,9 +495,18 @@ mod tests {
         let mut t = team(0);
         t.spend_cap = 15 * USDC;
         t.period_requests = 10_000;
-        assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: 1, request_count: 1_000 }, 100 * USDC).unwrap(), UsageCharge { charged: 10 * USDC, paid: 10 * USDC, waived: 0 });
-        assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: 2, request_count: 1_000 }, 100 * USDC).unwrap(), UsageCharge { charged: 5 * USDC, paid: 5 * USDC, waived: 5 * USDC });
-        assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: 3, request_count: 1_000 }, 100 * USDC).unwrap(), UsageCharge { charged: 0, paid: 0, waived: 10 * USDC });
+        assert_eq!(
+            t.settle_usage(&terms, &UsageBatch { seq: 1, request_count: 1_000 }, 100 * USDC).unwrap(),
+            UsageCharge { charged: 10 * USDC, paid: 10 * USDC, waived: 0 }
+        );
+        assert_eq!(
+            t.settle_usage(&terms, &UsageBatch { seq: 2, request_count: 1_000 }, 100 * USDC).unwrap(),
+            UsageCharge { charged: 5 * USDC, paid: 5 * USDC, waived: 5 * USDC }
+        );
+        assert_eq!(
+            t.settle_usage(&terms, &UsageBatch { seq: 3, request_count: 1_000 }, 100 * USDC).unwrap(),
+            UsageCharge { charged: 0, paid: 0, waived: 10 * USDC }
+        );
         assert_eq!(t.period_overage_spend, 15 * USDC);
         assert_eq!(t.period_requests, 13_000);
     }
@@ -460,7 +516,10 @@ mod tests {
         let terms = config().terms(0).unwrap();
         let mut t = team(0);
         t.period_requests = 10_000;
-        assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: 1, request_count: 1_000 }, 4 * USDC).unwrap(), UsageCharge { charged: 10 * USDC, paid: 4 * USDC, waived: 0 });
+        assert_eq!(
+            t.settle_usage(&terms, &UsageBatch { seq: 1, request_count: 1_000 }, 4 * USDC).unwrap(),
+            UsageCharge { charged: 10 * USDC, paid: 4 * USDC, waived: 0 }
+        );
         assert_eq!((t.unpaid_overage, t.status, t.total_spent), (6 * USDC, STATUS_SUSPENDED, 4 * USDC));
     }
 
@@ -470,7 +529,10 @@ mod tests {
         let mut t = team(0);
         let before = t;
         assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: 1, request_count: 2 }, u64::MAX), Err(math::overflow()));
-        assert_eq!(t.settle_usage(&terms, &UsageBatch { seq: 1, request_count: u64::MAX }, u64::MAX), Err(math::overflow()));
+        assert_eq!(
+            t.settle_usage(&terms, &UsageBatch { seq: 1, request_count: u64::MAX }, u64::MAX),
+            Err(math::overflow())
+        );
         assert_eq!(t, before);
         t.period_requests = u64::MAX;
         let free = TierTerms { monthly_fee: 0, included_requests: u64::MAX, overage_price: 1 };
@@ -556,7 +618,10 @@ mod tests {
         t.base_fee_paid = true;
         t.pending_tier = 0;
         let half = 1_000 + PERIOD / 2;
-        assert_eq!(t.change_tier(&c, 2, &Snapshot { now: half, vault: 100 * USDC }), Err(err(BillingError::InsufficientFunds)));
+        assert_eq!(
+            t.change_tier(&c, 2, &Snapshot { now: half, vault: 100 * USDC }),
+            Err(err(BillingError::InsufficientFunds))
+        );
         let change = t.change_tier(&c, 2, &Snapshot { now: half, vault: 475 * USDC }).unwrap();
         assert_eq!(change.prorated_fee, 475 * USDC);
         assert_eq!(change.split, Split { treasury: 427_500_000, stakers: 47_500_000 });
@@ -586,9 +651,15 @@ mod tests {
     #[test]
     fn withdrawals_wait_for_the_notice_and_never_take_the_debt() {
         let mut t = team(0);
-        assert_eq!(t.request_withdrawal(0, 900, &Snapshot { now: 10, vault: 50 }), Err(err(BillingError::NoPendingWithdrawal)));
+        assert_eq!(
+            t.request_withdrawal(0, 900, &Snapshot { now: 10, vault: 50 }),
+            Err(err(BillingError::NoPendingWithdrawal))
+        );
         t.unpaid_overage = 20;
-        assert_eq!(t.request_withdrawal(31, 900, &Snapshot { now: 10, vault: 50 }), Err(err(BillingError::InsufficientFunds)));
+        assert_eq!(
+            t.request_withdrawal(31, 900, &Snapshot { now: 10, vault: 50 }),
+            Err(err(BillingError::InsufficientFunds))
+        );
         t.request_withdrawal(30, 900, &Snapshot { now: 10, vault: 50 }).unwrap();
         assert_eq!((t.pending_withdrawal, t.withdrawal_unlock_at), (30, 910));
         assert_eq!(t.withdraw(&Snapshot { now: 909, vault: 50 }), Err(err(BillingError::WithdrawalNotReady)));

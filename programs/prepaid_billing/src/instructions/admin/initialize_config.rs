@@ -70,7 +70,8 @@ pub fn process(program_id: &Pubkey, accounts: &mut [AccountInfo], data: &[u8]) -
     let a = Accounts::parse(accounts)?;
     let config_pda = validate(&a, program_id)?;
 
-    let links = ConfigLinks { usdc_mint: a.usdc_mint.key(), treasury: a.treasury.key(), staker_pool: a.staker_pool.key() };
+    let links =
+        ConfigLinks { usdc_mint: a.usdc_mint.key(), treasury: a.treasury.key(), staker_pool: a.staker_pool.key() };
     let config = BillingConfig::new(a.admin.key(), &links, &args.args, config_pda.bump)?;
 
     let bump = [config_pda.bump];

@@ -2,12 +2,12 @@
 //! of a team. The price is computed here from the tier terms, capped by the team's spend cap; what the
 //! vault cannot pay becomes debt.
 
+use crate::generated::interface::BillingError;
 use crate::generated::layout::instruction::DeductUsage;
 use crate::generated::layout::{BillingConfig, TeamBillingAccount, UsageDeducted};
 use crate::instructions::{decode_args, emit_low_balance, emit_revenue, Payout, SOURCE_OVERAGE};
 use crate::runtime::error::fail;
 use crate::runtime::{check, log, token, AccountInfo, Error, Pubkey, TOKEN_PROGRAM_ID};
-use crate::generated::interface::BillingError;
 use crate::state;
 use crate::state::team::UsageBatch;
 
@@ -28,15 +28,9 @@ pub struct Accounts<'a> {
 impl<'a> Accounts<'a> {
     pub fn parse(accounts: &'a mut [AccountInfo]) -> Result<Accounts<'a>, Error> {
         match accounts {
-            [billing_authority, config, team, vault, treasury, staker_pool, token_program, ..] => Ok(Accounts {
-                billing_authority,
-                config,
-                team,
-                vault,
-                treasury,
-                staker_pool,
-                token_program,
-            }),
+            [billing_authority, config, team, vault, treasury, staker_pool, token_program, ..] => {
+                Ok(Accounts { billing_authority, config, team, vault, treasury, staker_pool, token_program })
+            }
             _ => Err(Error::ACCOUNT_NOT_ENOUGH_KEYS),
         }
     }
@@ -79,7 +73,11 @@ pub fn process(program_id: &Pubkey, accounts: &mut [AccountInfo], data: &[u8]) -
     let Validated { config, mut team, vault_balance } = validate(&a, program_id)?;
 
     let terms = config.terms(team.tier)?;
-    let charge = team.settle_usage(&terms, &UsageBatch { seq: args.batch_seq, request_count: args.request_count }, vault_balance)?;
+    let charge = team.settle_usage(
+        &terms,
+        &UsageBatch { seq: args.batch_seq, request_count: args.request_count },
+        vault_balance,
+    )?;
     let split = config.split_overage(charge.paid)?;
     let balance_after = vault_balance - charge.paid;
     let alert = team.crossed_low_balance(balance_after);

@@ -74,7 +74,8 @@ pub fn process(program_id: &Pubkey, accounts: &mut [AccountInfo], data: &[u8]) -
     let alert = team.crossed_low_balance(balance_after);
     state::store(a.team, &team)?;
 
-    Payout { vault: a.vault, treasury: a.treasury, staker_pool: a.staker_pool, team: a.team }.pay(&team, roll.payout)?;
+    Payout { vault: a.vault, treasury: a.treasury, staker_pool: a.staker_pool, team: a.team }
+        .pay(&team, roll.payout)?;
 
     emit_revenue(a.team, SOURCE_DEBT, roll.debt_split)?;
     if let Some(charge) = roll.current {
