@@ -79,7 +79,7 @@ pub fn process(program_id: &Pubkey, accounts: &mut [AccountInfo], data: &[u8]) -
         vault_balance,
     )?;
     let split = config.split_overage(charge.paid)?;
-    let balance_after = vault_balance - charge.paid;
+    let balance_after = vault_balance - charge.paid; // paid ≤ vault_balance by construction
     let alert = team.crossed_low_balance(balance_after);
     state::store(a.team, &team)?;
 
