@@ -98,13 +98,20 @@ struct SolSignerSeeds {
 impl SolAccountInfo {
     fn of(account: &AccountInfo) -> SolAccountInfo {
         let raw = account.raw_ptr();
+        // SAFETY: only field addresses are taken (no reads or references); `raw` points at a valid header.
+        let (key, lamports, owner) = unsafe {
+            (
+                core::ptr::addr_of!((*raw).key),
+                core::ptr::addr_of_mut!((*raw).lamports),
+                core::ptr::addr_of!((*raw).owner),
+            )
+        };
         SolAccountInfo {
-            // SAFETY: only field addresses are taken (no reads); `raw` points at a valid header.
-            key: unsafe { core::ptr::addr_of!((*raw).key) },
-            lamports: unsafe { core::ptr::addr_of_mut!((*raw).lamports) },
+            key,
+            lamports,
             data_len: account.data_len() as u64,
             data: account.data_ptr_for_cpi(),
-            owner: unsafe { core::ptr::addr_of!((*raw).owner) },
+            owner,
             rent_epoch: 0,
             is_signer: account.is_signer(),
             is_writable: account.is_writable(),
