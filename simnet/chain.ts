@@ -22,6 +22,8 @@ export const BLOCKHASH_VALIDITY_SLOTS = 150n;
 export const STATUS_CACHE_SLOTS = 300n;
 /** Slots per epoch, without warm-up (epoch = slot / SLOTS_PER_EPOCH). */
 export const SLOTS_PER_EPOCH = 432_000n;
+/** Entries of the SlotHashes sysvar (as on a cluster). */
+const SLOT_HASHES_ENTRIES = 512n;
 /** Lamports the faucet holds at genesis: 10^9 SOL. */
 export const FAUCET_LAMPORTS = 1_000_000_000_000_000_000n;
 
@@ -113,6 +115,9 @@ export class Chain {
   /** Blockhash → the slot that produced it, for the last BLOCKHASH_VALIDITY_SLOTS slots. */
   private readonly blockhashes = new Map<string, bigint>();
   private readonly decimals = new Map<string, number>();
+  /** Blockhashes by slot, for the SlotHashes sysvar (bounded: the latest ~2 × 512 slots). */
+  private readonly hashBySlot = new Map<bigint, string>();
+  private slotHashesAt = -1n;
   private currentSlot = 0n;
   private unixTimestamp = 0n;
   private latestHash = "";
@@ -172,7 +177,33 @@ export class Chain {
 
   /** The blockhash of `slot`: sha256 of the genesis hash and the slot, so it is the same after a restart. */
   blockhashOf(slot: bigint): string {
-    return encodeBase58(sha256("simnet blockhash", decodeBase58(this.genesis.hash), u64le(slot)));
+    const cached = this.hashBySlot.get(slot);
+    if (cached !== undefined) return cached;
+    const hash = encodeBase58(sha256("simnet blockhash", decodeBase58(this.genesis.hash), u64le(slot)));
+    this.hashBySlot.set(slot, hash);
+    if (this.hashBySlot.size > 2 * Number(SLOT_HASHES_ENTRIES)) {
+      for (const key of this.hashBySlot.keys()) {
+        if (this.hashBySlot.size <= Number(SLOT_HASHES_ENTRIES)) break;
+        this.hashBySlot.delete(key);
+      }
+    }
+    return hash;
+  }
+
+  /**
+   * Brings the SlotHashes sysvar to the current slot before a transaction runs: the 512 latest slots, each
+   * with its blockhash. It includes the current slot (a cluster's holds only ancestors), so the common
+   * `createLookupTable({ recentSlot: await connection.getSlot() })` works in the slot it is sent. Derived from
+   * the slot alone, so a replay sees the same sysvar.
+   */
+  private syncSlotHashes(): void {
+    if (this.slotHashesAt === this.currentSlot) return;
+    const entries: { slot: bigint; hash: string }[] = [];
+    for (let slot = this.currentSlot; slot >= 0n && this.currentSlot - slot < SLOT_HASHES_ENTRIES; slot--) {
+      entries.push({ slot, hash: this.blockhashOf(slot) });
+    }
+    this.svm.setSlotHashes(entries);
+    this.slotHashesAt = this.currentSlot;
   }
 
   /** Starts advancing slots with wall time (one every slotMs). */
@@ -294,6 +325,7 @@ export class Chain {
    */
   simulate(wire: WireTransaction, sigVerify: boolean): SimulationResult {
     const keys = loadedAccounts(wire.message, (a) => this.account(a)?.data ?? null);
+    this.syncSlotHashes();
     this.svm.withSigverify(sigVerify);
     let result;
     try {
@@ -411,6 +443,7 @@ export class Chain {
   private run(wire: WireTransaction, slot: bigint, unixTimestamp: bigint, replaying: boolean): ExecuteOutcome {
     const keys = loadedAccounts(wire.message, (a) => this.account(a)?.data ?? null);
     const pre = keys ? keys.keys.map((k) => this.account(k)) : [];
+    this.syncSlotHashes();
     if (replaying) this.svm.withSigverify(false);
     let result: TransactionMetadata | FailedTransactionMetadata;
     try {

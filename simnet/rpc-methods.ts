@@ -90,6 +90,7 @@ export function rpcMethods(chain: Chain, options: RpcMethodsOptions): Dispatch {
   const encode = (account: AccountState | null, encoding: AccountEncoding, slice: DataSlice | undefined) =>
     account ? encodeAccount(account, encoding, slice, decimalsOf) : null;
   const readConfig = (params: unknown[], index: number): Config => {
+    atMost(params, index + 1);
     const config = configAt(params, index);
     checkMinContextSlot(config, chain.slot);
     return config;
