@@ -5,7 +5,7 @@ import { encodeBase58 } from "./base58";
 import { RpcError, RpcErrorCode, invalidParams } from "./errors";
 
 export const TOKEN_PROGRAM = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA";
-export const TOKEN_2022_PROGRAM = "TokenzQdBNbLqP5VEhdkAS6EPFLZ1vZvZ5pqoFzfa2s5ZKa";
+export const TOKEN_2022_PROGRAM = "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb";
 export const TOKEN_PROGRAMS: ReadonlySet<string> = new Set([TOKEN_PROGRAM, TOKEN_2022_PROGRAM]);
 
 /** Rent epoch the validator reports for rent-exempt accounts (all accounts today): u64::MAX. */
