@@ -48,6 +48,8 @@ export interface Simnet {
   wsPort: number;
   /** What the start replayed from the journal, and how long it took. */
   replay: { transactions: number; programs: number; diverged: number; ms: number };
+  /** Live PubSub subscriptions, all sockets together. */
+  pubsubSubscriptions(): number;
   close(): Promise<void>;
 }
 
@@ -189,6 +191,7 @@ export async function startSimnet(options: SimnetOptions = {}): Promise<Simnet> 
       port,
       wsPort,
       replay,
+      pubsubSubscriptions: () => pubsub.subscriptionCount,
       async close() {
         if (closed) return;
         closed = true;
