@@ -56,7 +56,8 @@ describe("simnet account reads", () => {
       assert.equal(raw.value.owner, SystemProgram.programId.toBase58());
       assert.equal(raw.value.space, 0);
       const info = await connection.getAccountInfo(mint);
-      assert.ok(info?.owner.equals(TOKEN_PROGRAM_ID));
+      assert.ok(info);
+      assert.ok(info.owner.equals(TOKEN_PROGRAM_ID));
       assert.equal(info.data.length, 82);
     });
 
