@@ -8,6 +8,7 @@ import { serverEnv } from "../lib/env";
 export const metadata: Metadata = {
   title: { default: "Prepaid billing", template: "%s · Prepaid billing" },
   description: "Prepaid USDC billing for APIs, settled on Solana.",
+  icons: { icon: "/favicon.svg" },
 };
 
 // Every page depends on the session or on live chain data, and the RPC endpoint comes from the

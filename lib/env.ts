@@ -6,7 +6,7 @@
 // |---------------------|------------------------------------------|---------|
 // | SOLANA_RPC_URL      | http://127.0.0.1:8899 (the local chain)  | JSON-RPC endpoint the server reads the chain from and submits signed transactions to |
 // | SOLANA_CLUSTER      | localnet                                 | localnet, devnet or mainnet-beta: explorer links and the Wallet Standard chain id |
-// | PROGRAM_ID          | the IDL's address                        | prepaid_billing program id |
+// | PREPAID_BILLING_PROGRAM_ID | the IDL's address                 | prepaid_billing program id |
 // | SESSION_SECRET      | see lib/auth/secret.ts                   | HMAC key of session cookies, ≥ 32 characters |
 // | SESSION_TTL_SECS    | 43200 (12 h)                             | lifetime of a session cookie, seconds |
 // | COOKIE_SECURE       | auto (on for https requests)             | "1" forces the Secure flag, "0" drops it |
@@ -70,11 +70,11 @@ export function parseServerEnv(env: Env = process.env): ServerEnv {
   if (!CLUSTERS.includes(cluster)) throw new EnvError("SOLANA_CLUSTER", `must be one of ${CLUSTERS.join(", ")}`);
 
   let programId = PROGRAM_ID;
-  if (env.PROGRAM_ID?.trim()) {
+  if (env.PREPAID_BILLING_PROGRAM_ID?.trim()) {
     try {
-      programId = new PublicKey(env.PROGRAM_ID.trim());
+      programId = new PublicKey(env.PREPAID_BILLING_PROGRAM_ID.trim());
     } catch {
-      throw new EnvError("PROGRAM_ID", "is not a base58 public key");
+      throw new EnvError("PREPAID_BILLING_PROGRAM_ID", "is not a base58 public key");
     }
   }
 

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { SignOutButton } from "../../components/layout/sign-out-button";
+import { WalletButton } from "../../components/wallet/wallet-button";
 import { requirePageSession } from "../../lib/auth/current";
 import { shortAddress } from "../../lib/format/text";
 
@@ -18,6 +19,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
         <span className="mono small" title={session.wallet} data-testid="session-wallet">
           {shortAddress(session.wallet)}
         </span>
+        <WalletButton />
         <SignOutButton />
       </header>
       <main className="shell-main">{children}</main>

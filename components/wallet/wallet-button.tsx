@@ -5,5 +5,5 @@ import dynamic from "next/dynamic";
 
 export const WalletButton = dynamic(() => import("@solana/wallet-adapter-react-ui").then((m) => m.WalletMultiButton), {
   ssr: false,
-  loading: () => <span className="skeleton" style={{ width: 170, height: 48 }} aria-label="Loading wallet" />,
+  loading: () => <span className="skeleton" style={{ width: 150, height: 34 }} aria-label="Loading wallet" />,
 });

@@ -1,0 +1,4 @@
+import { postSubmit } from "../../../../../../lib/api/transactions";
+import { route } from "../../../../../../lib/server/route";
+
+export const POST = route(postSubmit);
