@@ -34,6 +34,9 @@ import {
 } from "./loader";
 import { sendAll, sendOne, type PlannedTransaction, type SendOptions } from "./sender";
 
+/** Smallest ExtendProgram the loader accepts, bytes. */
+const MIN_EXTEND_BYTES = 10_240;
+
 export type ProgramAction = "deployed" | "upgraded" | "unchanged" | "differs";
 
 export interface ProgramDeployment {
@@ -172,17 +175,22 @@ export async function deployProgram(
     }
     const buffer = bufferKeypair(payer, elf);
     const filled = await fillBuffer(connection, payer, buffer, elf, options);
-    const instructions = [];
+    let extendTransactions = 0;
     if (state.code.length < elf.length) {
-      const extra = elf.length - state.code.length;
+      // The loader extends by at least 10 KiB at a time (unless that reaches its 10 MiB maximum), and an
+      // extended program counts as redeployed in that slot: the upgrade has to wait for the next one.
+      const extra = Math.max(elf.length - state.code.length, MIN_EXTEND_BYTES);
       options.log?.(`extending program data by ${extra} bytes`);
-      instructions.push(extendProgramIx(programData, programId, payer.publicKey, extra));
+      const extended = await sendOne(connection, { label: "extend program", signers: [payer], instructions: [extendProgramIx(programData, programId, payer.publicKey, extra)] }, options);
+      const landedExtend = await connection.getTransaction(extended, { commitment: "confirmed", maxSupportedTransactionVersion: 0 });
+      await waitForSlotAfter(connection, landedExtend?.slot ?? (await connection.getSlot("confirmed")));
+      extendTransactions = 1;
     }
-    instructions.push(upgradeIx(programData, programId, buffer.publicKey, payer.publicKey, payer.publicKey));
+    const instructions = [upgradeIx(programData, programId, buffer.publicKey, payer.publicKey, payer.publicKey)];
     const signature = await sendOne(connection, { label: "upgrade", signers: [payer], instructions }, options);
     const landed = await connection.getTransaction(signature, { commitment: "confirmed", maxSupportedTransactionVersion: 0 });
     await waitForSlotAfter(connection, landed?.slot ?? (await connection.getSlot("confirmed")));
-    return result("upgraded", filled.writes, filled.transactions + 1);
+    return result("upgraded", filled.writes, filled.transactions + extendTransactions + 1);
   }
 
   const maxDataLen = options.maxDataLen ?? 2 * elf.length;
