@@ -13,7 +13,6 @@ import {
   IDL,
   IDL_JSON,
   TeamStatus,
-  U64_MAX,
   decodeTeamBillingAccount,
   parseEvents,
   type BillingEvent,
@@ -241,25 +240,44 @@ export function usdcAccounts(bed: TestBed): Map<string, bigint> {
  * - a team is Suspended exactly when it owes something.
  */
 export async function assertConserved(bed: TestBed, label = ""): Promise<void> {
+  const teams = new Map(allTeams(bed).map((x) => [x.address.toBase58(), x.team]));
+  assertConservedState(bed, { balances: usdcAccounts(bed), teams, supply: (await mintInfo(bed.provider, bed.usdcMint)).supply }, label);
+}
+
+/** What conservation is checked on: token balances of the mint and teams, by base58 address, and the mint's supply. */
+export interface LedgerState {
+  balances: Map<string, bigint>;
+  teams: Map<string, TeamBillingAccount>;
+  supply: bigint;
+}
+
+/** assertConserved on state already read (the fuzzer reads it once per transaction). */
+export function assertConservedState(bed: TestBed, state: LedgerState, label = ""): void {
   const at = label ? ` (${label})` : "";
-  const balances = usdcAccounts(bed);
-  const { supply } = await mintInfo(bed.provider, bed.usdcMint);
+  const { balances, supply } = state;
   let held = 0n;
   for (const v of balances.values()) held += v;
   assert.equal(held, supply, `token accounts hold ${held} but ${supply} were minted${at}`);
   let spent = bed.retiredSpent;
-  for (const { address, team } of allTeams(bed)) {
+  for (const [address, team] of state.teams) {
     const vault = balances.get(team.vault.toBase58()) ?? 0n;
     const booked = team.totalDeposited - team.totalWithdrawn - team.totalSpent;
-    assert.equal(vault, booked, `vault of ${address.toBase58()} holds ${vault}, books say ${booked}${at}`);
+    assert.equal(vault, booked, `vault of ${address} holds ${vault}, books say ${booked}${at}`);
     const owes = team.unpaidBaseFee + team.unpaidOverage > 0n;
-    assert.equal(team.status, owes ? TeamStatus.Suspended : TeamStatus.Active, `status of ${address.toBase58()} with debt ${team.unpaidBaseFee}+${team.unpaidOverage}${at}`);
-    assert.ok(team.totalSpent <= U64_MAX);
+    assert.equal(team.status, owes ? TeamStatus.Suspended : TeamStatus.Active, `status of ${address} with debt ${team.unpaidBaseFee}+${team.unpaidOverage}${at}`);
     spent += team.totalSpent;
   }
   let revenue = 0n;
   for (const r of new Set(bed.revenueAccounts.map((k) => k.toBase58()))) revenue += balances.get(r) ?? 0n;
   assert.equal(revenue, spent, `revenue accounts hold ${revenue}, teams spent ${spent}${at}`);
+}
+
+/** The mint's supply, read directly from the SVM. */
+export function mintSupply(bed: TestBed): bigint {
+  const account = bed.svm.getAccount(toAddress(bed.usdcMint));
+  assert.ok(account.exists, "the mint exists");
+  // Mint layout: COption<authority> (36 bytes), then supply u64.
+  return Buffer.from(account.data).readBigUInt64LE(36);
 }
 
 /** A fresh funded wallet and its team on `tier` with `deposit` in the vault, then conservation checked. */
