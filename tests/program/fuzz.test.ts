@@ -199,7 +199,8 @@ function mutateAccounts(w: World, rng: Prng, metas: AccountMeta[], modes: string
 // ---- the world ------------------------------------------------------------------------------------
 
 async function buildWorld(rng: Prng): Promise<World> {
-  const bed = await createBed();
+  // The fuzzer checks conservation itself, on state it follows transaction by transaction.
+  const bed = await createBed({ checkEveryTransaction: false });
   const teams: TeamFixture[] = [];
   for (let i = 0; i < 6; i++) {
     teams.push(await bed.createTeam({ tier: i % 3, walletUsdc: 5_000n * USDC, deposit: rng.pick([0n, 20n * USDC, 300n * USDC, 2_000n * USDC]) }));

@@ -211,7 +211,6 @@ describe("team lifecycle", () => {
     assert.equal(team.totalSpent, 410n * USDC);
     const rent = bed.provider.lamports(s.t.team) + bed.provider.lamports(s.t.vault);
     const lamports = bed.provider.lamports(s.t.owner.publicKey);
-    bed.retiredSpent += team.totalSpent;
     await s.step("close", () => bed.client.closeTeamAccount({ owner: s.t.owner }));
     assert.equal(bed.provider.lamports(s.t.owner.publicKey), lamports + rent);
     assert.equal(s.balances().owner, 2_000n * USDC - 410n * USDC);

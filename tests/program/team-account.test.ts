@@ -223,11 +223,9 @@ describe("close_team_account", () => {
     advanceClock(bed.svm, 900n);
     await bed.client.withdrawUnused({ owner: t.owner, ownerToken: t.ownerToken });
     assert.equal(await bed.balance(t.vault), 0n);
-    const spent = (await bed.team(t.owner.publicKey)).totalSpent;
     const rent = bed.provider.lamports(t.team) + bed.provider.lamports(t.vault);
     const before = bed.provider.lamports(t.owner.publicKey);
     await close(t.owner).rpc();
-    bed.retiredSpent += spent;
     assert.equal(bed.provider.lamports(t.owner.publicKey), before + rent);
     assert.equal(await bed.outsider.connection.getAccountInfo(t.team), null);
     assert.equal(await bed.outsider.connection.getAccountInfo(t.vault), null);
@@ -288,15 +286,20 @@ describe("close_team_account", () => {
   it("refuses to close with a non-empty vault even when the tokens arrived by a direct transfer", async () => {
     const t = await openTeam(bed);
     const gift = await tokenAccount(bed, bed.usdcMint, t.owner.publicKey, 3n);
-    await transfer(bed.provider, gift, t.vault, t.owner, 3n);
-    await expectError(close(t.owner).rpc(), "TeamNotEmpty", bed.outsider);
-    // Books and vault now differ by the gift; take it out so conservation holds again.
-    await bed.client.requestWithdrawal({ owner: t.owner, amount: 3n });
-    advanceClock(bed.svm, 900n);
-    await bed.client.withdrawUnused({ owner: t.owner, ownerToken: t.ownerToken });
-    const team = await bed.team(t.owner.publicKey);
-    assert.equal(team.totalWithdrawn, 3n);
-    assert.equal(await bed.balance(t.vault), 0n);
-    await close(t.owner).rpc();
+    // The vault now holds more than its books say until the team is closed: no per-step book check.
+    bed.checkEveryTransaction = false;
+    try {
+      await transfer(bed.provider, gift, t.vault, t.owner, 3n);
+      await expectError(close(t.owner).rpc(), "TeamNotEmpty", bed.outsider);
+      await bed.client.requestWithdrawal({ owner: t.owner, amount: 3n });
+      advanceClock(bed.svm, 900n);
+      await bed.client.withdrawUnused({ owner: t.owner, ownerToken: t.ownerToken });
+      const team = await bed.team(t.owner.publicKey);
+      assert.equal(team.totalWithdrawn, 3n);
+      assert.equal(await bed.balance(t.vault), 0n);
+      await close(t.owner).rpc();
+    } finally {
+      bed.checkEveryTransaction = true;
+    }
   });
 });

@@ -24,7 +24,6 @@ import {
   createMint,
   createTokenAccount,
   initializeDeployment,
-  mintInfo,
   mintTo,
   type Deployment,
   type DeploymentOptions,
@@ -53,23 +52,51 @@ export interface TestBed extends Deployment {
   configAddress: PublicKey;
   /** Total every team has spent that was closed since the bed was made (for the revenue check). */
   retiredSpent: bigint;
+  /** `total_spent` of each team at the last conservation check, by address (to retire closed teams). */
+  lastSpent: Map<string, bigint>;
+  /** When true (the default), conservation is checked after every successful transaction. */
+  checkEveryTransaction: boolean;
   /** Token accounts that receive revenue (treasury and staker pools, including replaced ones). */
   revenueAccounts: PublicKey[];
 }
 
-export async function createBed(options: DeploymentOptions = {}): Promise<TestBed> {
+export interface BedOptions extends DeploymentOptions {
+  /** Check conservation after every successful transaction of either provider; default true. */
+  checkEveryTransaction?: boolean;
+}
+
+export async function createBed(options: BedOptions = {}): Promise<TestBed> {
   const d = await initializeDeployment(options);
   const outsider = new LiteSvmProvider(d.svm);
   const program = new Program<PrepaidBilling>({ ...IDL, address: d.programId.toBase58() }, outsider);
   const otherMint = await createMint(d.provider, { decimals: 6 });
-  return Object.assign(d, {
+  const bed: TestBed = Object.assign(d, {
     outsider,
     program,
     otherMint,
     configAddress: d.client.configAddress,
     retiredSpent: 0n,
+    lastSpent: new Map<string, bigint>(),
+    checkEveryTransaction: options.checkEveryTransaction ?? true,
     revenueAccounts: [d.treasury, d.stakerPool],
   });
+  checkAfterEachTransaction(bed, bed.provider);
+  checkAfterEachTransaction(bed, bed.outsider);
+  return bed;
+}
+
+/**
+ * Conservation after every step: each successful transaction sent through `provider` (the SDK client,
+ * anchor's `.rpc()`, the token helpers all end in its sendAndConfirm) is followed by assertConserved.
+ * A failed transaction changes nothing, so it needs no check.
+ */
+function checkAfterEachTransaction(bed: TestBed, provider: LiteSvmProvider): void {
+  const send = provider.sendAndConfirm.bind(provider);
+  provider.sendAndConfirm = async (tx, signers, opts) => {
+    const signature = await send(tx, signers, opts);
+    if (bed.checkEveryTransaction) await assertConserved(bed, `after transaction ${signature.slice(0, 12)}…`);
+    return signature;
+  };
 }
 
 // ---- account sets, as anchor's accountsStrict takes them -------------------------------------------
@@ -241,7 +268,10 @@ export function usdcAccounts(bed: TestBed): Map<string, bigint> {
  */
 export async function assertConserved(bed: TestBed, label = ""): Promise<void> {
   const teams = new Map(allTeams(bed).map((x) => [x.address.toBase58(), x.team]));
-  assertConservedState(bed, { balances: usdcAccounts(bed), teams, supply: (await mintInfo(bed.provider, bed.usdcMint)).supply }, label);
+  // A team closed since the last check keeps counting what it spent (its revenue stays paid out).
+  for (const [address, spent] of bed.lastSpent) if (!teams.has(address)) bed.retiredSpent += spent;
+  bed.lastSpent = new Map([...teams].map(([address, team]) => [address, team.totalSpent]));
+  assertConservedState(bed, { balances: usdcAccounts(bed), teams, supply: mintSupply(bed) }, label);
 }
 
 /** What conservation is checked on: token balances of the mint and teams, by base58 address, and the mint's supply. */
