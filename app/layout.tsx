@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import "../components/theme/globals.css";
 import "../components/wallet/wallet-adapter.css";
+import { HydrationMark } from "../components/providers/hydration-mark";
 import { WalletProviders } from "../components/providers/wallet-providers";
 import { serverEnv } from "../lib/env";
 
@@ -20,6 +21,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
     <html lang="en">
       <body>
         <WalletProviders rpcUrl={serverEnv().rpcUrl}>{children}</WalletProviders>
+        <HydrationMark />
       </body>
     </html>
   );

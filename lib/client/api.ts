@@ -46,6 +46,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 
 export const apiGet = <T>(path: string) => call<T>("GET", path);
 export const apiPost = <T>(path: string, body: unknown = {}) => call<T>("POST", path, body);
+export const apiPatch = <T>(path: string, body: unknown) => call<T>("PATCH", path, body);
 export const apiDelete = <T>(path: string, body?: unknown) => call<T>("DELETE", path, body);
 
 /** Words for any error a component caught (ours, a wallet's, or something unexpected). */

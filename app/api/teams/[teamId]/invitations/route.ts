@@ -1,0 +1,4 @@
+import { postInvitation } from "../../../../../lib/api/team-admin";
+import { route } from "../../../../../lib/server/route";
+
+export const POST = route(postInvitation);

@@ -1,0 +1,4 @@
+import { postInvoice } from "../../../../../lib/api/invoices";
+import { route } from "../../../../../lib/server/route";
+
+export const POST = route(postInvoice);

@@ -1,0 +1,4 @@
+import { deleteApiKey } from "../../../../../../lib/api/team-admin";
+import { route } from "../../../../../../lib/server/route";
+
+export const DELETE = route(deleteApiKey);

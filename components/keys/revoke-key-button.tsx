@@ -1,0 +1,30 @@
+"use client";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { apiDelete, describeError } from "../../lib/client/api";
+
+export function RevokeKeyButton({ teamId, keyId, prefix }: { teamId: string; keyId: string; prefix: string }) {
+  const router = useRouter();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  async function revoke() {
+    if (!window.confirm(`Revoke ${prefix}…? Requests with this key are refused within seconds.`)) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await apiDelete(`/api/teams/${teamId}/keys/${keyId}`);
+      router.refresh();
+    } catch (e) {
+      setError(describeError(e));
+      setBusy(false);
+    }
+  }
+  return (
+    <>
+      <button className="btn btn-small btn-danger" onClick={revoke} disabled={busy}>
+        Revoke
+      </button>
+      {error ? <span className="form-error small"> {error}</span> : null}
+    </>
+  );
+}
