@@ -37,6 +37,8 @@ interface World {
   /** Token accounts of the mint that may become treasury or staker pool. */
   revenueCandidates: PublicKey[];
   thief: Keypair;
+  /** Copies of the config and of a team owned by this program away from their PDAs (must be refused). */
+  planted: PublicKey[];
 }
 
 interface Outcome {
@@ -222,11 +224,13 @@ async function buildWorld(rng: Prng): Promise<World> {
   const otherMintToken = await tokenAccount(bed, bed.otherMint, thief.publicKey, 50n * USDC);
   const signers = new Map<string, Keypair>();
   for (const k of [bed.admin, bed.billingAuthority, thief, ...teams.map((t) => t.owner)]) signers.set(k.publicKey.toBase58(), k);
+  const planted = [cloneAccount(bed.svm, bed.configAddress, bed.programId), cloneAccount(bed.svm, teams[0].team, bed.programId)];
   const known = [
     bed.programId,
     bed.configAddress,
     cloneAccount(bed.svm, bed.configAddress, FOREIGN_PROGRAM),
     cloneAccount(bed.svm, teams[0].team, FOREIGN_PROGRAM),
+    ...planted,
     bed.usdcMint,
     bed.otherMint,
     bed.treasury,
@@ -241,7 +245,7 @@ async function buildWorld(rng: Prng): Promise<World> {
     ...[...signers.values()].map((k) => k.publicKey),
     ...teams.flatMap((t) => [t.team, t.vault, t.ownerToken]),
   ];
-  return { bed, teams, signers, known, revenueCandidates: [bed.treasury, bed.stakerPool, ...spare], thief };
+  return { bed, teams, signers, known, revenueCandidates: [bed.treasury, bed.stakerPool, ...spare], thief, planted };
 }
 
 /** Puts the config back to sane terms (the fuzzer may have paused it, or changed terms, authority, admin). */
@@ -462,7 +466,9 @@ describe("fuzzing the program with random instructions and account lists", () =>
     };
     const scan = (): void => {
       assert.deepEqual(read(), state, "the state followed transaction by transaction is the SVM's");
-      assert.deepEqual(new Map(allTeams(bed).map((x) => [x.address.toBase58(), x.team])), state.teams, "every team is at a known owner's PDA");
+      const planted = new Set(w.planted.map((k) => k.toBase58()));
+      const teams = allTeams(bed).filter((x) => !planted.has(x.address.toBase58()));
+      assert.deepEqual(new Map(teams.map((x) => [x.address.toBase58(), x.team])), state.teams, "every team is at a known owner's PDA");
       assert.deepEqual(usdcAccounts(bed), state.balances, "every token account of the mint is known");
     };
     let state = read();
