@@ -106,6 +106,10 @@ async function main(): Promise<void> {
       `  slot ${simnet.chain.slot}`,
   );
 
+  // Output must never be what stops the chain: when whoever read stdout/stderr is gone (EPIPE), lines are
+  // dropped instead of raising errors (which the handler below would try to print again).
+  process.stdout.on("error", () => {});
+  process.stderr.on("error", () => {});
   // A bug in one request must not take the chain down: report it and keep serving.
   process.on("uncaughtException", (e) => log(`uncaught: ${e.stack ?? e.message}`));
   process.on("unhandledRejection", (e) => log(`unhandled rejection: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));

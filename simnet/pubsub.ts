@@ -16,6 +16,8 @@ import { configAt, pubkeyAt, signatureOf } from "./params";
 /** A socket whose unsent notifications exceed this many bytes is closed (a client that stopped reading). */
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 const SYSTEM_PROGRAM = "11111111111111111111111111111111";
+/** Finished signature subscriptions remembered for a late unsubscribe. */
+const MAX_FINISHED_SIGNATURES = 10_000;
 
 type Subscription =
   | { kind: "account"; id: number; socket: WebSocket; address: string; encoding: AccountEncoding; slice: DataSlice | undefined }
@@ -45,6 +47,12 @@ export class PubSub {
   private nextId = 0;
   private readonly subscriptions = new Map<number, Subscription>();
   private readonly bySocket = new Map<WebSocket, Set<number>>();
+  /**
+   * Signature subscriptions that ended with their notification, by id. A client may ask to unsubscribe
+   * one before it has read that notification (web3.js does when it learned the status over HTTP first);
+   * that is answered `true` rather than with an error it would retry on.
+   */
+  private readonly finishedSignatures = new Map<number, WebSocket>();
   private readonly unsubscribeChain: () => void;
 
   constructor(
@@ -82,6 +90,7 @@ export class PubSub {
   private detach(socket: WebSocket): void {
     for (const id of this.bySocket.get(socket) ?? []) this.subscriptions.delete(id);
     this.bySocket.delete(socket);
+    for (const [id, owner] of this.finishedSignatures) if (owner === socket) this.finishedSignatures.delete(id);
   }
 
   private send(socket: WebSocket, text: string): void {
@@ -116,6 +125,10 @@ export class PubSub {
     const unsubscribeKind = UNSUBSCRIBE[method];
     if (unsubscribeKind) {
       const id = params[0];
+      if (unsubscribeKind === "signature" && typeof id === "number" && this.finishedSignatures.get(id) === socket) {
+        this.finishedSignatures.delete(id);
+        return true;
+      }
       const sub = typeof id === "number" ? this.subscriptions.get(id) : undefined;
       if (!sub || sub.kind !== unsubscribeKind || sub.socket !== socket) throw new RpcError(RpcErrorCode.InvalidParams, "Invalid subscription id.");
       this.remove(sub.id);
@@ -174,6 +187,11 @@ export class PubSub {
     if (!sub) return;
     // A signature subscription ends with its notification, as on the validator.
     this.remove(id);
+    this.finishedSignatures.set(id, sub.socket);
+    if (this.finishedSignatures.size > MAX_FINISHED_SIGNATURES) {
+      const oldest = this.finishedSignatures.keys().next().value;
+      if (oldest !== undefined) this.finishedSignatures.delete(oldest);
+    }
     this.notify(sub, "signatureNotification", { context: { slot: record.slot }, value: { err: record.err } });
   }
 

@@ -41,7 +41,7 @@ describe("simnet account reads", () => {
     mint2022 = await createMint(connection, payer, payer.publicKey, null, 2, Keypair.generate(), undefined, TOKEN_2022_PROGRAM_ID);
   });
   after(async () => {
-    disconnect(connection);
+    await disconnect(connection);
     await sim.close();
   });
 

@@ -33,7 +33,7 @@ describe("deploying prepaid_billing to simnet", function () {
     base = { url: sim.rpcUrl, payer, programKeypair: programKeypair(), elf, usdcMint: "local", airdropBelow: 50n * BigInt(LAMPORTS_PER_SOL) };
   });
   after(async () => {
-    disconnect(connection);
+    await disconnect(connection);
     await sim.close();
     tmp.remove();
   });

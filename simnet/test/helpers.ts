@@ -62,12 +62,24 @@ export function connect(sim: Simnet, commitment: Commitment = "confirmed"): Conn
 }
 
 /**
- * Closes a Connection's WebSocket (code 1000, so it does not reconnect). web3.js has no public close; the
- * field is private but stable across 1.x.
+ * Closes a Connection's WebSocket for good. web3.js has no public close, and it reconnects after a close
+ * while any subscription is still registered (confirmTransaction removes its own asynchronously), so this
+ * waits for its subscriptions to be gone, then closes with code 1000. The fields are private but stable
+ * across web3.js 1.x.
  */
-export function disconnect(connection: Connection): void {
-  const ws = (connection as unknown as { _rpcWebSocket?: { close(): void } })._rpcWebSocket;
-  ws?.close();
+export async function disconnect(connection: Connection): Promise<void> {
+  const internals = connection as unknown as {
+    _rpcWebSocket?: { close(): void; reconnect: boolean; socket?: { readyState: number } };
+    _subscriptionsByHash?: Record<string, unknown>;
+  };
+  const ws = internals._rpcWebSocket;
+  if (!ws) return;
+  const deadline = Date.now() + 2_000;
+  while (Object.keys(internals._subscriptionsByHash ?? {}).length > 0 && Date.now() < deadline) await sleep(20);
+  // rpc-websockets reconnects after an abnormal close (a server killed mid-handshake): not any more.
+  ws.reconnect = false;
+  if (ws.socket && ws.socket.readyState < 2) ws.close();
+  while (ws.socket && ws.socket.readyState !== 3 && Date.now() < deadline + 1_000) await sleep(20);
 }
 
 /** A new keypair holding `sol` SOL, airdropped and confirmed. */

@@ -47,7 +47,7 @@ describe("simnet PubSub", () => {
     payer = await fundedKeypair(connection, 50);
   });
   after(async () => {
-    disconnect(connection);
+    await disconnect(connection);
     await sim.close();
   });
 
@@ -174,6 +174,20 @@ describe("simnet PubSub", () => {
       assert.equal(((await client.reply(5)).error as { code: number }).code, -32602);
       await waitFor(() => client.messages.some((m) => m.id === null), 3_000, "parse error");
       assert.equal((client.messages.find((m) => m.id === null)?.error as { code: number }).code, -32700);
+    });
+
+    it("ends a signature subscription with its notification and still accepts a late unsubscribe", async () => {
+      const signature = await sendTransfer(Keypair.generate().publicKey, LAMPORTS_PER_SOL);
+      client.send({ jsonrpc: "2.0", id: 1, method: "signatureSubscribe", params: [signature, { commitment: "confirmed" }] });
+      const id = (await client.reply(1)).result as number;
+      await waitFor(() => client.notifications("signatureNotification").length === 1, 3_000, "signatureNotification");
+      const n = client.notifications("signatureNotification")[0] as { params: { subscription: number; result: { context: { slot: number }; value: { err: unknown } } } };
+      assert.equal(n.params.subscription, id);
+      assert.deepEqual(n.params.result.value, { err: null });
+      client.send({ jsonrpc: "2.0", id: 2, method: "signatureUnsubscribe", params: [id] });
+      assert.equal((await client.reply(2)).result, true);
+      client.send({ jsonrpc: "2.0", id: 3, method: "signatureUnsubscribe", params: [id] });
+      assert.equal(((await client.reply(3)).error as { code: number }).code, -32602);
     });
 
     it("ignores notifications such as web3.js's ping and keeps serving", async () => {

@@ -46,7 +46,7 @@ describe("simnet transactions", () => {
     payer = await fundedKeypair(connection, 100);
   });
   after(async () => {
-    disconnect(connection);
+    await disconnect(connection);
     await sim.close();
   });
 
