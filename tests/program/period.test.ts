@@ -210,6 +210,7 @@ describe("roll_period", () => {
     { name: "a staker pool that is not the config's", expected: "InvalidTreasury", accounts: async () => ({ stakerPool: await tokenAccount(bed, bed.usdcMint, thief.publicKey) }) },
     { name: "treasury and staker pool swapped", expected: "InvalidTreasury", accounts: async () => ({ treasury: bed.stakerPool, stakerPool: bed.treasury }) },
     { name: "another team's vault", expected: "InvalidVault", accounts: async () => ({ vault: (await openTeam(bed, { deposit: 100n * USDC })).vault }) },
+    { name: "another owner's team with this team's vault", expected: "InvalidVault", accounts: async () => ({ team: (await openTeam(bed, { deposit: 100n * USDC })).team }) },
     { name: "a token account of the mint owned by someone else as the vault", expected: "InvalidVault", accounts: async () => ({ vault: await tokenAccount(bed, bed.usdcMint, thief.publicKey, 100n * USDC) }) },
     { name: "a copy of the team owned by another program", expected: "AccountOwnedByWrongProgram", accounts: async (t) => ({ team: cloneAccount(bed.svm, t.team, FOREIGN_PROGRAM) }) },
     { name: "the config as the team", expected: "AccountDiscriminatorMismatch", accounts: async () => ({ team: bed.configAddress }) },

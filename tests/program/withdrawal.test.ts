@@ -213,6 +213,7 @@ describe("request_withdrawal and withdraw_unused", () => {
     { name: "a destination of another mint", expected: "InvalidMint", accounts: async (t) => ({ ownerToken: await tokenAccount(bed, bed.otherMint, t.owner.publicKey) }) },
     { name: "a destination that is not a token account", expected: "AccountOwnedByWrongProgram", accounts: async (t) => ({ ownerToken: t.team }) },
     { name: "another team's vault", expected: "InvalidVault", accounts: async () => ({ vault: (await openTeam(bed, { deposit: 900n * USDC })).vault }) },
+    { name: "a token account of the mint owned by someone else as the vault", expected: "InvalidVault", accounts: async () => ({ vault: await tokenAccount(bed, bed.usdcMint, Keypair.generate().publicKey, 900n * USDC) }) },
     { name: "a copy of the team owned by another program", expected: "AccountOwnedByWrongProgram", accounts: async (t) => ({ team: cloneAccount(bed.svm, t.team, FOREIGN_PROGRAM) }) },
     { name: "a copy of the config owned by another program", expected: "AccountOwnedByWrongProgram", accounts: async () => ({ config: cloneAccount(bed.svm, bed.configAddress, FOREIGN_PROGRAM) }) },
     { name: "the team as the config", expected: "AccountDiscriminatorMismatch", accounts: async (t) => ({ config: t.team }) },
