@@ -18,6 +18,8 @@ import { LedgerStore } from "./store";
 export const MAX_REQUEST_BYTES = 50 * 1024;
 /** Largest WebSocket message, bytes. */
 const MAX_WS_MESSAGE_BYTES = 1024 * 1024;
+/** How long an idle HTTP keep-alive connection is kept, milliseconds. */
+const KEEP_ALIVE_MS = 65_000;
 /** How often the head slot is saved, milliseconds. */
 const HEAD_SAVE_MS = 5_000;
 
@@ -163,6 +165,10 @@ export async function startSimnet(options: SimnetOptions = {}): Promise<Simnet> 
         res.writeHead(200, { ...CORS_HEADERS, "content-type": "application/json" }).end(body ?? "");
       });
     });
+    // Idle keep-alive connections stay open longer than clients keep them pooled (undici 4 s, agentkeepalive
+    // 15 s): a server closing one first races the client's next request on it (ECONNRESET).
+    httpServer.keepAliveTimeout = KEEP_ALIVE_MS;
+    httpServer.headersTimeout = KEEP_ALIVE_MS + 1_000;
     httpServer.on("upgrade", upgrade);
     httpServer.on("clientError", (_err, socket) => socket.destroy());
     const port = await listen(httpServer, options.port ?? 8899, host);
