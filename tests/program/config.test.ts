@@ -81,6 +81,15 @@ describe("initialize_config", () => {
     assert.ok(info?.owner.equals(b.programId));
   });
 
+  it("initialises a config whose PDA someone funded beforehand", async () => {
+    await b.provider.sendAndConfirm(new Transaction().add(SystemProgram.transfer({ fromPubkey: b.provider.publicKey, toPubkey: b.config, lamports: 1_000_000 })));
+    await init().rpc();
+    const info = await b.outsider.connection.getAccountInfo(b.config);
+    assert.ok(info && info.owner.equals(b.programId));
+    assert.ok(BigInt(info.lamports) >= b.svm.minimumBalanceForRentExemption(BigInt(info.data.length)), "rent-exempt");
+    assert.ok((await b.program.account.billingConfig.fetch(b.config)).admin.equals(b.admin.publicKey));
+  });
+
   it("refuses a second initialisation (the system program finds the config in use)", async () => {
     await init().rpc();
     await expectError(init({ periodSecs: 5n }).rpc(), { system: 0 }, b.outsider);

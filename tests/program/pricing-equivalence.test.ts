@@ -71,7 +71,8 @@ interface Counts {
 describe("pricing equivalence: the program charges exactly what the SDK mirror quotes", () => {
   const seed = testSeed(0x5eed_2026);
 
-  it(`agrees on ${DEPLOYMENTS * USAGE_CASES_PER_DEPLOYMENT} randomised usage batches, with rolls, upgrades and tier terms changing in between (seed ${seed})`, async () => {
+  it(`agrees on ${DEPLOYMENTS * USAGE_CASES_PER_DEPLOYMENT} randomised usage batches, with rolls, upgrades and tier terms changing in between (seed ${seed})`, async function () {
+    this.timeout(10 * 60_000);
     const rng = new Prng(seed);
     const counts: Counts = { usage: 0, paidInFull: 0, usageOverflow: 0, waived: 0, shortfall: 0, rolls: 0, rollNothingToDo: 0, upgrades: 0, termsChanged: 0 };
     let where = "setup";

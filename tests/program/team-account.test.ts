@@ -2,7 +2,7 @@
 // PDAs, the owner's limits, and closing an empty, debt-free team with the rent going back to the owner.
 import assert from "node:assert/strict";
 import { TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID, unpackAccount } from "@solana/spl-token";
-import { Keypair, PublicKey, SystemProgram } from "@solana/web3.js";
+import { Keypair, PublicKey, SystemProgram, Transaction } from "@solana/web3.js";
 import {
   DEFAULT_LOW_BALANCE_THRESHOLD,
   NO_PENDING_TIER,
@@ -100,6 +100,35 @@ describe("create_team_account", () => {
       ]);
     });
   }
+
+  it("opens a team whose PDAs someone funded beforehand (a lamport transfer cannot block an owner)", async () => {
+    const owner = newOwner();
+    const team = bed.client.teamAddress(owner.publicKey);
+    const vault = bed.client.vaultAddress(owner.publicKey);
+    const griefer = Keypair.generate();
+    bed.provider.airdrop(griefer.publicKey, 1_000_000_000n);
+    // Less than its rent to the team address (a system account needs ~0.00089 SOL to exist), more than
+    // its rent to the vault address.
+    await bed.provider.sendAndConfirm(
+      new Transaction().add(
+        SystemProgram.transfer({ fromPubkey: griefer.publicKey, toPubkey: team, lamports: 1_000_000 }),
+        SystemProgram.transfer({ fromPubkey: griefer.publicKey, toPubkey: vault, lamports: 50_000_000 }),
+      ),
+      [griefer],
+    );
+    await create(owner, Tier.Growth).rpc();
+    const opened = await bed.team(owner.publicKey);
+    assert.equal(opened.tier, Tier.Growth);
+    assert.ok(opened.vault.equals(vault));
+    const vaultInfo = await bed.outsider.connection.getAccountInfo(vault);
+    assert.ok(vaultInfo && vaultInfo.owner.equals(TOKEN_PROGRAM_ID));
+    assert.ok(unpackAccount(vault, vaultInfo, TOKEN_PROGRAM_ID).owner.equals(team));
+    const teamInfo = await bed.outsider.connection.getAccountInfo(team);
+    assert.ok(teamInfo && teamInfo.owner.equals(bed.programId));
+    assert.ok(BigInt(teamInfo.lamports) >= bed.svm.minimumBalanceForRentExemption(BigInt(teamInfo.data.length)), "rent-exempt");
+    await bed.client.depositFunds({ depositor: owner, depositorToken: await tokenAccount(bed, bed.usdcMint, owner.publicKey, USDC), teamOwner: owner.publicKey, amount: USDC });
+    assert.equal(await bed.balance(vault), USDC);
+  });
 
   it("refuses tiers beyond Enterprise, up to u8::MAX", async () => {
     for (const tier of [3, 4, 254, 255]) await expectError(create(newOwner(), tier).rpc(), "InvalidTier", bed.outsider);
