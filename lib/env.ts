@@ -97,10 +97,22 @@ export function parseServerEnv(env: Env = process.env): ServerEnv {
   };
 }
 
-let cached: ServerEnv | null = null;
+const KEYS = [
+  "SOLANA_RPC_URL",
+  "SOLANA_CLUSTER",
+  "PREPAID_BILLING_PROGRAM_ID",
+  "SESSION_SECRET",
+  "SESSION_TTL_SECS",
+  "COOKIE_SECURE",
+  "APP_DATA_DIR",
+  "CONVEX_URL",
+] as const;
 
-/** The process environment, parsed once. */
+let cached: { key: string; env: ServerEnv } | null = null;
+
+/** The process environment, parsed again only when one of its variables changed (tests start services on free ports). */
 export function serverEnv(): ServerEnv {
-  cached ??= parseServerEnv();
-  return cached;
+  const key = KEYS.map((k) => process.env[k] ?? "").join("\u0000");
+  if (cached?.key !== key) cached = { key, env: parseServerEnv() };
+  return cached.env;
 }

@@ -34,10 +34,11 @@ export function resolveSessionSecret(env: ServerEnv): string {
   }
 }
 
-let cached: string | null = null;
+let cached: { env: ServerEnv; secret: string } | null = null;
 
-/** The session secret of this process (resolved once). */
+/** The session secret of this process (resolved once per environment). */
 export function sessionSecret(): string {
-  cached ??= resolveSessionSecret(serverEnv());
-  return cached;
+  const env = serverEnv();
+  if (cached?.env !== env) cached = { env, secret: resolveSessionSecret(env) };
+  return cached.secret;
 }

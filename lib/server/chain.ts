@@ -18,10 +18,14 @@ import { serverEnv } from "../env";
 import { AppError, toAppError } from "../errors";
 
 let connectionSingleton: Connection | null = null;
-let clientSingleton: PrepaidBillingClient | null = null;
+let clientSingleton: { connection: Connection; programId: string; client: PrepaidBillingClient } | null = null;
 
+/** The RPC connection of the configured endpoint (made again if the endpoint changed). */
 export function connection(): Connection {
-  connectionSingleton ??= new Connection(serverEnv().rpcUrl, { commitment: "confirmed", disableRetryOnRateLimit: true });
+  const url = serverEnv().rpcUrl;
+  if (connectionSingleton?.rpcEndpoint !== url) {
+    connectionSingleton = new Connection(url, { commitment: "confirmed", disableRetryOnRateLimit: true });
+  }
   return connectionSingleton;
 }
 
@@ -40,10 +44,13 @@ class UnsignedWallet implements Wallet {
 }
 
 export function billingClient(): PrepaidBillingClient {
-  clientSingleton ??= new PrepaidBillingClient(new AnchorProvider(connection(), new UnsignedWallet(), { commitment: "confirmed" }), {
-    programId: serverEnv().programId,
-  });
-  return clientSingleton;
+  const rpc = connection();
+  const programId = serverEnv().programId;
+  if (clientSingleton?.connection !== rpc || clientSingleton.programId !== programId.toBase58()) {
+    const provider = new AnchorProvider(rpc, new UnsignedWallet(), { commitment: "confirmed" });
+    clientSingleton = { connection: rpc, programId: programId.toBase58(), client: new PrepaidBillingClient(provider, { programId }) };
+  }
+  return clientSingleton.client;
 }
 
 /** Awaits a chain call; outages and program errors become AppErrors. */

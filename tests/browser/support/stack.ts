@@ -29,18 +29,10 @@ export interface StackOptions {
   log?: (line: string) => void;
 }
 
-export interface Stack {
+export interface Stack extends ChainAndLedger {
   appUrl: string;
-  rpcUrl: string;
-  connection: Connection;
-  deployment: DeployResult;
-  /** Payer of the deployment, mint authority of the local USDC and config admin. */
-  admin: Keypair;
-  usdcMint: PublicKey;
-  ledger: LedgerClient;
   /** The dashboard's output so far (for failures). */
   appOutput(): string;
-  stop(): Promise<void>;
 }
 
 export function freePort(): Promise<number> {
@@ -153,7 +145,26 @@ function readKeypairFile(file: string): Keypair {
   return Keypair.fromSecretKey(Uint8Array.from(JSON.parse(fs.readFileSync(file, "utf8")) as number[]));
 }
 
-export async function startStack(options: StackOptions = {}): Promise<Stack> {
+export interface ChainAndLedger {
+  rpcUrl: string;
+  connection: Connection;
+  deployment: DeployResult;
+  /** Payer of the deployment, mint authority of the local USDC and config admin. */
+  admin: Keypair;
+  usdcMint: PublicKey;
+  /** A client of the ledger sidecar (tests act as any wallet through it). */
+  ledger: LedgerClient;
+  ledgerUrl: string;
+  ledgerSecret: string;
+  /** Keypair file of the config's billing authority (for the gateway's settler). */
+  billingAuthorityFile: string;
+  /** A temporary directory removed by stop(). */
+  tmp: string;
+  stop(): Promise<void>;
+}
+
+/** The local chain with the program deployed and configured, and the ledger sidecar. */
+export async function startChainAndLedger(options: Pick<StackOptions, "withdrawalNoticeSecs" | "log"> = {}): Promise<ChainAndLedger> {
   const log = options.log ?? (() => {});
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dashboard-stack-"));
   const stops: Array<() => Promise<void>> = [];
@@ -167,14 +178,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const built = spawnSync("npm", ["run", "build:program"], { cwd: REPO_ROOT, stdio: "inherit", timeout: 900_000 });
       if (built.status !== 0) throw new Error("npm run build:program failed");
     }
-    const skipBuild = options.skipBuild ?? process.env.DASHBOARD_TEST_SKIP_BUILD === "1";
-    if (!skipBuild || !fs.existsSync(path.join(REPO_ROOT, TEST_DIST_DIR, "BUILD_ID"))) buildDashboard(log);
-
-    // Chain.
     // web3.js finds the PubSub endpoint at the RPC port + 1, as solana-validator lays them out.
     const rpcPort = await freePortPair();
-    const wsPort = rpcPort + 1;
-    const simnet = await startNodeScript("simnet/main.ts", ["--port", String(rpcPort), "--ws-port", String(wsPort), "--memory"], /simnet ready/, process.env, 60_000);
+    const simnet = await startNodeScript("simnet/main.ts", ["--port", String(rpcPort), "--ws-port", String(rpcPort + 1), "--memory"], /simnet ready/, process.env, 60_000);
     stops.push(() => stopChild(simnet.child));
     const rpcUrl = `http://127.0.0.1:${rpcPort}`;
     const connection = new Connection(rpcUrl, "confirmed");
@@ -183,8 +189,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // Program, USDC mint, config. The billing authority gets its own key, as in production.
     const admin = Keypair.generate();
     const billingAuthority = Keypair.generate();
-    const authorityFile = path.join(tmp, "billing-authority.json");
-    fs.writeFileSync(authorityFile, JSON.stringify(Array.from(billingAuthority.secretKey)), { mode: 0o600 });
+    const billingAuthorityFile = path.join(tmp, "billing-authority.json");
+    fs.writeFileSync(billingAuthorityFile, JSON.stringify(Array.from(billingAuthority.secretKey)), { mode: 0o600 });
     const deployment = await deploy({
       url: rpcUrl,
       payer: admin,
@@ -199,16 +205,39 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await confirmed(connection, await connection.requestAirdrop(billingAuthority.publicKey, 10 * LAMPORTS_PER_SOL));
     log(`program ${deployment.programId}, USDC mint ${deployment.usdcMint}`);
 
-    // Ledger.
     const sidecar: SidecarProcess = await startSidecarProcess({ dataDir: path.join(tmp, "ledger"), crons: false, fsync: false });
     stops.push(() => sidecar.stop());
-    const ledger = createLedgerClient({ url: sidecar.url, serverSecret: sidecar.serverSecret });
+    return {
+      rpcUrl,
+      connection,
+      deployment,
+      admin,
+      usdcMint: new PublicKey(deployment.usdcMint),
+      ledger: createLedgerClient({ url: sidecar.url, serverSecret: sidecar.serverSecret }),
+      ledgerUrl: sidecar.url,
+      ledgerSecret: sidecar.serverSecret,
+      billingAuthorityFile,
+      tmp,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
 
-    // Dashboard (and the gateway inside it).
+/** Everything: chain, ledger, and the dashboard built and served by `next start`. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const log = options.log ?? (() => {});
+  const skipBuild = options.skipBuild ?? process.env.DASHBOARD_TEST_SKIP_BUILD === "1";
+  if (!skipBuild || !fs.existsSync(path.join(REPO_ROOT, TEST_DIST_DIR, "BUILD_ID"))) buildDashboard(log);
+  const base = await startChainAndLedger(options);
+  let app: ChildProcess | null = null;
+  let appLog = "";
+  try {
     const appPort = await freePort();
     const appUrl = `http://127.0.0.1:${appPort}`;
-    let appLog = "";
-    const app = spawn(
+    app = spawn(
       process.execPath,
       [path.join(REPO_ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-H", "127.0.0.1", "-p", String(appPort)],
       {
@@ -218,45 +247,43 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           NODE_ENV: "production",
           NEXT_DIST_DIR: TEST_DIST_DIR,
           NEXT_TELEMETRY_DISABLED: "1",
-          SOLANA_RPC_URL: rpcUrl,
+          SOLANA_RPC_URL: base.rpcUrl,
           SOLANA_CLUSTER: "localnet",
-          PREPAID_BILLING_PROGRAM_ID: deployment.programId,
-          LEDGER_URL: sidecar.url,
-          LEDGER_SERVER_SECRET: sidecar.serverSecret,
-          APP_DATA_DIR: path.join(tmp, "app"),
-          BILLING_AUTHORITY_KEYPAIR: authorityFile,
-          GATEWAY_USAGE_DIR: path.join(tmp, "gateway-usage"),
+          PREPAID_BILLING_PROGRAM_ID: base.deployment.programId,
+          LEDGER_URL: base.ledgerUrl,
+          LEDGER_SERVER_SECRET: base.ledgerSecret,
+          APP_DATA_DIR: path.join(base.tmp, "app"),
+          BILLING_AUTHORITY_KEYPAIR: base.billingAuthorityFile,
+          GATEWAY_USAGE_DIR: path.join(base.tmp, "gateway-usage"),
           ...options.env,
         },
         stdio: ["ignore", "pipe", "pipe"],
       },
     );
+    const child = app;
     const collect = (c: Buffer) => (appLog = (appLog + c.toString()).slice(-20_000));
-    app.stdout?.on("data", collect);
-    app.stderr?.on("data", collect);
-    stops.push(() => stopChild(app));
-    await waitForHttp(`${appUrl}/sign-in`, 60_000, app, () => appLog);
+    child.stdout?.on("data", collect);
+    child.stderr?.on("data", collect);
+    await waitForHttp(`${appUrl}/sign-in`, 60_000, child, () => appLog);
     log(`dashboard on ${appUrl}`);
-
     return {
+      ...base,
       appUrl,
-      rpcUrl,
-      connection,
-      deployment,
-      admin,
-      usdcMint: new PublicKey(deployment.usdcMint),
-      ledger,
       appOutput: () => appLog,
-      stop,
+      async stop() {
+        if (child) await stopChild(child);
+        await base.stop();
+      },
     };
   } catch (error) {
-    await stop();
+    if (app) await stopChild(app);
+    await base.stop();
     throw error;
   }
 }
 
 /** Gives `wallet` SOL for fees and `usdc` base units of the local USDC (minted by the admin). */
-export async function fundWallet(stack: Stack, wallet: PublicKey, usdc: bigint): Promise<void> {
+export async function fundWallet(stack: ChainAndLedger, wallet: PublicKey, usdc: bigint): Promise<void> {
   await confirmed(stack.connection, await stack.connection.requestAirdrop(wallet, 2 * LAMPORTS_PER_SOL));
   if (usdc === 0n) return;
   const ata = getAssociatedTokenAddressSync(stack.usdcMint, wallet, true);

@@ -1,13 +1,13 @@
 import type { Metadata } from "next";
-import { CreateKeyForm } from "../../../../../components/keys/create-key-form";
-import { RevokeKeyButton } from "../../../../../components/keys/revoke-key-button";
-import { EmptyState } from "../../../../../components/ui/empty-state";
-import { ErrorState } from "../../../../../components/ui/error-state";
-import { roleAllows } from "../../../../../lib/auth/access";
-import { pageTeamAccess } from "../../../../../lib/auth/current";
-import { formatDateTime } from "../../../../../lib/format/text";
-import { attempt } from "../../../../../lib/server/attempt";
-import { api, fromLedger, ledger } from "../../../../../lib/server/ledger";
+import { CreateKeyForm } from "../../../../../../components/keys/create-key-form";
+import { RevokeKeyButton } from "../../../../../../components/keys/revoke-key-button";
+import { EmptyState } from "../../../../../../components/ui/empty-state";
+import { ErrorState } from "../../../../../../components/ui/error-state";
+import { roleAllows } from "../../../../../../lib/auth/access";
+import { pageTeamAccess } from "../../../../../../lib/auth/current";
+import { formatDateTime } from "../../../../../../lib/format/text";
+import { attempt } from "../../../../../../lib/server/attempt";
+import { api, fromLedger, ledger } from "../../../../../../lib/server/ledger";
 
 export const metadata: Metadata = { title: "API keys" };
 

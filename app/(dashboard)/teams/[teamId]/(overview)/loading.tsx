@@ -1,5 +1,5 @@
 import { PageSkeleton } from "../../../../../components/ui/skeleton";
 
 export default function Loading() {
-  return <PageSkeleton cards={2} label="Loading the usage" />;
+  return <PageSkeleton cards={4} label="Loading the balance" />;
 }

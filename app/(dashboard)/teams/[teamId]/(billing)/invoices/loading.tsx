@@ -1,4 +1,4 @@
-import { CardSkeleton } from "../../../../../components/ui/skeleton";
+import { CardSkeleton } from "../../../../../../components/ui/skeleton";
 
 export default function Loading() {
   return (

@@ -1,13 +1,13 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { UsageCharts } from "../../../../../components/usage/usage-charts";
-import { EmptyState } from "../../../../../components/ui/empty-state";
-import { ErrorState } from "../../../../../components/ui/error-state";
-import { pageTeamAccess } from "../../../../../lib/auth/current";
-import { costPerRequest, loadUsage, USAGE_WINDOWS, usageWindow } from "../../../../../lib/data/usage";
-import { formatCount, ROLE_NAMES, shortAddress } from "../../../../../lib/format/text";
-import { formatUsdc, formatUsdcExact } from "../../../../../lib/format/usdc";
-import { attempt } from "../../../../../lib/server/attempt";
+import { UsageCharts } from "../../../../../../components/usage/usage-charts";
+import { EmptyState } from "../../../../../../components/ui/empty-state";
+import { ErrorState } from "../../../../../../components/ui/error-state";
+import { pageTeamAccess } from "../../../../../../lib/auth/current";
+import { costPerRequest, loadUsage, USAGE_WINDOWS, usageWindow } from "../../../../../../lib/data/usage";
+import { formatCount, ROLE_NAMES, shortAddress } from "../../../../../../lib/format/text";
+import { formatUsdc, formatUsdcExact } from "../../../../../../lib/format/usdc";
+import { attempt } from "../../../../../../lib/server/attempt";
 
 export const metadata: Metadata = { title: "Usage" };
 

@@ -1,14 +1,14 @@
 import type { Metadata } from "next";
-import { InviteForm } from "../../../../../components/team/invite-form";
-import { MemberActions } from "../../../../../components/team/member-actions";
-import { RevokeInvitationButton } from "../../../../../components/team/revoke-invitation-button";
-import { ErrorState } from "../../../../../components/ui/error-state";
-import { mayManage, roleAllows } from "../../../../../lib/auth/access";
-import { pageTeamAccess } from "../../../../../lib/auth/current";
-import { loadTeam } from "../../../../../lib/data/team";
-import { formatCount, formatDate, ROLE_NAMES, shortAddress } from "../../../../../lib/format/text";
-import { formatUsdc } from "../../../../../lib/format/usdc";
-import { attempt } from "../../../../../lib/server/attempt";
+import { InviteForm } from "../../../../../../components/team/invite-form";
+import { MemberActions } from "../../../../../../components/team/member-actions";
+import { RevokeInvitationButton } from "../../../../../../components/team/revoke-invitation-button";
+import { ErrorState } from "../../../../../../components/ui/error-state";
+import { mayManage, roleAllows } from "../../../../../../lib/auth/access";
+import { pageTeamAccess } from "../../../../../../lib/auth/current";
+import { loadTeam } from "../../../../../../lib/data/team";
+import { formatCount, formatDate, ROLE_NAMES, shortAddress } from "../../../../../../lib/format/text";
+import { formatUsdc } from "../../../../../../lib/format/usdc";
+import { attempt } from "../../../../../../lib/server/attempt";
 
 export const metadata: Metadata = { title: "Team" };
 

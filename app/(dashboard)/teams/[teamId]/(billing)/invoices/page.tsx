@@ -1,14 +1,14 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { GenerateInvoiceForm } from "../../../../../components/invoices/generate-invoice-form";
-import { EmptyState } from "../../../../../components/ui/empty-state";
-import { ErrorState } from "../../../../../components/ui/error-state";
-import { roleAllows } from "../../../../../lib/auth/access";
-import { pageTeamAccess } from "../../../../../lib/auth/current";
-import { listInvoices, monthName, previousMonth } from "../../../../../lib/data/invoices";
-import { formatDateTime } from "../../../../../lib/format/text";
-import { formatUsdc } from "../../../../../lib/format/usdc";
-import { attempt } from "../../../../../lib/server/attempt";
+import { GenerateInvoiceForm } from "../../../../../../components/invoices/generate-invoice-form";
+import { EmptyState } from "../../../../../../components/ui/empty-state";
+import { ErrorState } from "../../../../../../components/ui/error-state";
+import { roleAllows } from "../../../../../../lib/auth/access";
+import { pageTeamAccess } from "../../../../../../lib/auth/current";
+import { listInvoices, monthName, previousMonth } from "../../../../../../lib/data/invoices";
+import { formatDateTime } from "../../../../../../lib/format/text";
+import { formatUsdc } from "../../../../../../lib/format/usdc";
+import { attempt } from "../../../../../../lib/server/attempt";
 
 export const metadata: Metadata = { title: "Invoices" };
 

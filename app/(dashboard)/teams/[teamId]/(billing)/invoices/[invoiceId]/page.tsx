@@ -1,14 +1,14 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { ErrorState } from "../../../../../../components/ui/error-state";
-import { pageTeamAccess } from "../../../../../../lib/auth/current";
-import { getInvoice, monthName } from "../../../../../../lib/data/invoices";
-import { serverEnv } from "../../../../../../lib/env";
-import { explorerTxUrl } from "../../../../../../lib/format/explorer";
-import { formatCount, formatDate, formatDateTime, shortAddress } from "../../../../../../lib/format/text";
-import { formatUsdc, formatUsdcExact } from "../../../../../../lib/format/usdc";
-import { attempt } from "../../../../../../lib/server/attempt";
+import { ErrorState } from "../../../../../../../components/ui/error-state";
+import { pageTeamAccess } from "../../../../../../../lib/auth/current";
+import { getInvoice, monthName } from "../../../../../../../lib/data/invoices";
+import { serverEnv } from "../../../../../../../lib/env";
+import { explorerTxUrl } from "../../../../../../../lib/format/explorer";
+import { formatCount, formatDate, formatDateTime, shortAddress } from "../../../../../../../lib/format/text";
+import { formatUsdc, formatUsdcExact } from "../../../../../../../lib/format/usdc";
+import { attempt } from "../../../../../../../lib/server/attempt";
 
 export const metadata: Metadata = { title: "Invoice" };
 

@@ -1,16 +1,16 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { VerifyButton } from "../../../../../components/history/verify-button";
-import { EmptyState } from "../../../../../components/ui/empty-state";
-import { ErrorState } from "../../../../../components/ui/error-state";
-import { pageTeamAccess } from "../../../../../lib/auth/current";
-import { KIND_NAMES, loadHistoryPage, type HistoryEntry } from "../../../../../lib/data/history";
-import { serverEnv } from "../../../../../lib/env";
-import { explorerTxUrl } from "../../../../../lib/format/explorer";
-import { formatCount, formatDateTime, shortAddress } from "../../../../../lib/format/text";
-import { formatUsdc } from "../../../../../lib/format/usdc";
-import { attempt } from "../../../../../lib/server/attempt";
-import { TIER_NAMES, type TierId } from "../../../../../sdk/src/constants";
+import { VerifyButton } from "../../../../../../components/history/verify-button";
+import { EmptyState } from "../../../../../../components/ui/empty-state";
+import { ErrorState } from "../../../../../../components/ui/error-state";
+import { pageTeamAccess } from "../../../../../../lib/auth/current";
+import { KIND_NAMES, loadHistoryPage, type HistoryEntry } from "../../../../../../lib/data/history";
+import { serverEnv } from "../../../../../../lib/env";
+import { explorerTxUrl } from "../../../../../../lib/format/explorer";
+import { formatCount, formatDateTime, shortAddress } from "../../../../../../lib/format/text";
+import { formatUsdc } from "../../../../../../lib/format/usdc";
+import { attempt } from "../../../../../../lib/server/attempt";
+import { TIER_NAMES, type TierId } from "../../../../../../sdk/src/constants";
 
 export const metadata: Metadata = { title: "Billing history" };
 
