@@ -4,7 +4,7 @@
 // package-lock.json, then hands over to the TypeScript orchestrator (scripts/start.ts or scripts/test.ts),
 // which bootstraps the rest (Debian packages, the SBF toolchain cache, the program build).
 "use strict";
-const { spawnSync } = require("node:child_process");
+const { spawn, spawnSync } = require("node:child_process");
 const { createHash } = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
@@ -42,4 +42,21 @@ if (!scripts[command]) {
   process.exit(2);
 }
 ensureNodeModules();
-run(process.execPath, [path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), scripts[command], ...process.argv.slice(3)]);
+// The orchestrator runs asynchronously so SIGINT/SIGTERM sent to this process reach it (npm start stops
+// its children on them) instead of killing this process and leaving it behind.
+const orchestrator = spawn(process.execPath, [path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), scripts[command], ...process.argv.slice(3)], {
+  cwd: root,
+  stdio: "inherit",
+  env: process.env,
+});
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => orchestrator.kill(signal));
+// npm runs this under `sh -c`, which does not pass signals on: when npm goes away (killed, or stopped by a
+// signal sent to it alone), this process is re-parented, and the orchestrator is told to stop.
+const parent = process.ppid;
+let orphaned = false;
+setInterval(() => {
+  if (orphaned || process.ppid === parent) return;
+  orphaned = true;
+  orchestrator.kill("SIGTERM");
+}, 500).unref();
+orchestrator.on("exit", (code, signal) => process.exit(code === null ? (signal === "SIGINT" ? 130 : 1) : code));

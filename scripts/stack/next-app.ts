@@ -57,7 +57,7 @@ export interface BuildResult {
 }
 
 /** `next build` into `distDir` (relative to the repository) unless the build there matches the sources. */
-export async function ensureAppBuild(distDir: string, log: (line: string) => void, force = false): Promise<BuildResult> {
+export async function ensureAppBuild(distDir: string, logFile: string, log: (line: string) => void, force = false): Promise<BuildResult> {
   const started = Date.now();
   const stampFile = path.join(REPO_ROOT, distDir, STAMP);
   const want = appSourceHash();
@@ -72,10 +72,11 @@ export async function ensureAppBuild(distDir: string, log: (line: string) => voi
     args: [NEXT_BIN, "build"],
     cwd: REPO_ROOT,
     env: { ...process.env, NODE_ENV: "production", NEXT_DIST_DIR: distDir, NEXT_TELEMETRY_DISABLED: "1" },
+    logFile,
   });
   await child.whenExited();
   if (child.process.exitCode !== 0) {
-    throw new StackError("build_failed", `next build failed (${child.process.signalCode ?? child.process.exitCode}):\n${child.output().trim()}`);
+    throw new StackError("build_failed", `next build failed (${child.process.signalCode ?? child.process.exitCode}; log ${logFile}):\n${child.output().trim().split("\n").slice(-40).join("\n")}`);
   }
   fs.writeFileSync(stampFile, want + "\n");
   const seconds = (Date.now() - started) / 1000;
@@ -87,6 +88,7 @@ export interface AppOptions {
   distDir: string;
   port: number;
   env: Record<string, string>;
+  logFile: string;
   onLine?: (line: string) => void;
   timeoutMs?: number;
 }
@@ -99,6 +101,7 @@ export async function startApp(o: AppOptions): Promise<{ child: Child; url: stri
     args: [NEXT_BIN, "start", "-H", HOST, "-p", String(o.port)],
     cwd: REPO_ROOT,
     env: { ...process.env, NODE_ENV: "production", NEXT_DIST_DIR: o.distDir, NEXT_TELEMETRY_DISABLED: "1", ...o.env },
+    logFile: o.logFile,
     onLine: o.onLine,
   });
   const url = `http://${HOST}:${o.port}`;

@@ -21,6 +21,8 @@ export interface StackPaths {
   app: string;
   /** GATEWAY_USAGE_DIR: the app's durable usage log; the indexer cursor sits beside it. */
   gatewayUsage: string;
+  /** Output of the child processes: simnet.log, app.log, next-build.log. */
+  logs: string;
   /** The stack's own files: keys, secrets, the demo team, state.json. */
   stack: string;
   keys: {
@@ -51,6 +53,7 @@ export function stackPaths(dataDir: string): StackPaths {
     ledger: path.join(root, "ledger"),
     app: path.join(root, "app"),
     gatewayUsage: path.join(root, "gateway", "app-usage"),
+    logs: path.join(root, "logs"),
     stack,
     keys: {
       admin: key("admin"),

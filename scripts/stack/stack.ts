@@ -163,6 +163,13 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
       if (!stopping && children.get(child.name) === child) reportCrash({ name: child.name, output: child.output() });
     });
   };
+  // Should this process end without stop() (an uncaught error, process.exit), its children must not
+  // outlive it: they get SIGTERM on the way out (the ledger sidecar also watches its IPC channel).
+  const orphanGuard = () => {
+    for (const child of children.values()) if (!child.exited()) child.process.kill("SIGTERM");
+    if (sidecar && sidecar.child.exitCode === null) sidecar.child.kill("SIGTERM");
+  };
+  process.once("exit", orphanGuard);
   const stopAll = async () => {
     stopping = true;
     // The app first (its settler still reaches the chain and the ledger), the chain last.
@@ -170,13 +177,14 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
     await faucet?.close();
     await sidecar?.stop();
     await children.get("simnet")?.stop();
+    process.off("exit", orphanGuard);
   };
 
   // The app's build runs while the chain, the deployment, the ledger and the seeding proceed.
   const distDir = options.distDir ?? DEFAULT_DIST_DIR;
   const buildMode = options.build ?? "auto";
   const building: Promise<BuildResult> =
-    buildMode === "skip" ? Promise.resolve({ built: false, seconds: 0 }) : timed("app build", () => ensureAppBuild(distDir, log, buildMode === "force"));
+    buildMode === "skip" ? Promise.resolve({ built: false, seconds: 0 }) : timed("app build", () => ensureAppBuild(distDir, path.join(paths.logs, "next-build.log"), log, buildMode === "force"));
   building.catch(() => undefined); // awaited below; a failure must not surface as unhandled meanwhile
 
   try {
@@ -194,6 +202,7 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
         args,
         cwd: REPO_ROOT,
         env: process.env,
+        logFile: path.join(paths.logs, "simnet.log"),
         onLine: options.onChildLine && ((line) => options.onChildLine!("simnet", line)),
       });
       watch(child);
@@ -289,7 +298,7 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
       ...options.appEnv,
     };
     const app = await timed("app start", () =>
-      startApp({ distDir, port: appPort, env: appEnv, onLine: options.onChildLine && ((line) => options.onChildLine!("app", line)) }),
+      startApp({ distDir, port: appPort, env: appEnv, logFile: path.join(paths.logs, "app.log"), onLine: options.onChildLine && ((line) => options.onChildLine!("app", line)) }),
     );
     watch(app.child);
     // The gateway runtime (settler, indexer, balance polling) starts with the first paid request: a
