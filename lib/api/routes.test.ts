@@ -54,7 +54,11 @@ describe("dashboard routes against the chain and the ledger", function () {
   const member = Keypair.generate();
   const outsider = Keypair.generate();
   let teamId = "";
-  const team = (params: Record<string, string> = {}) => ({ teamId, ...params });
+  function team(): { teamId: string };
+  function team<P extends Record<string, string>>(params: P): P & { teamId: string };
+  function team(params: Record<string, string> = {}) {
+    return { ...params, teamId };
+  }
 
   /** Builds `action` as `who`, signs it with `signer` (default `who`), submits it. */
   async function transact(who: Keypair, body: Record<string, unknown>, signer: Keypair = who) {
