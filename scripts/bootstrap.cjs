@@ -26,11 +26,11 @@ function ensureNodeModules() {
   const want = lockHash();
   const have = fs.existsSync(stampFile) ? fs.readFileSync(stampFile, "utf8").trim() : "";
   if (have === want) return;
-  // A fresh machine gets an exact `npm ci`; an existing node_modules is brought up to date in place with
-  // `npm install`, which follows the lock too but does not wipe what is already there.
-  const fresh = !fs.existsSync(path.join(root, "node_modules"));
-  console.log(`[bootstrap] installing npm packages (${fresh ? "fresh machine" : "package-lock.json changed"})`);
-  run("npm", [fresh ? "ci" : "install", "--no-audit", "--no-fund"]);
+  // `npm install` follows package-lock.json exactly like `npm ci` but tolerates the optional
+  // platform packages (other operating systems' native builds) that this registry does not serve and the
+  // lock therefore lacks; `npm ci` refuses such a lock. It also updates an existing node_modules in place.
+  console.log("[bootstrap] installing npm packages (node_modules missing or package-lock.json changed)");
+  run("npm", ["install", "--no-audit", "--no-fund"]);
   // Packages patched with patch-package (see patches/) are patched by the postinstall script.
   fs.writeFileSync(stampFile, want + "\n");
 }
