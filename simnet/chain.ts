@@ -12,7 +12,7 @@ import { readMint, readTokenAccount, TOKEN_PROGRAMS, uiTokenAmount, type Account
 import { decodeBase58, encodeBase58 } from "./base58";
 import { describeTxError, landsWhenFailed, namedTxError, type TxErrorJson } from "./errors";
 import { TransactionHistory, type InnerInstructionRecord, type TokenBalance, type TxRecord } from "./history";
-import { loadedAccounts, memoOf, messageFee, parseWire, type WireTransaction } from "./wire";
+import { loadedAccounts, memoOf, messageFee, parseWire, type LoadedAccounts, type WireTransaction } from "./wire";
 
 /** How long a slot lasts by default, milliseconds (as on mainnet). */
 export const DEFAULT_SLOT_MS = 400;
@@ -441,8 +441,11 @@ export class Chain {
   // ---- execution -------------------------------------------------------------------------------
 
   private run(wire: WireTransaction, slot: bigint, unixTimestamp: bigint, replaying: boolean): ExecuteOutcome {
-    const keys = loadedAccounts(wire.message, (a) => this.account(a)?.data ?? null);
-    const pre = keys ? keys.keys.map((k) => this.account(k)) : [];
+    const resolved = loadedAccounts(wire.message, (a) => this.account(a)?.data ?? null);
+    // Lookup tables that cannot be read make the runtime refuse the transaction; should it run anyway (a
+    // table layout this reader does not know), it is still recorded, with the static keys only.
+    const keys = resolved ?? staticAccounts(wire);
+    const pre = keys.keys.map((k) => this.account(k));
     this.syncSlotHashes();
     if (replaying) this.svm.withSigverify(false);
     let result: TransactionMetadata | FailedTransactionMetadata;
@@ -456,12 +459,11 @@ export class Chain {
     }
     const failure = result instanceof FailedTransactionMetadata ? result.err() : null;
     const meta = result instanceof FailedTransactionMetadata ? result.meta() : result;
-    if (failure !== null && (!landsWhenFailed(failure) || !keys)) {
+    if (failure !== null && (!landsWhenFailed(failure) || !resolved)) {
       const err = describeTxError(failure);
       const reason = err.json === "SignatureFailure" ? "signature" : err.json === "AlreadyProcessed" ? "duplicate" : "failed";
       return { landed: false, reason, err, logs: meta.logs() };
     }
-    if (!keys) throw new Error(`transaction ${wire.signature} executed although its lookup tables could not be read`);
     const post = keys.keys.map((k) => this.account(k));
     const record: TxRecord = {
       signature: wire.signature,
@@ -510,6 +512,18 @@ export class Chain {
     });
     return out;
   }
+}
+
+/** The static keys of a transaction as its loaded accounts (no lookup-table addresses). */
+function staticAccounts(wire: WireTransaction): LoadedAccounts {
+  const keys = wire.message.staticAccountKeys.map((k) => k.toBase58());
+  return {
+    keys,
+    writable: keys.map((_, i) => wire.message.isAccountWritable(i)),
+    signer: keys.map((_, i) => i < wire.message.header.numRequiredSignatures),
+    loaded: { writable: [], readonly: [] },
+    fromLookup: keys.map(() => false),
+  };
 }
 
 /** A Uint8Array view of kit's read-only bytes (no copy; nothing here writes to account data). */
