@@ -59,10 +59,10 @@ describe("simnet transactions", () => {
       const a = transferTx(payer, to, LAMPORTS_PER_SOL, await blockhash());
       const sigA = await result<string>(sim.rpcUrl, "sendTransaction", [encodeBase58(a.serialize())]);
       assert.equal(sigA, encodeBase58(a.signature as Buffer));
-      const b = transferTx(payer, to, LAMPORTS_PER_SOL, await blockhash());
+      const b = transferTx(payer, to, LAMPORTS_PER_SOL + 1, await blockhash());
       const sigB = await result<string>(sim.rpcUrl, "sendTransaction", [b.serialize().toString("base64"), { encoding: "base64" }]);
       assert.equal(sigB, encodeBase58(b.signature as Buffer));
-      assert.equal(await connection.getBalance(to), 2 * LAMPORTS_PER_SOL);
+      assert.equal(await connection.getBalance(to), 2 * LAMPORTS_PER_SOL + 1);
       assert.equal((await statusOf(sigA))?.confirmationStatus, "finalized");
     });
 
