@@ -30,7 +30,7 @@ export function VerifyButton({ teamId, batchId }: { teamId: string; batchId: str
   if (result) {
     return result.matches ? (
       <span className="badge badge-ok" data-testid="verify-result" data-matches="true" title={`root ${result.recomputedRoot}`}>
-        ✓ matches the chain ({result.recordCount} records)
+        ✓ matches the chain ({result.recordCount === 1 ? "1 record" : `${result.recordCount} records`})
       </span>
     ) : (
       <span className="badge badge-danger" data-testid="verify-result" data-matches="false" title={`recomputed ${result.recomputedRoot}, on chain ${result.onChainRoot ?? "none"}`}>

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { formatCount, formatDateTime, formatDuration, shortAddress } from "./text";
+import { countOf, formatCount, formatDateTime, formatDuration, shortAddress } from "./text";
 import { formatUsdcExact } from "./usdc";
 import { safeReturnPath } from "../navigation";
 
@@ -17,6 +17,8 @@ describe("display helpers", function () {
     assert.equal(formatCount(12n), "12");
     assert.equal(formatDateTime(Date.UTC(2026, 10, 21, 14, 5)), "2026-11-21 14:05 UTC");
     assert.equal(shortAddress("7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU"), "7xKX…gAsU");
+    assert.equal(countOf(1, "request"), "1 request");
+    assert.equal(countOf(12_000n, "request"), "12,000 requests");
   });
 
   it("shows prices with the fewest decimals that are exact", function () {

@@ -37,3 +37,8 @@ export function formatCount(n: number | bigint): string {
 }
 
 export const ROLE_NAMES = { owner: "Owner", admin: "Admin", member: "Member" } as const;
+
+/** "1 request", "12,000 requests". */
+export function countOf(n: number | bigint, noun: string, pluralNoun = `${noun}s`): string {
+  return `${formatCount(n)} ${n === 1 || n === 1n ? noun : pluralNoun}`;
+}

@@ -34,6 +34,20 @@ describe("dashboard in a browser", function () {
   /** Requests to hosts other than the stack's, seen by any page. */
   const external: string[] = [];
 
+  /**
+   * Waits until the streamed page is complete: React reveals each finished Suspense boundary by moving it
+   * out of a hidden <div id="S:…">, briefly batched, so until then an element can exist twice.
+   */
+  async function settled(page: Page) {
+    await page.waitForFunction(() => document.querySelector('div[hidden][id^="S:"]') === null && document.documentElement.dataset.hydratedAt !== undefined);
+  }
+
+  async function go(page: Page, url: string) {
+    const response = await page.goto(url);
+    await settled(page);
+    return response;
+  }
+
   async function shot(page: Page, name: string) {
     await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
   }
@@ -81,6 +95,7 @@ describe("dashboard in a browser", function () {
     await page.getByTestId("pending-withdrawal").waitFor();
     await page.waitForTimeout(3_500);
     await page.reload();
+    await settled(page);
     await page.getByTestId("withdrawal-card").getByRole("button", { name: "Execute withdrawal" }).click();
     await page.getByTestId("withdrawal-card").getByTestId("action-done").waitFor({ timeout: 30_000 });
   }
@@ -118,7 +133,7 @@ describe("dashboard in a browser", function () {
 
   it("becomes interactive on the overview within the target on localhost", async function () {
     const started = Date.now();
-    await owner.goto(`/teams/${teamId}`);
+    await go(owner, `/teams/${teamId}`);
     await owner.waitForSelector("html[data-hydrated-at]");
     await owner.getByTestId("deposit-submit").waitFor();
     const wall = Date.now() - started;
@@ -128,20 +143,21 @@ describe("dashboard in a browser", function () {
   });
 
   it("creates an API key that is shown once", async function () {
-    await owner.goto(`/teams/${teamId}/keys`);
+    await go(owner, `/teams/${teamId}/keys`);
     await owner.getByTestId("key-name").fill("server");
     await owner.getByTestId("create-key").click();
     apiKey = ((await owner.getByTestId("new-api-key").textContent()) ?? "").trim();
     assert.match(apiKey, /^pk_/);
     await shot(owner, "02-api-keys");
     await owner.reload();
+    await settled(owner);
     assert.equal(await owner.getByTestId("new-api-key").count(), 0);
     assert.match((await owner.getByTestId("keys-table").textContent()) ?? "", /server/);
   });
 
   it("shows a paid request made with the key in usage after the settlement interval", async function () {
     // The first period's base fee (50 USDC) is due before any request can be paid: top up first.
-    await owner.goto(`/teams/${teamId}`);
+    await go(owner, `/teams/${teamId}`);
     await deposit(owner, "40");
     await waitForBalance(owner, "65.00 USDC");
     const signer = Keypair.generate();
@@ -162,7 +178,7 @@ describe("dashboard in a browser", function () {
 
     const deadline = Date.now() + 90_000;
     for (;;) {
-      await owner.goto(`/teams/${teamId}/usage?days=7`);
+      await go(owner, `/teams/${teamId}/usage?days=7`);
       const total = (await owner.getByTestId("usage-total-requests").textContent()) ?? "0";
       if (total.trim() === "1") break;
       assert.ok(Date.now() < deadline, "the request did not appear in usage within 90 s");
@@ -175,7 +191,7 @@ describe("dashboard in a browser", function () {
   it("lists the deposits and the settled batch in the history, and verify matches the chain", async function () {
     const deadline = Date.now() + 60_000;
     for (;;) {
-      await owner.goto(`/teams/${teamId}/history`);
+      await go(owner, `/teams/${teamId}/history`);
       const kinds = await owner.locator("[data-kind]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-kind")));
       if (kinds.filter((k) => k === "funds.deposited").length === 2 && kinds.includes("usage.deducted")) break;
       assert.ok(Date.now() < deadline, `history incomplete: ${kinds.join(", ")}`);
@@ -205,7 +221,7 @@ describe("dashboard in a browser", function () {
   });
 
   it("generates an invoice as the Owner and downloads its PDF, whose text holds the total", async function () {
-    await owner.goto(`/teams/${teamId}/invoices`);
+    await go(owner, `/teams/${teamId}/invoices`);
     await owner.getByTestId("generate-invoice").getByRole("button").click();
     await owner.waitForURL(/\/invoices\/[a-z0-9]+$/);
     invoiceId = owner.url().split("/").pop() as string;
@@ -220,7 +236,7 @@ describe("dashboard in a browser", function () {
   });
 
   it("invites a Member, who joins and is refused invoices and API keys by the server", async function () {
-    await owner.goto(`/teams/${teamId}/members`);
+    await go(owner, `/teams/${teamId}/members`);
     await owner.getByTestId("invite-form").getByLabel("E-mail").fill("member@example.com");
     await owner.getByTestId("invite-form").getByRole("button").click();
     const link = ((await owner.getByTestId("invite-link").textContent()) ?? "").trim();
@@ -241,7 +257,7 @@ describe("dashboard in a browser", function () {
       // The navigation does not offer them, and the server refuses them when asked directly.
       assert.equal(await member.getByRole("link", { name: "Invoices" }).count(), 0);
       for (const section of ["invoices", "keys", "usage", "history", "members"]) {
-        const res = await member.goto(`/teams/${teamId}/${section}`);
+        const res = await go(member, `/teams/${teamId}/${section}`);
         assert.equal(res?.status(), 403, `${section} answered ${res?.status()}`);
         await member.getByTestId("forbidden").waitFor();
       }
@@ -261,7 +277,7 @@ describe("dashboard in a browser", function () {
   });
 
   it("turns the low-balance banner orange below 10 USDC and red below 5 USDC", async function () {
-    await owner.goto(`/teams/${teamId}`);
+    await go(owner, `/teams/${teamId}`);
     // 65 deposited, 50 base fee collected at the first settlement: 15 USDC, no banner.
     await waitForBalance(owner, "15.00 USDC");
     assert.equal(await owner.getByTestId("low-balance-banner").count(), 0);
@@ -278,7 +294,7 @@ describe("dashboard in a browser", function () {
   });
 
   it("shows the stakers' share of the base fee", async function () {
-    await owner.goto("/stakers?days=7");
+    await go(owner, "/stakers?days=7");
     assert.equal(((await owner.getByTestId("stakers-total").textContent()) ?? "").trim(), "5.00 USDC");
     await shot(owner, "11-stakers");
   });

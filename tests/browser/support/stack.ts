@@ -16,13 +16,20 @@ import { createLedgerClient, type LedgerClient } from "../../../ledger/client";
 import { deploy, DEFAULT_PROGRAM_KEYPAIR_PATH, DEFAULT_SO_PATH, type DeployResult } from "../../../migrations/deploy";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
-/** Where the tests' build of the dashboard goes (git-ignored, apart from a developer's .next/). */
-export const TEST_DIST_DIR = path.join(".cache", "next-browser");
+/**
+ * Where the tests' build of the dashboard goes (git-ignored, apart from a developer's .next/): one
+ * directory per test process, so two `npm test` runs never build over each other; removed afterwards.
+ * DASHBOARD_TEST_DIST_DIR names a build to keep (and, with DASHBOARD_TEST_SKIP_BUILD=1, to reuse).
+ */
+export function testDistDir(): { dir: string; keep: boolean } {
+  const named = process.env.DASHBOARD_TEST_DIST_DIR;
+  return named ? { dir: named, keep: true } : { dir: path.join(".cache", "next-browser", String(process.pid)), keep: false };
+}
 
 export interface StackOptions {
   /** Seconds between a withdrawal request and its execution (short, so a test can wait for it). */
   withdrawalNoticeSecs?: bigint;
-  /** Reuse an existing build in TEST_DIST_DIR (DASHBOARD_TEST_SKIP_BUILD=1 does the same). */
+  /** Reuse an existing build in DASHBOARD_TEST_DIST_DIR (DASHBOARD_TEST_SKIP_BUILD=1 does the same). */
   skipBuild?: boolean;
   /** Extra environment for the dashboard process. */
   env?: Record<string, string>;
@@ -127,13 +134,13 @@ async function waitForHttp(url: string, timeoutMs: number, child: ChildProcess, 
   }
 }
 
-/** `next build` into TEST_DIST_DIR. */
-export function buildDashboard(log: (line: string) => void): void {
+/** `next build` into `distDir` (relative to the repository). */
+export function buildDashboard(distDir: string, log: (line: string) => void): void {
   log("building the dashboard (next build)…");
   const started = Date.now();
   const result = spawnSync(process.execPath, [path.join(REPO_ROOT, "node_modules", "next", "dist", "bin", "next"), "build"], {
     cwd: REPO_ROOT,
-    env: { ...process.env, NEXT_DIST_DIR: TEST_DIST_DIR, NEXT_TELEMETRY_DISABLED: "1" },
+    env: { ...process.env, NEXT_DIST_DIR: distDir, NEXT_TELEMETRY_DISABLED: "1" },
     encoding: "utf8",
     timeout: 600_000,
   });
@@ -229,9 +236,26 @@ export async function startChainAndLedger(options: Pick<StackOptions, "withdrawa
 /** Everything: chain, ledger, and the dashboard built and served by `next start`. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const log = options.log ?? (() => {});
-  const skipBuild = options.skipBuild ?? process.env.DASHBOARD_TEST_SKIP_BUILD === "1";
-  if (!skipBuild || !fs.existsSync(path.join(REPO_ROOT, TEST_DIST_DIR, "BUILD_ID"))) buildDashboard(log);
-  const base = await startChainAndLedger(options);
+  const dist = testDistDir();
+  const removeBuild = () => {
+    if (!dist.keep) fs.rmSync(path.join(REPO_ROOT, dist.dir), { recursive: true, force: true });
+  };
+  const skipBuild = dist.keep && (options.skipBuild ?? process.env.DASHBOARD_TEST_SKIP_BUILD === "1");
+  if (!skipBuild || !fs.existsSync(path.join(REPO_ROOT, dist.dir, "BUILD_ID"))) {
+    try {
+      buildDashboard(dist.dir, log);
+    } catch (error) {
+      removeBuild();
+      throw error;
+    }
+  }
+  let base: ChainAndLedger;
+  try {
+    base = await startChainAndLedger(options);
+  } catch (error) {
+    removeBuild();
+    throw error;
+  }
   let app: ChildProcess | null = null;
   let appLog = "";
   try {
@@ -245,7 +269,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         env: {
           ...process.env,
           NODE_ENV: "production",
-          NEXT_DIST_DIR: TEST_DIST_DIR,
+          NEXT_DIST_DIR: dist.dir,
           NEXT_TELEMETRY_DISABLED: "1",
           SOLANA_RPC_URL: base.rpcUrl,
           SOLANA_CLUSTER: "localnet",
@@ -273,11 +297,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       async stop() {
         if (child) await stopChild(child);
         await base.stop();
+        removeBuild();
       },
     };
   } catch (error) {
     if (app) await stopChild(app);
     await base.stop();
+    removeBuild();
     throw error;
   }
 }

@@ -7,7 +7,7 @@ import { pageTeamAccess } from "../../../../../../lib/auth/current";
 import { KIND_NAMES, loadHistoryPage, type HistoryEntry } from "../../../../../../lib/data/history";
 import { serverEnv } from "../../../../../../lib/env";
 import { explorerTxUrl } from "../../../../../../lib/format/explorer";
-import { formatCount, formatDateTime, shortAddress } from "../../../../../../lib/format/text";
+import { countOf, formatDateTime, shortAddress } from "../../../../../../lib/format/text";
 import { formatUsdc } from "../../../../../../lib/format/usdc";
 import { attempt } from "../../../../../../lib/server/attempt";
 import { TIER_NAMES, type TierId } from "../../../../../../sdk/src/constants";
@@ -19,7 +19,7 @@ function details(e: HistoryEntry): string {
   if ("batchSeq" in e) {
     const waived = e.amountWaived > 0n ? ` · ${formatUsdc(e.amountWaived)} waived by the spend cap` : "";
     const debt = e.amountCharged > e.amount ? ` · ${formatUsdc(e.amountCharged - e.amount)} became debt` : "";
-    return `Batch ${e.batchSeq} · ${formatCount(e.requestCount)} requests${waived}${debt}`;
+    return `Batch ${e.batchSeq} · ${countOf(e.requestCount, "request")}${waived}${debt}`;
   }
   if ("depositor" in e) return `From ${shortAddress(e.depositor)}`;
   if ("unlockAt" in e) return `Executable from ${formatDateTime(Number(e.unlockAt) * 1000)}`;

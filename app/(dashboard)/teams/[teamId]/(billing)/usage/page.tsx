@@ -5,7 +5,7 @@ import { EmptyState } from "../../../../../../components/ui/empty-state";
 import { ErrorState } from "../../../../../../components/ui/error-state";
 import { pageTeamAccess } from "../../../../../../lib/auth/current";
 import { costPerRequest, loadUsage, USAGE_WINDOWS, usageWindow } from "../../../../../../lib/data/usage";
-import { formatCount, ROLE_NAMES, shortAddress } from "../../../../../../lib/format/text";
+import { countOf, formatCount, ROLE_NAMES, shortAddress } from "../../../../../../lib/format/text";
 import { formatUsdc, formatUsdcExact } from "../../../../../../lib/format/usdc";
 import { attempt } from "../../../../../../lib/server/attempt";
 
@@ -120,7 +120,7 @@ export default async function UsagePage({ params, searchParams }: { params: Prom
               <ol data-testid="top-users">
                 {usage.value.top.map((u) => (
                   <li key={u.userId}>
-                    <span className="mono">{u.userId.length > 20 ? shortAddress(u.userId, 6) : u.userId}</span>: {formatCount(u.requests)} requests,{" "}
+                    <span className="mono">{u.userId.length > 20 ? shortAddress(u.userId, 6) : u.userId}</span>: {countOf(u.requests, "request")},{" "}
                     {formatUsdc(u.cost)}
                   </li>
                 ))}
