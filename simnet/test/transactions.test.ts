@@ -395,6 +395,20 @@ describe("simnet transactions", () => {
       assert.equal(p.error?.code, -32602);
     });
 
+    it("answers web3.js getTransactions and getParsedTransactions (JSON-RPC batches), null for unknown signatures", async () => {
+      const wallet = await fundedKeypair(connection, 2);
+      const signatures: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        signatures.push(await connection.sendRawTransaction(transferTx(wallet, Keypair.generate().publicKey, 1_000_000 + i, await blockhash()).serialize()));
+      }
+      const unknown = encodeBase58(new Uint8Array(64).fill(9));
+      const txs = await connection.getTransactions([...signatures, unknown], { commitment: "confirmed", maxSupportedTransactionVersion: 0 });
+      assert.deepEqual(txs.map((t) => t?.transaction.signatures[0] ?? null), [...signatures, null]);
+      assert.ok(txs.slice(0, 3).every((t) => t?.meta?.err === null && (t.meta.logMessages?.length ?? 0) > 0));
+      const parsed = await connection.getParsedTransactions(signatures, { maxSupportedTransactionVersion: 0 });
+      assert.deepEqual(parsed.map((t) => (t?.transaction.message.instructions[0] as { parsed: { info: { lamports: number } } }).parsed.info.lamports), [1_000_000, 1_000_001, 1_000_002]);
+    });
+
     it("answers getSignatureStatuses from recent slots, and from all history with searchTransactionHistory", async () => {
       const tx = transferTx(payer, Keypair.generate().publicKey, LAMPORTS_PER_SOL, await blockhash());
       const signature = await connection.sendRawTransaction(tx.serialize());
