@@ -29,6 +29,7 @@ export const FAUCET_LAMPORTS = 1_000_000_000_000_000_000n;
 
 const SYSTEM_PROGRAM = "11111111111111111111111111111111";
 const MEMO_PROGRAM = new PublicKey("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr");
+const UPGRADEABLE_LOADER = "BPFLoaderUpgradeab1e11111111111111111111111";
 
 /** What identifies a chain: created once, kept in the ledger directory. */
 export interface Genesis {
@@ -79,6 +80,8 @@ export interface ChainOptions {
   now?: () => number;
   /** Receives every landed transaction and program load, in order, before anyone hears of it. */
   journal?: (entry: JournalEntry) => void;
+  /** Told when advancing the slot failed (it is retried at the next tick). */
+  onTickError?: (error: unknown) => void;
 }
 
 function sha256(...parts: (string | Uint8Array)[]): Buffer {
@@ -111,6 +114,7 @@ export class Chain {
   readonly faucet: Keypair;
   private readonly now: () => number;
   private journal: ((entry: JournalEntry) => void) | undefined;
+  private readonly onTickError: ((error: unknown) => void) | undefined;
   private readonly listeners = new Set<ChainListener>();
   /** Blockhash → the slot that produced it, for the last BLOCKHASH_VALIDITY_SLOTS slots. */
   private readonly blockhashes = new Map<string, bigint>();
@@ -133,6 +137,7 @@ export class Chain {
     if (!Number.isInteger(this.slotMs) || this.slotMs < 10) throw new RangeError(`slotMs must be an integer >= 10, got ${this.slotMs}`);
     this.now = options.now ?? Date.now;
     this.journal = options.journal;
+    this.onTickError = options.onTickError;
     // The blockhash age check is the chain's (a window of 150 slots, as on a cluster); litesvm only knows
     // its single latest hash, so its own check stays off.
     this.svm = new LiteSVM().withBlockhashCheck(false);
@@ -210,7 +215,14 @@ export class Chain {
   start(): void {
     if (this.timer) return;
     this.anchor(this.currentSlot);
-    this.timer = setInterval(() => this.tick(), this.slotMs);
+    this.timer = setInterval(() => {
+      try {
+        this.tick();
+      } catch (e) {
+        // A failed tick (the runtime refusing a sysvar) must not stop time; the next one tries again.
+        this.onTickError?.(e);
+      }
+    }, this.slotMs);
     this.timer.unref();
   }
 
@@ -386,10 +398,28 @@ export class Chain {
     return this.execute(wire);
   }
 
-  /** Loads an SBF program directly at `programId` (as solana-test-validator's --bpf-program), journaled. */
-  loadProgram(programId: string, elf: Uint8Array): void {
+  /**
+   * Loads an SBF program directly at `programId` (as solana-test-validator's --bpf-program), journaled.
+   * Returns false (and changes nothing) when the program there already holds exactly `elf`.
+   */
+  loadProgram(programId: string, elf: Uint8Array): boolean {
+    if (this.programHolds(programId, elf)) return false;
     this.svm.addProgram(programId as Address, elf);
     this.journal?.({ kind: "program", slot: this.currentSlot, unixTimestamp: this.unixTimestamp, programId, elf });
+    return true;
+  }
+
+  /** Whether the upgradeable program at `programId` holds exactly `elf` (then zero padding). */
+  private programHolds(programId: string, elf: Uint8Array): boolean {
+    const program = this.account(programId);
+    // UpgradeableLoaderState::Program: u32 tag 2, then the ProgramData address.
+    if (!program || program.owner !== UPGRADEABLE_LOADER || program.data.length < 36 || program.data[0] !== 2) return false;
+    const data = this.account(encodeBase58(program.data.subarray(4, 36)));
+    // UpgradeableLoaderState::ProgramData: a 45-byte header, then the code.
+    if (!data || data.data.length < 45 + elf.length) return false;
+    const code = data.data.subarray(45);
+    if (Buffer.compare(Buffer.from(code.subarray(0, elf.length)), Buffer.from(elf)) !== 0) return false;
+    return code.subarray(elf.length).every((b) => b === 0);
   }
 
   // ---- replay ----------------------------------------------------------------------------------

@@ -86,7 +86,12 @@ export async function startSimnet(options: SimnetOptions = {}): Promise<Simnet> 
   const store = options.ledgerDir ? LedgerStore.open(options.ledgerDir, { reset: options.reset }) : null;
   // Without a ledger directory the chain lives for one run: a fresh genesis each start.
   const genesis = store?.genesis ?? { hash: encodeBase58(randomBytes(32)), createdAt: Date.now() };
-  const chain = new Chain({ genesis, slotMs: options.slotMs, journal: store ? (e: JournalEntry) => store.append(e) : undefined });
+  const chain = new Chain({
+    genesis,
+    slotMs: options.slotMs,
+    journal: store ? (e: JournalEntry) => store.append(e) : undefined,
+    onTickError: (e) => log(`slot tick failed: ${e instanceof Error ? e.message : String(e)}`),
+  });
   const cleanup: (() => void | Promise<void>)[] = [];
 
   try {
@@ -103,7 +108,8 @@ export async function startSimnet(options: SimnetOptions = {}): Promise<Simnet> 
       if (result.diverged > 0) log(`replay: ${result.diverged} of ${result.transactions} transactions ended differently than recorded`);
     }
     for (const p of options.programs ?? []) {
-      chain.loadProgram(p.programId, fs.readFileSync(p.soPath));
+      const loaded = chain.loadProgram(p.programId, fs.readFileSync(p.soPath));
+      log(`program ${p.programId} ${loaded ? "loaded from" : "already holds"} ${p.soPath}`);
     }
     chain.start();
     cleanup.push(() => chain.stop());

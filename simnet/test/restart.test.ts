@@ -133,6 +133,30 @@ describe("simnet across restarts", function () {
       }
     });
 
+    it("loads --bpf-program programs once: journaled, replayed, and reloaded only when the file changes", async () => {
+      const dir = path.join(tmp.dir, "bpf");
+      const soPath = path.join(tmp.dir, "direct.so");
+      fs.writeFileSync(soPath, elf);
+      const id = Keypair.generate().publicKey.toBase58();
+      const journal = path.join(dir, "journal.jsonl");
+      const lines: string[] = [];
+      const open = () => startTestSimnet({ ledgerDir: dir, programs: [{ programId: id, soPath }], log: (l) => lines.push(l) });
+      let sim = await open();
+      assert.equal((await new Connection(sim.rpcUrl, "confirmed").getAccountInfo(new PublicKey(id)))?.executable, true);
+      await sim.close();
+      const size = fs.statSync(journal).size;
+      sim = await open();
+      assert.equal(sim.replay.programs, 1);
+      assert.equal((await new Connection(sim.rpcUrl, "confirmed").getAccountInfo(new PublicKey(id)))?.executable, true);
+      await sim.close();
+      assert.equal(fs.statSync(journal).size, size);
+      assert.ok(lines.some((l) => l.includes(`program ${id} already holds`)), lines.join("\n"));
+      fs.writeFileSync(soPath, Buffer.concat([elf, Buffer.from("changed")]));
+      sim = await open();
+      await sim.close();
+      assert.ok(fs.statSync(journal).size > size);
+    });
+
     it("cuts a torn last journal line and keeps everything before it", async () => {
       const dir = path.join(tmp.dir, "torn");
       let sim = await startTestSimnet({ ledgerDir: dir });
