@@ -294,6 +294,30 @@ describe("dashboard routes against the chain and the ledger", function () {
     });
   });
 
+  describe("tier changes", function () {
+    it("schedules a downgrade for the next period without charging anything", async function () {
+      const growthOwner = Keypair.generate();
+      await fundWallet(base, growthOwner.publicKey, 0n);
+      const created = await call(postTeam, {}, { as: growthOwner, body: { name: "Growthco", tier: 1 } });
+      const params = { teamId: created.body.teamId as string };
+      const submit = async (body: Record<string, unknown>) => {
+        const built = await call(postTransaction, params, { as: growthOwner, body });
+        assert.equal(built.status, 200, JSON.stringify(built.body));
+        const sent = await call(postSubmit, params, { as: growthOwner, body: { transaction: sign(built.body.transaction, growthOwner) } });
+        assert.equal(sent.status, 200, JSON.stringify(sent.body));
+        return built.body.summary as string;
+      };
+      await submit({ action: "create_account", tier: 1 });
+      assert.equal(await submit({ action: "update_tier", tier: 0 }), "Downgrade at the start of the next period; nothing is charged now.");
+      const programId = new PublicKey(base.deployment.programId);
+      const info = await base.connection.getAccountInfo(teamPda(growthOwner.publicKey, programId).address);
+      const { decodeTeamBillingAccount } = await import("../../sdk/src/accounts");
+      const account = decodeTeamBillingAccount(info!.data);
+      assert.equal(account.tier, 1);
+      assert.equal(account.pendingTier, 0);
+    });
+  });
+
   describe("invoices, history and verification", function () {
     let invoiceId = "";
 

@@ -271,6 +271,22 @@ describe("dashboard in a browser", function () {
       assert.equal((await key.json()).error.code, "forbidden");
       const members = await stack.ledger.as(ownerKey.publicKey.toBase58()).query(api.members.list, { teamId: teamId as never });
       assert.deepEqual(members.map((m) => m.role).sort(), ["member", "owner"]);
+
+      // A wallet in several teams switches between them, staying in the same section.
+      await go(member, "/teams");
+      await member.getByLabel("Team name").fill("Beta");
+      await member.getByRole("button", { name: "Create team" }).click();
+      await member.waitForURL(/\/teams\/[a-z0-9]+$/);
+      const betaId = member.url().split("/").pop() as string;
+      await go(member, `/teams/${betaId}/keys`);
+      await member.getByTestId("team-switcher").selectOption(teamId);
+      await member.waitForURL(new RegExp(`/teams/${teamId}/keys$`));
+      await member.getByTestId("forbidden").waitFor();
+      await go(member, `/teams/${teamId}`);
+      await member.getByTestId("team-switcher").selectOption(betaId);
+      await member.waitForURL(new RegExp(`/teams/${betaId}$`));
+      await member.getByTestId("create-account-card").waitFor();
+      await shot(member, "09-team-switcher");
     } finally {
       await context.close();
     }
@@ -285,18 +301,18 @@ describe("dashboard in a browser", function () {
     await waitForBalance(owner, "9.50 USDC");
     assert.equal(await owner.getByTestId("low-balance-banner").getAttribute("data-level"), "warning");
     assert.match((await owner.getByTestId("low-balance-banner").getAttribute("class")) ?? "", /banner-orange/);
-    await shot(owner, "09-banner-orange");
+    await shot(owner, "10-banner-orange");
     await withdrawDownTo(owner, 9_500_000n, 4_000_000n);
     await waitForBalance(owner, "4.00 USDC");
     assert.equal(await owner.getByTestId("low-balance-banner").getAttribute("data-level"), "critical");
     assert.match((await owner.getByTestId("low-balance-banner").getAttribute("class")) ?? "", /banner-red/);
-    await shot(owner, "10-banner-red");
+    await shot(owner, "11-banner-red");
   });
 
   it("shows the stakers' share of the base fee", async function () {
     await go(owner, "/stakers?days=7");
     assert.equal(((await owner.getByTestId("stakers-total").textContent()) ?? "").trim(), "5.00 USDC");
-    await shot(owner, "11-stakers");
+    await shot(owner, "12-stakers");
   });
 
   it("never requested a host other than the local stack", function () {
