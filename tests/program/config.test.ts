@@ -15,10 +15,12 @@ import {
   type PrepaidBilling,
   type TierTerms,
 } from "../../sdk/src";
-import { createTokenAccount } from "../support";
+import { createTokenAccount, now, warpTo } from "../support";
 import { bareDeployment, initAccounts, initArgs, type BareDeployment } from "./support/bare";
 import {
   FOREIGN_PROGRAM,
+  MAX_PERIOD_SECS,
+  MAX_WITHDRAWAL_NOTICE_SECS,
   assertConserved,
   bn,
   cloneAccount,
@@ -145,22 +147,38 @@ describe("initialize_config", () => {
     await expectError(init({ withdrawalNoticeSecs: -1n }).rpc(), "InvalidConfig", b.outsider);
   });
 
-  it("accepts the largest period and notice, and a team then fails cleanly on the period end overflow", async () => {
-    await init({ periodSecs: I64_MAX, withdrawalNoticeSecs: I64_MAX }).rpc();
+  it("accepts a 366-day period and a 30-day notice, and a team then opens with a 366-day first period", async () => {
+    await init({ periodSecs: MAX_PERIOD_SECS, withdrawalNoticeSecs: MAX_WITHDRAWAL_NOTICE_SECS }).rpc();
     const config = await b.program.account.billingConfig.fetch(b.config);
-    assert.equal(config.periodSecs.toString(), I64_MAX.toString());
+    assert.equal(config.periodSecs.toString(), "31622400");
+    assert.equal(config.withdrawalNoticeSecs.toString(), "2592000");
     const owner = Keypair.generate();
     b.provider.airdrop(owner.publicKey, 1_000_000_000n);
+    const team = PublicKey.findProgramAddressSync([Buffer.from("team_billing"), owner.publicKey.toBuffer()], b.programId)[0];
     const accounts = {
       owner: owner.publicKey,
       config: b.config,
-      team: PublicKey.findProgramAddressSync([Buffer.from("team_billing"), owner.publicKey.toBuffer()], b.programId)[0],
+      team,
       vault: PublicKey.findProgramAddressSync([Buffer.from("team_usdc"), owner.publicKey.toBuffer()], b.programId)[0],
       usdcMint: b.usdcMint,
       tokenProgram: TOKEN_PROGRAM_ID,
       systemProgram: SystemProgram.programId,
     };
-    await expectError(b.program.methods.createTeamAccount(Tier.Startup).accountsStrict(accounts).signers([owner]).rpc(), "MathOverflow", b.outsider);
+    await b.program.methods.createTeamAccount(Tier.Startup).accountsStrict(accounts).signers([owner]).rpc();
+    const opened = await b.program.account.teamBillingAccount.fetch(team);
+    assert.equal(opened.periodEnd.toString(), (now(b.svm) + MAX_PERIOD_SECS).toString());
+  });
+
+  it("refuses a period or a notice one second over its bound, up to i64::MAX, and creates no config", async () => {
+    const over = [
+      { periodSecs: MAX_PERIOD_SECS + 1n },
+      { periodSecs: I64_MAX },
+      { withdrawalNoticeSecs: MAX_WITHDRAWAL_NOTICE_SECS + 1n },
+      { withdrawalNoticeSecs: I64_MAX },
+      { periodSecs: MAX_PERIOD_SECS + 1n, withdrawalNoticeSecs: MAX_WITHDRAWAL_NOTICE_SECS + 1n },
+    ];
+    for (const o of over) await expectError(init(o).rpc(), "InvalidConfig", b.outsider);
+    assert.equal(await b.outsider.connection.getAccountInfo(b.config), null);
   });
 });
 
@@ -283,15 +301,43 @@ describe("update_config", () => {
     assert.ok(config.treasury.equals(bed.treasury) && config.stakerPool.equals(bed.stakerPool));
   });
 
-  it("accepts u64::MAX tier terms and i64::MAX times (then a withdrawal request fails cleanly on the unlock overflow)", async () => {
+  it("accepts u64::MAX tier terms, a 30-day notice and a 366-day period; a withdrawal still leaves when the notice ends, paused", async () => {
     const t = await openTeam(bed, { deposit: 20n * USDC });
     const max = { monthlyFee: U64_MAX, includedRequests: U64_MAX, overagePrice: U64_MAX };
-    await update({ tiers: tiersArg([max, max, max]), withdrawalNoticeSecs: bn(I64_MAX), periodSecs: bn(I64_MAX) }).signers([admin]).rpc();
+    await update({ tiers: tiersArg([max, max, max]), withdrawalNoticeSecs: bn(MAX_WITHDRAWAL_NOTICE_SECS), periodSecs: bn(MAX_PERIOD_SECS), paused: true })
+      .signers([admin])
+      .rpc();
     const config = await bed.client.fetchConfig();
     assert.deepEqual(config.tiers, [max, max, max]);
-    assert.equal(config.withdrawalNoticeSecs, I64_MAX);
-    await expectError(bed.client.requestWithdrawal({ owner: t.owner, amount: 1n }), "MathOverflow", bed.provider);
-    await update({ tiers: tiersArg(DEFAULT_TIERS), withdrawalNoticeSecs: bn(900n), periodSecs: bn(2_592_000n) }).signers([admin]).rpc();
+    assert.equal(config.withdrawalNoticeSecs, 2_592_000n);
+    assert.equal(config.periodSecs, 31_622_400n);
+    await bed.client.requestWithdrawal({ owner: t.owner, amount: 20n * USDC });
+    const unlockAt = now(bed.svm) + MAX_WITHDRAWAL_NOTICE_SECS;
+    assert.equal((await bed.team(t.owner.publicKey)).withdrawalUnlockAt, unlockAt);
+    warpTo(bed.svm, unlockAt - 1n);
+    await expectError(bed.client.withdrawUnused({ owner: t.owner, ownerToken: t.ownerToken }), "WithdrawalNotReady", bed.provider);
+    warpTo(bed.svm, unlockAt);
+    const wallet = await bed.balance(t.ownerToken);
+    await bed.client.withdrawUnused({ owner: t.owner, ownerToken: t.ownerToken });
+    assert.equal(await bed.balance(t.ownerToken), wallet + 20n * USDC);
+    assert.equal(await bed.balance(t.vault), 0n);
+    assert.equal((await bed.team(t.owner.publicKey)).totalWithdrawn, 20n * USDC);
+    await update({ tiers: tiersArg(DEFAULT_TIERS), withdrawalNoticeSecs: bn(900n), periodSecs: bn(2_592_000n), paused: false }).signers([admin]).rpc();
+  });
+
+  it("refuses a notice over 30 days or a period over 366 days, by one second or up to i64::MAX, keeping the config", async () => {
+    const before = await bed.client.fetchConfig();
+    const over: Partial<UpdateConfigArgs>[] = [
+      { withdrawalNoticeSecs: bn(MAX_WITHDRAWAL_NOTICE_SECS + 1n) },
+      { withdrawalNoticeSecs: bn(I64_MAX) },
+      { periodSecs: bn(MAX_PERIOD_SECS + 1n) },
+      { periodSecs: bn(I64_MAX) },
+      // Valid fields set alongside do not go through either.
+      { paused: true, billingAuthority: Keypair.generate().publicKey, withdrawalNoticeSecs: bn(MAX_WITHDRAWAL_NOTICE_SECS + 1n) },
+      { withdrawalNoticeSecs: bn(0n), periodSecs: bn(MAX_PERIOD_SECS + 1n) },
+    ];
+    for (const args of over) await expectError(update(args).signers([admin]).rpc(), "InvalidConfig", bed.outsider);
+    assert.deepEqual(await bed.client.fetchConfig(), before);
   });
 
   it("pauses and unpauses deposits", async () => {

@@ -12,10 +12,10 @@ import type { IdlField, IdlType } from "@coral-xyz/anchor/dist/cjs/idl";
 import { ACCOUNT_SIZE, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID } from "@solana/spl-token";
 import type { Address } from "@solana/kit";
 import { Keypair, PublicKey, SystemProgram, Transaction, TransactionInstruction, type AccountMeta } from "@solana/web3.js";
-import { I64_MAX, I64_MIN, IDL_JSON, U64_MAX, USDC, decodeTeamBillingAccount, eventsNamed, parseEvents, type BillingEvent, type TeamBillingAccount } from "../../sdk/src";
+import { I64_MAX, I64_MIN, IDL_JSON, U64_MAX, USDC, decodeBillingConfig, decodeTeamBillingAccount, eventsNamed, parseEvents, type BillingEvent, type TeamBillingAccount } from "../../sdk/src";
 import { advanceClock, mintTo, type TeamFixture } from "../support";
 import { Prng, testSeed } from "./support/prng";
-import { FOREIGN_PROGRAM, allTeams, assertConservedState, bn, cloneAccount, createBed, mintSupply, tokenAccount, usdcAccounts, type TestBed } from "./support/bed";
+import { FOREIGN_PROGRAM, MAX_PERIOD_SECS, MAX_WITHDRAWAL_NOTICE_SECS, allTeams, assertConservedState, bn, cloneAccount, createBed, mintSupply, tokenAccount, usdcAccounts, type TestBed } from "./support/bed";
 
 const ITERATIONS = 10_000;
 
@@ -56,7 +56,8 @@ function interestingU64(rng: Prng): bigint {
 }
 
 function interestingI64(rng: Prng): bigint {
-  return rng.pick([0n, 1n, -1n, 60n, 900n, 86_400n, 2_592_000n, I64_MAX, I64_MIN, BigInt(rng.range(1, 10_000_000))]);
+  // 2_592_000 and 31_622_400 are the longest notice and period the config takes; one more is refused.
+  return rng.pick([0n, 1n, -1n, 60n, 900n, 86_400n, 2_592_000n, 2_592_001n, 31_622_400n, 31_622_401n, I64_MAX, I64_MIN, BigInt(rng.range(1, 10_000_000))]);
 }
 
 /** The chosen team's state, which makes some arguments plausible (the next batch, an affordable withdrawal). */
@@ -470,6 +471,12 @@ describe("fuzzing the program with random instructions and account lists", () =>
       const teams = allTeams(bed).filter((x) => !planted.has(x.address.toBase58()));
       assert.deepEqual(new Map(teams.map((x) => [x.address.toBase58(), x.team])), state.teams, "every team is at a known owner's PDA");
       assert.deepEqual(usdcAccounts(bed), state.balances, "every token account of the mint is known");
+      // Whatever the admin set, funds can still leave within 30 days and a team can still open.
+      const config = bed.svm.getAccount(bed.configAddress.toBase58() as Address);
+      assert.ok(config.exists);
+      const { withdrawalNoticeSecs, periodSecs } = decodeBillingConfig(Uint8Array.from(config.data));
+      assert.ok(withdrawalNoticeSecs >= 0n && withdrawalNoticeSecs <= MAX_WITHDRAWAL_NOTICE_SECS, `notice ${withdrawalNoticeSecs} s`);
+      assert.ok(periodSecs > 0n && periodSecs <= MAX_PERIOD_SECS, `period ${periodSecs} s`);
     };
     let state = read();
     let i = 0;

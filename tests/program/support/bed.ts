@@ -33,6 +33,10 @@ import {
 /** anchor's BN from a bigint (u64/i64 arguments). */
 export const bn = (v: bigint): BN => new BN(v.toString(10));
 export const ZERO_ROOT: number[] = Array<number>(32).fill(0);
+/** Longest withdrawal notice the program accepts (`MAX_WITHDRAWAL_NOTICE_SECS`): 30 days, in seconds. */
+export const MAX_WITHDRAWAL_NOTICE_SECS = 2_592_000n;
+/** Longest billing period the program accepts (`MAX_PERIOD_SECS`): 366 days, in seconds. */
+export const MAX_PERIOD_SECS = 31_622_400n;
 
 const TEAM_DISCRIMINATOR = Buffer.from(IDL_JSON.accounts.find((a) => a.name === "TeamBillingAccount")?.discriminator ?? []);
 

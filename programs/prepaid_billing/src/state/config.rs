@@ -8,6 +8,13 @@ use crate::math::{self, Split, BPS_DENOMINATOR};
 use crate::runtime::error::{fail, Error};
 use crate::runtime::Pubkey;
 
+/// Longest `withdrawal_notice_secs`: 30 days, in seconds. Bounds how long an admin can hold funds back
+/// (money-safety invariant 4: funds can always leave) and keeps `now + notice` far from `i64::MAX`.
+pub const MAX_WITHDRAWAL_NOTICE_SECS: i64 = 30 * 86_400;
+/// Longest `period_secs`: 366 days, in seconds. Keeps every period end (`now + period_secs`, and
+/// `period_end + k × period_secs` at a roll) far from `i64::MAX`, so opening a team cannot be blocked.
+pub const MAX_PERIOD_SECS: i64 = 366 * 86_400;
+
 /// The token accounts and mint a deployment is tied to.
 pub struct ConfigLinks<'a> {
     pub usdc_mint: &'a Pubkey,
@@ -68,12 +75,14 @@ impl BillingConfig {
         self.validate()
     }
 
-    /// Invariants (InvalidConfig otherwise): shares at most 10_000 bps, a positive period, a notice
-    /// period that is not negative.
+    /// Invariants (InvalidConfig otherwise): shares at most 10_000 bps, a period of 1 s to
+    /// `MAX_PERIOD_SECS`, a notice of 0 s to `MAX_WITHDRAWAL_NOTICE_SECS`.
     pub fn validate(&self) -> Result<(), Error> {
         let shares_ok = u64::from(self.base_fee_treasury_bps) <= BPS_DENOMINATOR
             && u64::from(self.overage_treasury_bps) <= BPS_DENOMINATOR;
-        if !shares_ok || self.period_secs <= 0 || self.withdrawal_notice_secs < 0 {
+        let period_ok = self.period_secs > 0 && self.period_secs <= MAX_PERIOD_SECS;
+        let notice_ok = self.withdrawal_notice_secs >= 0 && self.withdrawal_notice_secs <= MAX_WITHDRAWAL_NOTICE_SECS;
+        if !shares_ok || !period_ok || !notice_ok {
             return Err(fail(BillingError::InvalidConfig));
         }
         Ok(())
@@ -159,7 +168,59 @@ mod tests {
         let mut args = default_args();
         args.base_fee_treasury_bps = 10_000;
         args.withdrawal_notice_secs = 0;
+        args.period_secs = 1;
         assert!(BillingConfig::new(&Pubkey([1; 32]), &l, &args, 1).is_ok());
+    }
+
+    #[test]
+    fn the_notice_is_at_most_30_days_and_the_period_at_most_366_days() {
+        assert_eq!(MAX_WITHDRAWAL_NOTICE_SECS, 2_592_000);
+        assert_eq!(MAX_PERIOD_SECS, 31_622_400);
+        let (mint, treasury, pool) = links();
+        let l = ConfigLinks { usdc_mint: &mint, treasury: &treasury, staker_pool: &pool };
+        let invalid = Err(fail(BillingError::InvalidConfig));
+        let mut args = default_args();
+        args.withdrawal_notice_secs = MAX_WITHDRAWAL_NOTICE_SECS;
+        args.period_secs = MAX_PERIOD_SECS;
+        let config = BillingConfig::new(&Pubkey([1; 32]), &l, &args, 1).unwrap();
+        assert_eq!((config.withdrawal_notice_secs, config.period_secs), (2_592_000, 31_622_400));
+        for notice in [MAX_WITHDRAWAL_NOTICE_SECS + 1, i64::MAX] {
+            let mut args = default_args();
+            args.withdrawal_notice_secs = notice;
+            assert_eq!(BillingConfig::new(&Pubkey([1; 32]), &l, &args, 1).map(|_| ()), invalid, "notice {}", notice);
+        }
+        for period in [MAX_PERIOD_SECS + 1, i64::MAX] {
+            let mut args = default_args();
+            args.period_secs = period;
+            assert_eq!(BillingConfig::new(&Pubkey([1; 32]), &l, &args, 1).map(|_| ()), invalid, "period {}", period);
+        }
+    }
+
+    #[test]
+    fn updates_beyond_the_notice_and_period_bounds_are_refused() {
+        let (mint, treasury, pool) = links();
+        let l = ConfigLinks { usdc_mint: &mint, treasury: &treasury, staker_pool: &pool };
+        let mut config = BillingConfig::new(&Pubkey([1; 32]), &l, &default_args(), 7).unwrap();
+        let invalid = Err(fail(BillingError::InvalidConfig));
+        let update = |notice: Option<i64>, period: Option<i64>| UpdateConfigArgs {
+            withdrawal_notice_secs: notice,
+            period_secs: period,
+            ..Default::default()
+        };
+        config.apply(&update(Some(MAX_WITHDRAWAL_NOTICE_SECS), Some(MAX_PERIOD_SECS))).unwrap();
+        assert_eq!((config.withdrawal_notice_secs, config.period_secs), (MAX_WITHDRAWAL_NOTICE_SECS, MAX_PERIOD_SECS));
+        for args in [
+            update(Some(MAX_WITHDRAWAL_NOTICE_SECS + 1), None),
+            update(Some(i64::MAX), None),
+            update(None, Some(MAX_PERIOD_SECS + 1)),
+            update(None, Some(i64::MAX)),
+        ] {
+            // The instruction stores nothing when `apply` fails; a copy stands in for the account.
+            let mut copy = config;
+            assert_eq!(copy.apply(&args), invalid);
+        }
+        config.apply(&update(Some(0), Some(1))).unwrap();
+        assert_eq!((config.withdrawal_notice_secs, config.period_secs), (0, 1));
     }
 
     #[test]
