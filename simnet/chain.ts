@@ -41,7 +41,15 @@ export interface Genesis {
 
 /** A journal entry: what it takes to redo a state change. */
 export type JournalEntry =
-  | { kind: "transaction"; slot: bigint; unixTimestamp: bigint; raw: Uint8Array; err: TxErrorJson | null }
+  | {
+      kind: "transaction";
+      slot: bigint;
+      unixTimestamp: bigint;
+      raw: Uint8Array;
+      err: TxErrorJson | null;
+      /** How many times the runtime's own blockhash had advanced (durable nonces derive from it); absent in older journals. */
+      runtimeBlockhashes?: number;
+    }
   | { kind: "program"; slot: bigint; unixTimestamp: bigint; programId: string; elf: Uint8Array };
 
 export interface SlotEvent {
@@ -122,6 +130,9 @@ export class Chain {
   /** Blockhashes by slot, for the SlotHashes sysvar (bounded: the latest ~2 × 512 slots). */
   private readonly hashBySlot = new Map<bigint, string>();
   private slotHashesAt = -1n;
+  /** The slot the runtime's own blockhash was last advanced for, and how many times it was. */
+  private runtimeHashSlot = -1n;
+  private runtimeBlockhashes = 0;
   private currentSlot = 0n;
   private unixTimestamp = 0n;
   private latestHash = "";
@@ -321,14 +332,35 @@ export class Chain {
     return this.run(wire, this.currentSlot, this.unixTimestamp, false);
   }
 
-  /** Whether the transaction's blockhash is recent, or it uses a durable nonce (AdvanceNonceAccount first). */
+  /**
+   * Whether the transaction's blockhash is recent, or it is a durable-nonce transaction: its first
+   * instruction is AdvanceNonceAccount and its blockhash is the nonce stored in that nonce account.
+   */
   blockhashAcceptable(wire: WireTransaction): boolean {
     if (this.isBlockhashValid(wire.recentBlockhash)) return true;
     const first = wire.message.compiledInstructions[0];
     if (!first) return false;
     const program = wire.message.staticAccountKeys[first.programIdIndex]?.toBase58();
-    // SystemInstruction::AdvanceNonceAccount is variant 4 (u32 little-endian).
-    return program === SYSTEM_PROGRAM && first.data.length >= 4 && first.data[0] === 4 && first.data[1] === 0;
+    // SystemInstruction::AdvanceNonceAccount is variant 4 (u32 little-endian); its first account is the nonce.
+    const advances = program === SYSTEM_PROGRAM && first.data.length === 4 && first.data[0] === 4 && first.data[1] === 0 && first.data[2] === 0 && first.data[3] === 0;
+    const nonceKey = advances ? wire.message.staticAccountKeys[first.accountKeyIndexes[0]] : undefined;
+    const nonce = nonceKey ? this.account(nonceKey.toBase58()) : null;
+    // nonce::Versions::Current(State::Initialized(Data { authority, durable_nonce, fee_calculator })):
+    // u32 version, u32 state (1 = initialized), 32-byte authority, then the 32-byte durable nonce.
+    if (!nonce || nonce.owner !== SYSTEM_PROGRAM || nonce.data.length < 80 || nonce.data[4] !== 1) return false;
+    return encodeBase58(nonce.data.subarray(40, 72)) === wire.recentBlockhash;
+  }
+
+  /**
+   * Advances the runtime's own blockhash once per slot in which something runs. The chain checks
+   * blockhashes itself; the runtime's hash only seeds durable nonces (one advance per blockhash), so it
+   * must move with the slots, and identically on a replay (the count is journaled).
+   */
+  private syncRuntimeBlockhash(): void {
+    if (this.runtimeHashSlot === this.currentSlot) return;
+    this.svm.expireBlockhash();
+    this.runtimeBlockhashes++;
+    this.runtimeHashSlot = this.currentSlot;
   }
 
   /**
@@ -338,6 +370,7 @@ export class Chain {
   simulate(wire: WireTransaction, sigVerify: boolean): SimulationResult {
     const keys = loadedAccounts(wire.message, (a) => this.account(a)?.data ?? null);
     this.syncSlotHashes();
+    this.syncRuntimeBlockhash();
     this.svm.withSigverify(sigVerify);
     let result;
     try {
@@ -445,6 +478,14 @@ export class Chain {
           continue;
         }
         transactions++;
+        if (entry.runtimeBlockhashes === undefined) this.syncRuntimeBlockhash();
+        else {
+          while (this.runtimeBlockhashes < entry.runtimeBlockhashes) {
+            this.svm.expireBlockhash();
+            this.runtimeBlockhashes++;
+          }
+          this.runtimeHashSlot = this.currentSlot;
+        }
         let outcome: ExecuteOutcome;
         try {
           outcome = this.run(parseWire(entry.raw), this.currentSlot, this.unixTimestamp, true);
@@ -477,6 +518,7 @@ export class Chain {
     const keys = resolved ?? staticAccounts(wire);
     const pre = keys.keys.map((k) => this.account(k));
     this.syncSlotHashes();
+    if (!replaying) this.syncRuntimeBlockhash();
     if (replaying) this.svm.withSigverify(false);
     let result: TransactionMetadata | FailedTransactionMetadata;
     try {
@@ -521,7 +563,7 @@ export class Chain {
     };
     this.history.add(record);
     if (replaying) return { landed: true, record };
-    this.journal?.({ kind: "transaction", slot, unixTimestamp, raw: wire.raw, err: record.err });
+    this.journal?.({ kind: "transaction", slot, unixTimestamp, raw: wire.raw, err: record.err, runtimeBlockhashes: this.runtimeBlockhashes });
     const touched = new Map<string, AccountState | null>();
     keys.keys.forEach((k, i) => {
       if (keys.writable[i]) touched.set(k, post[i]);

@@ -25,6 +25,8 @@ interface TransactionLine {
   t: string;
   raw: string;
   err: TxErrorJson | null;
+  /** Runtime blockhash advances so far (see Chain.syncRuntimeBlockhash). */
+  h?: number;
 }
 interface ProgramLine {
   k: "program";
@@ -53,7 +55,7 @@ function pidAlive(pid: number): boolean {
 function encodeEntry(entry: JournalEntry): string {
   const line: TransactionLine | ProgramLine =
     entry.kind === "transaction"
-      ? { k: "tx", s: entry.slot.toString(), t: entry.unixTimestamp.toString(), raw: Buffer.from(entry.raw).toString("base64"), err: entry.err }
+      ? { k: "tx", s: entry.slot.toString(), t: entry.unixTimestamp.toString(), raw: Buffer.from(entry.raw).toString("base64"), err: entry.err, h: entry.runtimeBlockhashes }
       : { k: "program", s: entry.slot.toString(), t: entry.unixTimestamp.toString(), id: entry.programId, elf: Buffer.from(entry.elf).toString("base64") };
   return `${JSON.stringify(line)}\n`;
 }
@@ -62,7 +64,7 @@ function decodeEntry(text: string, lineNumber: number): JournalEntry {
   const line = JSON.parse(text) as TransactionLine | ProgramLine;
   const slot = BigInt(line.s);
   const unixTimestamp = BigInt(line.t);
-  if (line.k === "tx") return { kind: "transaction", slot, unixTimestamp, raw: Buffer.from(line.raw, "base64"), err: line.err };
+  if (line.k === "tx") return { kind: "transaction", slot, unixTimestamp, raw: Buffer.from(line.raw, "base64"), err: line.err, runtimeBlockhashes: line.h };
   if (line.k === "program") return { kind: "program", slot, unixTimestamp, programId: line.id, elf: Buffer.from(line.elf, "base64") };
   throw new Error(`journal line ${lineNumber}: unknown kind`);
 }

@@ -7,7 +7,17 @@ import fs from "node:fs";
 import path from "node:path";
 import { AnchorProvider, Wallet } from "@coral-xyz/anchor";
 import { createAssociatedTokenAccount, getAccount, mintTo, transfer } from "@solana/spl-token";
-import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, SYSVAR_CLOCK_PUBKEY, SystemProgram, Transaction, sendAndConfirmTransaction } from "@solana/web3.js";
+import {
+  Connection,
+  Keypair,
+  LAMPORTS_PER_SOL,
+  NONCE_ACCOUNT_LENGTH,
+  PublicKey,
+  SYSVAR_CLOCK_PUBKEY,
+  SystemProgram,
+  Transaction,
+  sendAndConfirmTransaction,
+} from "@solana/web3.js";
 import { deploy } from "../../migrations/deploy";
 import { PrepaidBillingClient, USDC } from "../../sdk/src";
 import type { Simnet } from "../server";
@@ -155,6 +165,65 @@ describe("simnet across restarts", function () {
       sim = await open();
       await sim.close();
       assert.ok(fs.statSync(journal).size > size);
+    });
+
+    it("serves durable-nonce transactions and replays them to the same nonce", async () => {
+      const dir = path.join(tmp.dir, "nonce");
+      let sim = await startTestSimnet({ ledgerDir: dir, slotMs: 100 });
+      let connection = connect(sim);
+      const nonceAccount = Keypair.generate();
+      let nonceAfter: string;
+      try {
+        const wallet = await fundedKeypair(connection, 5);
+        const lamports = await connection.getMinimumBalanceForRentExemption(NONCE_ACCOUNT_LENGTH);
+        await sendAndConfirmTransaction(
+          connection,
+          new Transaction().add(SystemProgram.createNonceAccount({ fromPubkey: wallet.publicKey, noncePubkey: nonceAccount.publicKey, authorizedPubkey: wallet.publicKey, lamports })),
+          [wallet, nonceAccount],
+        );
+        const nonceTx = async (to: PublicKey) => {
+          const nonce = (await connection.getNonce(nonceAccount.publicKey))?.nonce;
+          assert.ok(nonce);
+          const tx = new Transaction({ feePayer: wallet.publicKey, recentBlockhash: nonce }).add(
+            SystemProgram.nonceAdvance({ noncePubkey: nonceAccount.publicKey, authorizedPubkey: wallet.publicKey }),
+            SystemProgram.transfer({ fromPubkey: wallet.publicKey, toPubkey: to, lamports: LAMPORTS_PER_SOL }),
+          );
+          tx.sign(wallet);
+          return tx;
+        };
+        // Wait past the slot the nonce was created in (one advance per runtime blockhash).
+        const created = await connection.getSlot();
+        await waitFor(async () => (await connection.getSlot()) > created, 3_000, "the next slot");
+        const to = Keypair.generate().publicKey;
+        const first = await nonceTx(to);
+        await connection.sendRawTransaction(first.serialize());
+        assert.equal(await connection.getBalance(to), LAMPORTS_PER_SOL);
+        // The nonce moved on: the same nonce is now an unknown blockhash.
+        const reuse = new Transaction({ feePayer: wallet.publicKey, recentBlockhash: first.recentBlockhash }).add(
+          SystemProgram.nonceAdvance({ noncePubkey: nonceAccount.publicKey, authorizedPubkey: wallet.publicKey }),
+          SystemProgram.transfer({ fromPubkey: wallet.publicKey, toPubkey: to, lamports: 2 }),
+        );
+        reuse.sign(wallet);
+        const refused = await connection.sendRawTransaction(reuse.serialize()).catch((e: unknown) => e);
+        assert.match(String(refused), /Blockhash not found/);
+        const created2 = await connection.getSlot();
+        await waitFor(async () => (await connection.getSlot()) > created2, 3_000, "the next slot");
+        await connection.sendRawTransaction((await nonceTx(to)).serialize());
+        assert.equal(await connection.getBalance(to), 2 * LAMPORTS_PER_SOL);
+        nonceAfter = (await connection.getNonce(nonceAccount.publicKey))?.nonce ?? "";
+      } finally {
+        await disconnect(connection);
+        await sim.close();
+      }
+      sim = await startTestSimnet({ ledgerDir: dir });
+      connection = connect(sim);
+      try {
+        assert.equal(sim.replay.diverged, 0);
+        assert.equal((await connection.getNonce(nonceAccount.publicKey))?.nonce, nonceAfter);
+      } finally {
+        await disconnect(connection);
+        await sim.close();
+      }
     });
 
     it("cuts a torn last journal line and keeps everything before it", async () => {
