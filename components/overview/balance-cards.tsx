@@ -32,7 +32,11 @@ export function BalanceCards({ balances }: { balances: Balances }) {
           <div className="stat-value" data-testid="available-balance">
             {formatUsdc(balances.available)}
           </div>
-          <div className="stat-note">Vault less debt and pending withdrawal</div>
+          <div className="stat-note">
+            {balances.baseFeeDue > 0n
+              ? `After this period's base fee of ${formatUsdc(balances.baseFeeDue)}, collected at the next settlement`
+              : "Vault less debt and pending withdrawal"}
+          </div>
         </div>
         <div className="card">
           <div className="stat-label">Debt</div>

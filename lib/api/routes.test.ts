@@ -365,4 +365,36 @@ describe("dashboard routes against the chain and the ledger", function () {
       assert.equal((await call(postVerifyBatch, team({ batchId: "x" }), { as: member, body: {} })).status, 403);
     });
   });
+
+  describe("outages", function () {
+    const swap = (name: "LEDGER_URL" | "SOLANA_RPC_URL", value: string) => {
+      const before = process.env[name];
+      process.env[name] = value;
+      return () => {
+        process.env[name] = before;
+      };
+    };
+
+    it("answers 503 in words when the ledger does not answer", async function () {
+      const restore = swap("LEDGER_URL", "http://127.0.0.1:9");
+      try {
+        const res = await call(postApiKey, team(), { as: owner, body: { name: "x" } });
+        assert.equal(res.status, 503);
+        assert.deepEqual(res.body.error, { code: "ledger_unavailable", message: "The billing ledger is not answering right now. Try again in a moment." });
+      } finally {
+        restore();
+      }
+    });
+
+    it("answers 503 in words when the chain does not answer", async function () {
+      const restore = swap("SOLANA_RPC_URL", "http://127.0.0.1:9");
+      try {
+        const res = await call(postTransaction, team(), { as: owner, body: { action: "deposit", amount: "1" } });
+        assert.equal(res.status, 503);
+        assert.deepEqual(res.body.error, { code: "chain_unavailable", message: "The Solana network is not answering right now. Try again in a moment." });
+      } finally {
+        restore();
+      }
+    });
+  });
 });

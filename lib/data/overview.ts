@@ -30,9 +30,11 @@ export interface Balances {
   unpaidOverage: bigint;
   debt: bigint;
   pendingWithdrawal: bigint;
+  /** This period's base fee when it has not been collected yet (it is, at the next settlement), base units. */
+  baseFeeDue: bigint;
   /** Unix seconds; meaningful when pendingWithdrawal > 0. */
   withdrawalUnlockAt: bigint;
-  /** vault − debt − pending withdrawal, floored at 0. */
+  /** vault − debt − pending withdrawal − base fee due, floored at 0: what paid requests can use (as the gateway counts it). */
   available: bigint;
   tier: number;
   /** Tier from the next period on (a scheduled downgrade), or null. */
@@ -84,6 +86,8 @@ async function balancesFromChain(owner: PublicKey): Promise<ChainRead> {
   if (!state.team || state.vaultBalance === null) return { balances: null, ...config };
   const t = state.team;
   const debt = t.unpaidBaseFee + t.unpaidOverage;
+  // Unpaid fees of earlier periods are already in unpaid_base_fee; this is the running period's own fee.
+  const baseFeeDue = t.baseFeePaid ? 0n : (state.config?.tiers[t.tier]?.monthlyFee ?? 0n);
   return {
     balances: {
       source: "chain",
@@ -94,8 +98,9 @@ async function balancesFromChain(owner: PublicKey): Promise<ChainRead> {
       unpaidOverage: t.unpaidOverage,
       debt,
       pendingWithdrawal: t.pendingWithdrawal,
+      baseFeeDue,
       withdrawalUnlockAt: t.withdrawalUnlockAt,
-      available: withoutNegative(state.vaultBalance - debt - t.pendingWithdrawal),
+      available: withoutNegative(state.vaultBalance - debt - t.pendingWithdrawal - baseFeeDue),
       tier: t.tier,
       pendingTier: t.pendingTier === NO_PENDING_TIER ? null : t.pendingTier,
       suspended: t.status === TeamStatus.Suspended,
@@ -119,6 +124,8 @@ async function balancesFromLedger(access: TeamAccess): Promise<Balances | null> 
     unpaidOverage: row.unpaidOverage,
     debt: row.debt,
     pendingWithdrawal: row.pendingWithdrawal,
+    // The ledger's snapshot does not say whether this period's fee was collected.
+    baseFeeDue: 0n,
     withdrawalUnlockAt: BigInt(row.withdrawalUnlockAt),
     available: row.available,
     tier: access.team.tier,
