@@ -61,7 +61,17 @@ export type Overview =
       /** Seconds from a withdrawal request until it may be executed. */
       withdrawalNoticeSecs: bigint;
       paused: boolean;
+      /** The ledger's active alerts other than the balance ones (the banner shows those), newest first. */
+      alerts: ActiveAlert[];
     };
+
+export interface ActiveAlert {
+  alertId: string;
+  kind: string;
+  severity: "info" | "warning" | "critical";
+  message: string;
+  createdAtMs: number;
+}
 
 function withoutNegative(a: bigint): bigint {
   return a > 0n ? a : 0n;
@@ -140,13 +150,18 @@ async function balancesFromLedger(access: TeamAccess): Promise<Balances | null> 
 /** Everything the overview shows for a team (Owner and Admin: "view usage"). */
 export async function loadOverview(access: TeamAccess, nowSecs: bigint): Promise<Overview> {
   const owner = new PublicKey(access.team.ownerWallet);
-  const [chainRead, analytics, terms] = await Promise.all([
+  const [chainRead, analytics, terms, alerts] = await Promise.all([
     balancesFromChain(owner).then(
       (r) => ({ ok: true as const, ...r }),
       (error: unknown) => ({ ok: false as const, error }),
     ),
     fromLedger(() => ledger().as(access.wallet).query(api.analytics.getTeamAnalytics, { teamId: access.teamId, days: BURN_WINDOW_DAYS })),
     tierTerms(),
+    // Alerts are a convenience: their absence never hides the balance.
+    ledger()
+      .as(access.wallet)
+      .query(api.alerts.list, { teamId: access.teamId, activeOnly: true, limit: 20 })
+      .catch(() => []),
   ]);
 
   let balances: Balances;
@@ -201,6 +216,9 @@ export async function loadOverview(access: TeamAccess, nowSecs: bigint): Promise
     spentLast7Days: analytics.totals.cost,
     withdrawalNoticeSecs: noticeSecs,
     paused,
+    alerts: alerts
+      .filter((a) => !a.kind.startsWith("balance."))
+      .map((a) => ({ alertId: a.alertId, kind: a.kind, severity: a.severity, message: a.message, createdAtMs: a.createdAtMs })),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { AlertsCard } from "../../../../../components/overview/alerts-card";
 import { BalanceCards } from "../../../../../components/overview/balance-cards";
 import { CreateAccountCard } from "../../../../../components/overview/create-account-card";
 import { DepositForm } from "../../../../../components/overview/deposit-form";
@@ -68,6 +69,7 @@ export default async function OverviewPage({ params }: { params: Promise<{ teamI
         </div>
       ) : null}
       <BalanceCards balances={b} />
+      <AlertsCard alerts={o.alerts} />
       <div className="grid">
         <QuotaCard quota={o.quota} periodEnd={b.periodEnd} />
         <RunwayCard runway={o.runway} />
