@@ -7,23 +7,16 @@
 import { createHash } from "node:crypto";
 import { Keypair, PublicKey, SystemProgram, TransactionInstruction, TransactionMessage, VersionedTransaction } from "@solana/web3.js";
 import { getTransactionDecoder, type Address, type Lamports, type ReadonlyUint8Array } from "@solana/kit";
-import { Clock, EpochSchedule, FailedTransactionMetadata, LiteSVM, type TransactionMetadata } from "litesvm";
+import { EpochSchedule, FailedTransactionMetadata, LiteSVM, type TransactionMetadata } from "litesvm";
 import { readMint, readTokenAccount, TOKEN_PROGRAMS, uiTokenAmount, type AccountState } from "./accounts";
 import { decodeBase58, encodeBase58 } from "./base58";
+import { ChainClock, DEFAULT_SLOT_MS, SLOTS_PER_EPOCH } from "./clock";
 import { describeTxError, landsWhenFailed, namedTxError, type TxErrorJson } from "./errors";
 import { TransactionHistory, type InnerInstructionRecord, type TokenBalance, type TxRecord } from "./history";
 import { loadedAccounts, memoOf, messageFee, parseWire, type LoadedAccounts, type WireTransaction } from "./wire";
 
-/** How long a slot lasts by default, milliseconds (as on mainnet). */
-export const DEFAULT_SLOT_MS = 400;
-/** A blockhash is valid for this many slots after the slot that produced it (MAX_PROCESSING_AGE). */
-export const BLOCKHASH_VALIDITY_SLOTS = 150n;
 /** Slots kept in the status cache: getSignatureStatuses without searchTransactionHistory looks this far back. */
 export const STATUS_CACHE_SLOTS = 300n;
-/** Slots per epoch, without warm-up (epoch = slot / SLOTS_PER_EPOCH). */
-export const SLOTS_PER_EPOCH = 432_000n;
-/** Entries of the SlotHashes sysvar (as on a cluster). */
-const SLOT_HASHES_ENTRIES = 512n;
 /** Lamports the faucet holds at genesis: 10^9 SOL. */
 export const FAUCET_LAMPORTS = 1_000_000_000_000_000_000n;
 
@@ -98,12 +91,6 @@ function sha256(...parts: (string | Uint8Array)[]): Buffer {
   return h.digest();
 }
 
-function u64le(value: bigint): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64LE(value);
-  return b;
-}
-
 /** The node's identity (getIdentity, getSlotLeader): a key derived from the genesis hash. */
 export function identityOf(genesis: Genesis): string {
   return encodeBase58(sha256(decodeBase58(genesis.hash), "simnet identity"));
@@ -117,42 +104,25 @@ export function faucetKeypair(genesis: Genesis): Keypair {
 export class Chain {
   readonly svm: LiteSVM;
   readonly genesis: Genesis;
-  readonly slotMs: number;
   readonly history = new TransactionHistory();
   readonly faucet: Keypair;
-  private readonly now: () => number;
   private journal: ((entry: JournalEntry) => void) | undefined;
   private readonly onTickError: ((error: unknown) => void) | undefined;
   private readonly listeners = new Set<ChainListener>();
-  /** Blockhash → the slot that produced it, for the last BLOCKHASH_VALIDITY_SLOTS slots. */
-  private readonly blockhashes = new Map<string, bigint>();
   private readonly decimals = new Map<string, number>();
-  /** Blockhashes by slot, for the SlotHashes sysvar (bounded: the latest ~2 × 512 slots). */
-  private readonly hashBySlot = new Map<bigint, string>();
-  private slotHashesAt = -1n;
-  /** The slot the runtime's own blockhash was last advanced for, and how many times it was. */
-  private runtimeHashSlot = -1n;
-  private runtimeBlockhashes = 0;
-  private currentSlot = 0n;
-  private unixTimestamp = 0n;
-  private latestHash = "";
-  /** Wall-clock anchor of slot progression: slot `anchorSlot` began at `anchorMs`. */
-  private anchorSlot = 0n;
-  private anchorMs = 0;
+  private readonly clock: ChainClock;
   private timer: NodeJS.Timeout | undefined;
   private readonly decoder = getTransactionDecoder();
 
   constructor(options: ChainOptions) {
     this.genesis = options.genesis;
-    this.slotMs = options.slotMs ?? DEFAULT_SLOT_MS;
-    if (!Number.isInteger(this.slotMs) || this.slotMs < 10) throw new RangeError(`slotMs must be an integer >= 10, got ${this.slotMs}`);
-    this.now = options.now ?? Date.now;
     this.journal = options.journal;
     this.onTickError = options.onTickError;
     // The blockhash age check is the chain's (a window of 150 slots, as on a cluster); litesvm only knows
     // its single latest hash, so its own check stays off.
     this.svm = new LiteSVM().withBlockhashCheck(false);
     this.svm.setEpochSchedule(new EpochSchedule(SLOTS_PER_EPOCH, SLOTS_PER_EPOCH, false, 0n, 0n));
+    this.clock = new ChainClock(this.svm, this.genesis.hash, options.slotMs ?? DEFAULT_SLOT_MS, options.now ?? Date.now);
     this.faucet = faucetKeypair(this.genesis);
     this.svm.setAccount({
       address: this.faucet.publicKey.toBase58() as Address,
@@ -162,70 +132,42 @@ export class Chain {
       programAddress: SYSTEM_PROGRAM as Address,
       space: 0n,
     });
-    this.setSlot(0n, BigInt(Math.floor(this.genesis.createdAt / 1000)));
-    this.anchor(0n);
+    this.clock.setSlot(0n, BigInt(Math.floor(this.genesis.createdAt / 1000)));
+    this.clock.anchor(0n);
   }
 
   // ---- time ------------------------------------------------------------------------------------
 
+  get slotMs(): number {
+    return this.clock.slotMs;
+  }
+
   get slot(): bigint {
-    return this.currentSlot;
+    return this.clock.slot;
   }
 
   /** Every slot has a block here, so the block height is the slot. */
   get blockHeight(): bigint {
-    return this.currentSlot;
+    return this.clock.slot;
   }
 
   get latestBlockhash(): { blockhash: string; lastValidBlockHeight: bigint } {
-    return { blockhash: this.latestHash, lastValidBlockHeight: this.currentSlot + BLOCKHASH_VALIDITY_SLOTS };
+    return this.clock.latestBlockhash;
   }
 
   get clockUnixTimestamp(): bigint {
-    return this.unixTimestamp;
+    return this.clock.unixTimestamp;
   }
 
   /** Whether `blockhash` was produced within the last 150 slots. */
   isBlockhashValid(blockhash: string): boolean {
-    const slot = this.blockhashes.get(blockhash);
-    return slot !== undefined && this.currentSlot - slot <= BLOCKHASH_VALIDITY_SLOTS;
-  }
-
-  /** The blockhash of `slot`: sha256 of the genesis hash and the slot, so it is the same after a restart. */
-  blockhashOf(slot: bigint): string {
-    const cached = this.hashBySlot.get(slot);
-    if (cached !== undefined) return cached;
-    const hash = encodeBase58(sha256("simnet blockhash", decodeBase58(this.genesis.hash), u64le(slot)));
-    this.hashBySlot.set(slot, hash);
-    if (this.hashBySlot.size > 2 * Number(SLOT_HASHES_ENTRIES)) {
-      for (const key of this.hashBySlot.keys()) {
-        if (this.hashBySlot.size <= Number(SLOT_HASHES_ENTRIES)) break;
-        this.hashBySlot.delete(key);
-      }
-    }
-    return hash;
-  }
-
-  /**
-   * Brings the SlotHashes sysvar to the current slot before a transaction runs: the 512 latest slots, each
-   * with its blockhash. It includes the current slot (a cluster's holds only ancestors), so the common
-   * `createLookupTable({ recentSlot: await connection.getSlot() })` works in the slot it is sent. Derived from
-   * the slot alone, so a replay sees the same sysvar.
-   */
-  private syncSlotHashes(): void {
-    if (this.slotHashesAt === this.currentSlot) return;
-    const entries: { slot: bigint; hash: string }[] = [];
-    for (let slot = this.currentSlot; slot >= 0n && this.currentSlot - slot < SLOT_HASHES_ENTRIES; slot--) {
-      entries.push({ slot, hash: this.blockhashOf(slot) });
-    }
-    this.svm.setSlotHashes(entries);
-    this.slotHashesAt = this.currentSlot;
+    return this.clock.isBlockhashValid(blockhash);
   }
 
   /** Starts advancing slots with wall time (one every slotMs). */
   start(): void {
     if (this.timer) return;
-    this.anchor(this.currentSlot);
+    this.clock.anchor(this.clock.slot);
     this.timer = setInterval(() => {
       try {
         this.tick();
@@ -233,7 +175,7 @@ export class Chain {
         // A failed tick (the runtime refusing a sysvar) must not stop time; the next one tries again.
         this.onTickError?.(e);
       }
-    }, this.slotMs);
+    }, this.clock.slotMs);
     this.timer.unref();
   }
 
@@ -244,42 +186,18 @@ export class Chain {
 
   /** Advances to the slot wall time has reached since the anchor; returns the current slot. */
   tick(): bigint {
-    const elapsed = Math.max(0, this.now() - this.anchorMs);
-    const target = this.anchorSlot + BigInt(Math.floor(elapsed / this.slotMs));
-    if (target > this.currentSlot) this.advanceTo(target);
-    return this.currentSlot;
+    const target = this.clock.wallSlot();
+    if (target > this.clock.slot) this.advanceTo(target);
+    return this.clock.slot;
   }
 
   /** Moves to `slot` (later than the current one) at the current wall time and tells slot subscribers. */
   advanceTo(slot: bigint): void {
-    if (slot <= this.currentSlot) return;
-    const parent = this.currentSlot;
-    this.setSlot(slot, BigInt(Math.floor(this.now() / 1000)));
+    const parent = this.clock.slot;
+    if (slot <= parent) return;
+    this.clock.setSlot(slot, this.clock.wallSeconds());
     const event: SlotEvent = { slot, parent, root: slot };
     for (const l of this.listeners) l.slot?.(event);
-  }
-
-  /** Continues slot progression from `slot` at the current wall time (after a restart or replay). */
-  private anchor(slot: bigint): void {
-    this.anchorSlot = slot;
-    this.anchorMs = this.now();
-  }
-
-  private setSlot(slot: bigint, unixTimestamp: bigint): void {
-    // The clock never runs backwards, even if the wall clock does.
-    const time = unixTimestamp > this.unixTimestamp ? unixTimestamp : this.unixTimestamp;
-    const epoch = slot / SLOTS_PER_EPOCH;
-    const slotIndex = slot % SLOTS_PER_EPOCH;
-    const epochStart = time - (slotIndex * BigInt(this.slotMs)) / 1000n;
-    this.svm.setClock(new Clock(slot, epochStart, epoch, epoch + 1n, time));
-    this.currentSlot = slot;
-    this.unixTimestamp = time;
-    this.latestHash = this.blockhashOf(slot);
-    this.blockhashes.set(this.latestHash, slot);
-    for (const [hash, s] of this.blockhashes) {
-      if (slot - s <= BLOCKHASH_VALIDITY_SLOTS) break;
-      this.blockhashes.delete(hash);
-    }
   }
 
   // ---- listeners -------------------------------------------------------------------------------
@@ -329,7 +247,7 @@ export class Chain {
   execute(wire: WireTransaction): ExecuteOutcome {
     if (this.history.has(wire.signature)) return { landed: false, reason: "duplicate", err: namedTxError("AlreadyProcessed"), logs: [] };
     if (!this.blockhashAcceptable(wire)) return { landed: false, reason: "blockhash", err: namedTxError("BlockhashNotFound"), logs: [] };
-    return this.run(wire, this.currentSlot, this.unixTimestamp, false);
+    return this.run(wire, this.clock.slot, this.clock.unixTimestamp, false);
   }
 
   /**
@@ -337,7 +255,7 @@ export class Chain {
    * instruction is AdvanceNonceAccount and its blockhash is the nonce stored in that nonce account.
    */
   blockhashAcceptable(wire: WireTransaction): boolean {
-    if (this.isBlockhashValid(wire.recentBlockhash)) return true;
+    if (this.clock.isBlockhashValid(wire.recentBlockhash)) return true;
     const first = wire.message.compiledInstructions[0];
     if (!first) return false;
     const program = wire.message.staticAccountKeys[first.programIdIndex]?.toBase58();
@@ -352,25 +270,12 @@ export class Chain {
   }
 
   /**
-   * Advances the runtime's own blockhash once per slot in which something runs. The chain checks
-   * blockhashes itself; the runtime's hash only seeds durable nonces (one advance per blockhash), so it
-   * must move with the slots, and identically on a replay (the count is journaled).
-   */
-  private syncRuntimeBlockhash(): void {
-    if (this.runtimeHashSlot === this.currentSlot) return;
-    this.svm.expireBlockhash();
-    this.runtimeBlockhashes++;
-    this.runtimeHashSlot = this.currentSlot;
-  }
-
-  /**
    * Runs a transaction without committing it. `sigVerify` false (the RPC's default) lets unsigned
    * transactions through; the blockhash is not checked here (the caller decides, as with replaceRecentBlockhash).
    */
   simulate(wire: WireTransaction, sigVerify: boolean): SimulationResult {
     const keys = loadedAccounts(wire.message, (a) => this.account(a)?.data ?? null);
-    this.syncSlotHashes();
-    this.syncRuntimeBlockhash();
+    this.clock.prepare();
     this.svm.withSigverify(sigVerify);
     let result;
     try {
@@ -421,7 +326,7 @@ export class Chain {
     const build = (memo: string | null): WireTransaction => {
       const instructions = [SystemProgram.transfer({ fromPubkey: this.faucet.publicKey, toPubkey: to, lamports })];
       if (memo !== null) instructions.push(new TransactionInstruction({ programId: MEMO_PROGRAM, keys: [], data: Buffer.from(memo, "utf8") }));
-      const message = new TransactionMessage({ payerKey: this.faucet.publicKey, recentBlockhash: this.latestHash, instructions }).compileToLegacyMessage();
+      const message = new TransactionMessage({ payerKey: this.faucet.publicKey, recentBlockhash: this.clock.latestBlockhash.blockhash, instructions }).compileToLegacyMessage();
       const tx = new VersionedTransaction(message);
       tx.sign([this.faucet]);
       return parseWire(tx.serialize());
@@ -438,7 +343,7 @@ export class Chain {
   loadProgram(programId: string, elf: Uint8Array): boolean {
     if (this.programHolds(programId, elf)) return false;
     this.svm.addProgram(programId as Address, elf);
-    this.journal?.({ kind: "program", slot: this.currentSlot, unixTimestamp: this.unixTimestamp, programId, elf });
+    this.journal?.({ kind: "program", slot: this.clock.slot, unixTimestamp: this.clock.unixTimestamp, programId, elf });
     return true;
   }
 
@@ -470,25 +375,19 @@ export class Chain {
     let diverged = 0;
     try {
       for (const entry of entries) {
-        if (entry.slot > this.currentSlot) this.setSlot(entry.slot, entry.unixTimestamp);
-        else if (entry.unixTimestamp > this.unixTimestamp) this.setSlot(this.currentSlot, entry.unixTimestamp);
+        if (entry.slot > this.clock.slot) this.clock.setSlot(entry.slot, entry.unixTimestamp);
+        else if (entry.unixTimestamp > this.clock.unixTimestamp) this.clock.setSlot(this.clock.slot, entry.unixTimestamp);
         if (entry.kind === "program") {
           this.svm.addProgram(entry.programId as Address, entry.elf);
           programs++;
           continue;
         }
         transactions++;
-        if (entry.runtimeBlockhashes === undefined) this.syncRuntimeBlockhash();
-        else {
-          while (this.runtimeBlockhashes < entry.runtimeBlockhashes) {
-            this.svm.expireBlockhash();
-            this.runtimeBlockhashes++;
-          }
-          this.runtimeHashSlot = this.currentSlot;
-        }
+        if (entry.runtimeBlockhashes === undefined) this.clock.prepare();
+        else this.clock.catchUpRuntimeBlockhash(entry.runtimeBlockhashes);
         let outcome: ExecuteOutcome;
         try {
-          outcome = this.run(parseWire(entry.raw), this.currentSlot, this.unixTimestamp, true);
+          outcome = this.run(parseWire(entry.raw), this.clock.slot, this.clock.unixTimestamp, true);
         } catch {
           diverged++;
           continue;
@@ -504,9 +403,9 @@ export class Chain {
 
   /** Continues from `slot` (at least the current one) with the clock at wall time: the chain's head after a restart. */
   resumeAt(slot: bigint): void {
-    const next = slot > this.currentSlot ? slot : this.currentSlot;
-    this.setSlot(next, BigInt(Math.floor(this.now() / 1000)));
-    this.anchor(next);
+    const next = slot > this.clock.slot ? slot : this.clock.slot;
+    this.clock.setSlot(next, this.clock.wallSeconds());
+    this.clock.anchor(next);
   }
 
   // ---- execution -------------------------------------------------------------------------------
@@ -517,8 +416,8 @@ export class Chain {
     // table layout this reader does not know), it is still recorded, with the static keys only.
     const keys = resolved ?? staticAccounts(wire);
     const pre = keys.keys.map((k) => this.account(k));
-    this.syncSlotHashes();
-    if (!replaying) this.syncRuntimeBlockhash();
+    // A replay has set the runtime's blockhash from the journal already.
+    this.clock.prepare(!replaying);
     if (replaying) this.svm.withSigverify(false);
     let result: TransactionMetadata | FailedTransactionMetadata;
     try {
@@ -563,7 +462,7 @@ export class Chain {
     };
     this.history.add(record);
     if (replaying) return { landed: true, record };
-    this.journal?.({ kind: "transaction", slot, unixTimestamp, raw: wire.raw, err: record.err, runtimeBlockhashes: this.runtimeBlockhashes });
+    this.journal?.({ kind: "transaction", slot, unixTimestamp, raw: wire.raw, err: record.err, runtimeBlockhashes: this.clock.runtimeBlockhashes });
     const touched = new Map<string, AccountState | null>();
     keys.keys.forEach((k, i) => {
       if (keys.writable[i]) touched.set(k, post[i]);

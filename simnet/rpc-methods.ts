@@ -15,7 +15,8 @@ import {
   type DataSlice,
 } from "./accounts";
 import { decodeBase58, encodeBase58 } from "./base58";
-import { STATUS_CACHE_SLOTS, SLOTS_PER_EPOCH, type Chain, type SimulationResult } from "./chain";
+import { STATUS_CACHE_SLOTS, type Chain, type SimulationResult } from "./chain";
+import { SLOTS_PER_EPOCH } from "./clock";
 import { RpcError, RpcErrorCode, invalidParams, namedTxError, type TxErrorJson } from "./errors";
 import { formatSignatureInfo, formatStatus, formatTransaction, type TransactionEncoding } from "./format";
 import { filtersOf } from "./filters";
