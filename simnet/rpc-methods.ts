@@ -154,7 +154,7 @@ export function rpcMethods(chain: Chain, options: RpcMethodsOptions): Dispatch {
       throw invalidParams(`Too many accounts provided; max ${sim.accountKeys.length}`);
     }
     const accounts =
-      addresses.length > 0 ? addresses.map((a) => encode(sim.err === null ? sim.postAccounts.get(a) ?? chain.account(a) : null, accountsEncoding, undefined)) : null;
+      addresses.length > 0 ? addresses.map((a) => encode(sim.postAccounts.get(a) ?? chain.account(a), accountsEncoding, undefined)) : null;
     const inner = booleanOf(config, "innerInstructions", false)
       ? sim.innerInstructions.map(({ index, instructions }) => ({
           index,
