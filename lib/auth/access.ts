@@ -50,11 +50,21 @@ export function requireTeamId(value: string): Id<"teams"> {
  * The team and the wallet's membership, when its role has `permission`; else AppError 403 (not a member,
  * or the role is refused) or 404 (no such team).
  */
-export async function requireTeamAccess(wallet: string, teamIdText: string, permission: Permission): Promise<TeamAccess> {
+export async function requireTeamAccess(
+  wallet: string,
+  teamIdText: string,
+  permission: Permission,
+  readTeam: (wallet: string, teamId: Id<"teams">) => Promise<FunctionReturnType<typeof api.teams.get>> = readTeamFromLedger,
+): Promise<TeamAccess> {
   const teamId = requireTeamId(teamIdText);
-  const { team, me } = await fromLedger(() => ledger().as(wallet).query(api.teams.get, { teamId }));
+  const { team, me } = await readTeam(wallet, teamId);
   if (!roleAllows(me.role, permission)) throw new AppError("forbidden", refusalFor(permission), permission);
   return { wallet, teamId, team, me, role: me.role };
+}
+
+/** The team and the wallet's membership as the ledger has them now (it refuses non-members). */
+export function readTeamFromLedger(wallet: string, teamId: Id<"teams">) {
+  return fromLedger(() => ledger().as(wallet).query(api.teams.get, { teamId }));
 }
 
 /** Teams the wallet belongs to, with its role in each. */

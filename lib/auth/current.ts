@@ -4,7 +4,7 @@ import { forbidden, notFound, redirect } from "next/navigation";
 import { cache } from "react";
 import { toAppError } from "../errors";
 import { nowSecs } from "../server/route";
-import { requireTeamAccess, type Permission, type TeamAccess } from "./access";
+import { readTeamFromLedger, requireTeamAccess, type Permission, type TeamAccess } from "./access";
 import { sessionSecret } from "./secret";
 import { decodeSession, SESSION_COOKIE, type Session } from "./session";
 
@@ -20,8 +20,8 @@ export async function requirePageSession(returnTo?: string): Promise<Session> {
   return session;
 }
 
-// One ledger read per request for the layout and the page together.
-const teamAccessOnce = cache((wallet: string, teamId: string, permission: Permission) => requireTeamAccess(wallet, teamId, permission));
+// One ledger read of the team per request, shared by the layouts and the page (each checks its own permission).
+const readTeamOnce = cache(readTeamFromLedger);
 
 /**
  * The team, when the signed-in wallet's role has `permission`. Refusals become the framework's 403 page
@@ -30,7 +30,7 @@ const teamAccessOnce = cache((wallet: string, teamId: string, permission: Permis
 export async function pageTeamAccess(teamId: string, permission: Permission, returnTo?: string): Promise<TeamAccess> {
   const session = await requirePageSession(returnTo ?? `/teams/${teamId}`);
   try {
-    return await teamAccessOnce(session.wallet, teamId, permission);
+    return await requireTeamAccess(session.wallet, teamId, permission, readTeamOnce);
   } catch (error) {
     const appError = toAppError(error, "ledger");
     if (appError.code === "forbidden") forbidden();
