@@ -14,7 +14,7 @@ import {
   type AccountState,
   type DataSlice,
 } from "./accounts";
-import { decodeBase58, encodeBase58 } from "./base58";
+import { decodeBase58 } from "./base58";
 import { STATUS_CACHE_SLOTS, type Chain, type SimulationResult } from "./chain";
 import { SLOTS_PER_EPOCH } from "./clock";
 import { RpcError, RpcErrorCode, invalidParams, namedTxError, type TxErrorJson } from "./errors";

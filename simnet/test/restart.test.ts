@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { AnchorProvider, Wallet } from "@coral-xyz/anchor";
-import { createAssociatedTokenAccount, getAccount, mintTo, transfer } from "@solana/spl-token";
+import { createAssociatedTokenAccount, mintTo, transfer } from "@solana/spl-token";
 import {
   Connection,
   Keypair,
@@ -20,7 +20,6 @@ import {
 } from "@solana/web3.js";
 import { deploy } from "../../migrations/deploy";
 import { PrepaidBillingClient, USDC } from "../../sdk/src";
-import type { Simnet } from "../server";
 import { connect, disconnect, fundedKeypair, programCopy, programKeypair, repoRoot, runCommand, startTestSimnet, tempDir, waitFor } from "./helpers";
 
 interface Snapshot {
@@ -54,7 +53,7 @@ describe("simnet across restarts", function () {
     let walletToken: PublicKey;
     let before: Snapshot;
 
-    const snapshot = async (sim: Simnet, connection: Connection): Promise<Snapshot> => {
+    const snapshot = async (connection: Connection): Promise<Snapshot> => {
       const client = new PrepaidBillingClient(new AnchorProvider(connection, new Wallet(payer), {}), { programId });
       const keys = [payer.publicKey, owner.publicKey, ...wallets];
       const lamports: Record<string, number> = {};
@@ -93,7 +92,7 @@ describe("simnet across restarts", function () {
         await client.createTeamAccount({ owner, tier: 0, usdcMint });
         await client.depositFunds({ depositor: owner, depositorToken: ownerToken, teamOwner: owner.publicKey, amount: 100n * USDC });
         await client.rollPeriod({ teamOwner: owner.publicKey });
-        before = await snapshot(sim, connection);
+        before = await snapshot(connection);
         assert.equal(before.vault, 50n * USDC);
       } finally {
         await disconnect(connection);
@@ -105,7 +104,7 @@ describe("simnet across restarts", function () {
       try {
         assert.ok(sim.replay.transactions > 90, `replayed ${sim.replay.transactions}`);
         assert.equal(sim.replay.diverged, 0);
-        const after = await snapshot(sim, connection);
+        const after = await snapshot(connection);
         assert.deepEqual(after.lamports, before.lamports);
         assert.deepEqual(after.tokens, before.tokens);
         assert.equal(after.vault, before.vault);
