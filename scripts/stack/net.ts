@@ -18,6 +18,24 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * A free port whose next port is free too: web3.js derives a cluster's PubSub URL from its RPC URL as
+ * port + 1, so a local chain on free ports must keep that pairing for clients given only the RPC URL.
+ */
+export async function freePortPair(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await freePort();
+    if (port >= 65535) continue;
+    try {
+      await claimPort(port + 1, "probe");
+      return port;
+    } catch {
+      // taken: try another
+    }
+  }
+  throw new StackError("port_in_use", "no two adjacent free ports found on 127.0.0.1");
+}
+
 /** `port` itself, checked free; 0 → a free port. Throws `port_in_use` naming `what` otherwise. */
 export async function claimPort(port: number, what: string): Promise<number> {
   if (port === 0) return freePort();

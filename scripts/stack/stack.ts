@@ -21,7 +21,7 @@ import { startChild, type Child } from "./children";
 import { StackError } from "./errors";
 import { startFaucet, type Faucet } from "./faucet";
 import { loadOrCreateKeypair, readKeypairFile } from "./keys";
-import { claimPort, HOST } from "./net";
+import { claimPort, freePortPair, HOST } from "./net";
 import { APP_NAME, ensureAppBuild, startApp, type BuildResult } from "./next-app";
 import { DEFAULT_DATA_DIR, DEFAULT_DIST_DIR, REPO_ROOT, SO_PATH, stackPaths, type StackPaths } from "./paths";
 import { seedDemo, type Demo } from "./seed";
@@ -37,7 +37,10 @@ export interface StackOptions {
    * without persistence; a URL uses that cluster's JSON-RPC (nothing is started; no airdrops, no faucet).
    */
   chain?: "simnet" | "memory" | { rpcUrl: string };
-  /** Ports on 127.0.0.1; 0 = any free port. Defaults: RPC 8899 (PubSub on the next port), ledger 3210, app 3000, faucet 9900. */
+  /**
+   * Ports on 127.0.0.1; 0 = any free port. Defaults: RPC 8899, PubSub the RPC port + 1 (where web3.js looks
+   * for it; with rpc 0 a free pair is chosen), ledger 3210, app 3000, faucet 9900.
+   */
   ports?: { rpc?: number; ws?: number; ledger?: number; app?: number; faucet?: number };
   /** The app's build directory, relative to the repository. Default .next. */
   distDir?: string;
@@ -145,8 +148,8 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
   fs.mkdirSync(paths.stack, { recursive: true });
 
   const ports = options.ports ?? {};
-  const rpcPort = external ? 0 : await claimPort(ports.rpc ?? DEFAULT_PORTS.rpc, "the local chain (RPC)");
-  const wsPort = external ? 0 : await claimPort(ports.ws ?? (ports.rpc === 0 ? 0 : rpcPort + 1), "the local chain (PubSub)");
+  const rpcPort = external ? 0 : ports.rpc === 0 ? await freePortPair() : await claimPort(ports.rpc ?? DEFAULT_PORTS.rpc, "the local chain (RPC)");
+  const wsPort = external ? 0 : await claimPort(ports.ws ?? rpcPort + 1, "the local chain (PubSub)");
   const ledgerPort = await claimPort(ports.ledger ?? DEFAULT_PORTS.ledger, "the ledger");
   const appPort = await claimPort(ports.app ?? DEFAULT_PORTS.app, "the app");
   const faucetPort = external ? 0 : await claimPort(ports.faucet ?? DEFAULT_PORTS.faucet, "the faucet");
