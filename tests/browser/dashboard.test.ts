@@ -24,7 +24,6 @@ describe("dashboard in a browser", function () {
 
   let stack: Stack;
   let chromium: Awaited<ReturnType<typeof launchChromium>>;
-  let ownerContext: BrowserContext;
   let owner: Page;
   const ownerKey = Keypair.generate();
   const memberKey = Keypair.generate();
@@ -106,7 +105,7 @@ describe("dashboard in a browser", function () {
     chromium = await launchChromium();
     await fundWallet(stack, ownerKey.publicKey, 100n * USDC);
     await fundWallet(stack, memberKey.publicKey, 10n * USDC);
-    ({ context: ownerContext, page: owner } = await newWalletPage(ownerKey));
+    ({ page: owner } = await newWalletPage(ownerKey));
   });
 
   after(async function () {
