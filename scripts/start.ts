@@ -126,6 +126,10 @@ async function printBanner(stack: StackHandle): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes("--help") || process.argv.includes("-h")) {
+    console.log(USAGE);
+    return;
+  }
   // With the terminal or the reading end gone, printing must not crash the stop of the children.
   for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
   let args: Args;

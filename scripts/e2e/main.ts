@@ -156,6 +156,10 @@ export async function runE2ECommand(args: E2EArgs, log: (line: string) => void):
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes("--help") || process.argv.includes("-h")) {
+    console.log(USAGE);
+    return;
+  }
   let args: E2EArgs;
   try {
     args = parseE2EArgs(process.argv.slice(2));
