@@ -88,7 +88,9 @@ describe("ledger data directory lock", function () {
         crons: false,
         onEvent: (event) => events.push(event),
       });
-      await second.stop();
+      // A generous grace: on a loaded 2-core machine the clean stop (snapshot, lock release) can take seconds,
+      // and a stop that ran out of grace would SIGKILL and leave the lock behind.
+      await second.stop(60_000);
       assert.ok(events.some((event) => event.event === "lock_taken_over" && event.stalePid === first.pid));
       assert.equal(fs.existsSync(path.join(data.dir, "LOCK")), false, "a clean stop releases the lock");
     } finally {
