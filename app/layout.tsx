@@ -4,6 +4,7 @@ import "../components/theme/globals.css";
 import "../components/wallet/wallet-adapter.css";
 import { HydrationMark } from "../components/providers/hydration-mark";
 import { WalletProviders } from "../components/providers/wallet-providers";
+import { DevWallet } from "../components/wallet/dev-wallet";
 import { serverEnv } from "../lib/env";
 
 export const metadata: Metadata = {
@@ -17,10 +18,13 @@ export const metadata: Metadata = {
 export const dynamic = "force-dynamic";
 
 export default function RootLayout({ children }: { children: ReactNode }) {
+  const env = serverEnv();
   return (
     <html lang="en">
       <body>
-        <WalletProviders rpcUrl={serverEnv().rpcUrl}>{children}</WalletProviders>
+        <WalletProviders rpcUrl={env.rpcUrl}>{children}</WalletProviders>
+        {/* After the providers: their Wallet Standard listener is subscribed by the time this registers. */}
+        {env.faucetUrl ? <DevWallet /> : null}
         <HydrationMark />
       </body>
     </html>

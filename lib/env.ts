@@ -11,6 +11,7 @@
 // | SESSION_TTL_SECS    | 43200 (12 h)                             | lifetime of a session cookie, seconds |
 // | COOKIE_SECURE       | auto (on for https requests)             | "1" forces the Secure flag, "0" drops it |
 // | APP_DATA_DIR        | .data/app                                | where the embedded default keeps its generated session secret |
+// | FAUCET_URL          | none                                     | the local chain's faucet (npm start): enables the local dev wallet on localnet |
 // | CONVEX_URL / LEDGER_URL / LEDGER_PORT / LEDGER_SERVER_SECRET | read by ledger/client.ts | the ledger |
 import * as path from "node:path";
 import { PublicKey } from "@solana/web3.js";
@@ -30,6 +31,8 @@ export interface ServerEnv {
   appDataDir: string;
   /** True when the ledger is a Convex deployment (production), false for the embedded sidecar. */
   productionLedger: boolean;
+  /** The local faucet; set only on localnet, where it enables the local dev wallet. */
+  faucetUrl: string | null;
 }
 
 /** A variable holds a value the dashboard cannot run with. */
@@ -94,6 +97,8 @@ export function parseServerEnv(env: Env = process.env): ServerEnv {
     cookieSecure: secure === "1" ? true : secure === "0" ? false : "auto",
     appDataDir: path.resolve(/*turbopackIgnore: true*/ env.APP_DATA_DIR?.trim() || path.join(".data", "app")),
     productionLedger: Boolean(env.CONVEX_URL?.trim()),
+    // A faucet (and a wallet whose key lives in the browser) makes sense on a local chain only.
+    faucetUrl: cluster === "localnet" && env.FAUCET_URL?.trim() ? httpUrl(env, "FAUCET_URL", "") : null,
   };
 }
 
@@ -106,6 +111,7 @@ const KEYS = [
   "COOKIE_SECURE",
   "APP_DATA_DIR",
   "CONVEX_URL",
+  "FAUCET_URL",
 ] as const;
 
 let cached: { key: string; env: ServerEnv } | null = null;

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { SignInPanel } from "../../components/wallet/sign-in-panel";
 import { currentSession } from "../../lib/auth/current";
+import { serverEnv } from "../../lib/env";
 import { safeReturnPath } from "../../lib/navigation";
 
 export const metadata: Metadata = { title: "Sign in" };
@@ -11,7 +12,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   if (await currentSession()) redirect(next);
   return (
     <main className="shell-main">
-      <SignInPanel next={next} />
+      <SignInPanel next={next} devWallet={serverEnv().faucetUrl !== null} />
     </main>
   );
 }

@@ -7,7 +7,7 @@ import { apiPost, describeError } from "../../lib/client/api";
 import { bytesToBase64 } from "../../lib/client/encoding";
 import { WalletButton } from "./wallet-button";
 
-export function SignInPanel({ next }: { next: string }) {
+export function SignInPanel({ next, devWallet }: { next: string; devWallet: boolean }) {
   const { publicKey, signMessage, connected, wallet } = useWallet();
   const router = useRouter();
   const [busy, setBusy] = useState(false);
@@ -48,6 +48,11 @@ export function SignInPanel({ next }: { next: string }) {
             {busy ? "Waiting for your wallet…" : "Sign in with this wallet"}
           </button>
         </div>
+      ) : devWallet ? (
+        <p className="small muted" data-testid="dev-wallet-hint">
+          Trying it out locally? Choose <strong>Local dev wallet</strong>: it lives in this browser and gets test SOL and USDC from the local
+          faucet. Any wallet that supports the Wallet Standard (Phantom, Solflare, Backpack…) pointed at the local network works too.
+        </p>
       ) : (
         <p className="small muted">No wallet? Install one that supports the Wallet Standard (Phantom, Solflare, Backpack…) and reload.</p>
       )}

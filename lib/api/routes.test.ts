@@ -14,6 +14,7 @@ import { request, type RequestOptions } from "../testing/requests";
 import { getHistoryCsv, postVerifyBatch } from "./history";
 import { getInvoicePdf, postInvoice } from "./invoices";
 import { deleteApiKey, deleteInvitation, deleteMember, patchMember, postAcceptInvitation, postApiKey, postInvitation } from "./team-admin";
+import { postFaucet } from "./faucet";
 import { postTeam } from "./teams";
 import { postSubmit, postTransaction } from "./transactions";
 
@@ -394,6 +395,23 @@ describe("dashboard routes against the chain and the ledger", function () {
         assert.deepEqual(res.body.error, { code: "chain_unavailable", message: "The Solana network is not answering right now. Try again in a moment." });
       } finally {
         restore();
+      }
+    });
+  });
+
+  describe("local faucet", function () {
+    it("does not exist without FAUCET_URL (404), and asks for a wallet address (422) when it does", async function () {
+      const wallet = Keypair.generate().publicKey.toBase58();
+      assert.equal((await call(postFaucet, {}, { body: { wallet } })).status, 404);
+      process.env.FAUCET_URL = "http://127.0.0.1:9";
+      try {
+        assert.equal((await call(postFaucet, {}, { body: { wallet: "nope" } })).status, 422);
+        const down = await call(postFaucet, {}, { body: { wallet } });
+        assert.equal(down.status, 503);
+        assert.equal(down.body.error.detail, "faucet_unreachable");
+        assert.equal((await call(postFaucet, {}, { body: { wallet }, origin: "http://evil.example" })).status, 403);
+      } finally {
+        delete process.env.FAUCET_URL;
       }
     });
   });

@@ -314,6 +314,33 @@ describe("dashboard in a browser", function () {
     await shot(owner, "12-stakers");
   });
 
+  it("lets someone without a wallet try it with the local dev wallet, funded by the local faucet", async function () {
+    const context = await chromium.browser.newContext({ baseURL: stack.appUrl, viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    page.on("request", (r) => {
+      if (!["127.0.0.1", "localhost"].includes(new URL(r.url()).hostname) && !r.url().startsWith("data:")) external.push(r.url());
+    });
+    try {
+      await go(page, "/sign-in");
+      await page.getByTestId("dev-wallet-hint").waitFor();
+      await page.getByRole("button", { name: /select wallet/i }).click();
+      await page.getByRole("button", { name: /Local dev wallet/ }).click();
+      await page.getByTestId("sign-in").click();
+      await page.waitForURL(/\/teams$/);
+      await page.getByLabel("Team name").fill("Gamma");
+      await page.getByRole("button", { name: "Create team" }).click();
+      await page.waitForURL(/\/teams\/[a-z0-9]+$/);
+      await page.getByRole("button", { name: "Create billing account" }).click();
+      await page.getByTestId("vault-balance").waitFor({ timeout: 30_000 });
+      assert.match((await page.getByTestId("deposit-card").textContent()) ?? "", /Your wallet holds 100\.00 USDC/);
+      await deposit(page, "10");
+      await waitForBalance(page, "10.00 USDC");
+      await shot(page, "13-dev-wallet");
+    } finally {
+      await context.close();
+    }
+  });
+
   it("never requested a host other than the local stack", function () {
     assert.deepEqual(external, []);
   });

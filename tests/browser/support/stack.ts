@@ -14,6 +14,7 @@ import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, Transaction } from "@
 import { startSidecarProcess, type SidecarProcess } from "../../../ledger/start-sidecar";
 import { createLedgerClient, type LedgerClient } from "../../../ledger/client";
 import { deploy, DEFAULT_PROGRAM_KEYPAIR_PATH, DEFAULT_SO_PATH, type DeployResult } from "../../../migrations/deploy";
+import { startFaucet, type Faucet } from "../../../scripts/stack/faucet";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 /**
@@ -257,8 +258,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     throw error;
   }
   let app: ChildProcess | null = null;
+  let faucet: Faucet | null = null;
   let appLog = "";
   try {
+    // The local faucet, as npm start runs it: the dashboard's local dev wallet is funded from it.
+    faucet = await startFaucet({ connection: base.connection, rpcUrl: base.rpcUrl, mintAuthority: base.admin, mint: base.usdcMint, port: 0 });
     const appPort = await freePort();
     const appUrl = `http://127.0.0.1:${appPort}`;
     app = spawn(
@@ -279,12 +283,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           APP_DATA_DIR: path.join(base.tmp, "app"),
           BILLING_AUTHORITY_KEYPAIR: base.billingAuthorityFile,
           GATEWAY_USAGE_DIR: path.join(base.tmp, "gateway-usage"),
+          FAUCET_URL: faucet.url,
           ...options.env,
         },
         stdio: ["ignore", "pipe", "pipe"],
       },
     );
     const child = app;
+    const faucetServer = faucet;
     const collect = (c: Buffer) => (appLog = (appLog + c.toString()).slice(-20_000));
     child.stdout?.on("data", collect);
     child.stderr?.on("data", collect);
@@ -296,12 +302,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       appOutput: () => appLog,
       async stop() {
         if (child) await stopChild(child);
+        await faucetServer.close();
         await base.stop();
         removeBuild();
       },
     };
   } catch (error) {
     if (app) await stopChild(app);
+    await faucet?.close();
     await base.stop();
     removeBuild();
     throw error;

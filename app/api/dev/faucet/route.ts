@@ -1,0 +1,4 @@
+import { postFaucet } from "../../../../lib/api/faucet";
+import { route } from "../../../../lib/server/route";
+
+export const POST = route(postFaucet);
