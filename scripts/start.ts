@@ -151,7 +151,7 @@ async function main(): Promise<void> {
   }
 
   const abort = new AbortController();
-  let stack: StackHandle | null = null;
+  let starting: Promise<StackHandle> | null = null;
   let stopping: Promise<void> | null = null;
   let firstSignalAt = 0;
   const shutdown = (why: string, code: number) => {
@@ -164,8 +164,12 @@ async function main(): Promise<void> {
     }
     firstSignalAt = Date.now();
     console.log(`\n${why}: stopping…`);
-    abort.abort();
-    stopping = (stack ? stack.stop() : Promise.resolve()).then(() => {
+    abort.abort(); // a start in progress stops its build and what it started, then rejects
+    const stack = starting ?? Promise.reject(new Error("not started"));
+    stopping = stack.then(
+      (s) => s.stop(),
+      () => undefined,
+    ).then(() => {
       console.log("stopped");
       process.exit(code);
     });
@@ -174,23 +178,22 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => shutdown("SIGTERM", 0));
 
   console.log(`=== stack (data in ${path.relative(process.cwd(), args.options.dataDir ?? DEFAULT_DATA_DIR) || "."}) ===`);
+  starting = startStack({
+    ...args.options,
+    signal: abort.signal,
+    log: (line) => console.log(line),
+    onChildLine: args.verbose ? (name, line) => console.log(`[${name}] ${line}`) : undefined,
+  });
+  let stack: StackHandle;
   try {
-    stack = await startStack({
-      ...args.options,
-      signal: abort.signal,
-      log: (line) => console.log(line),
-      onChildLine: args.verbose ? (name, line) => console.log(`[${name}] ${line}`) : undefined,
-    });
+    stack = await starting;
   } catch (err) {
     if (stopping) return; // a signal arrived during the start; shutdown() exits
     const code = err instanceof StackError ? ` [${err.code}]` : "";
     console.error(`\nnpm start failed${code}: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
-  if (stopping) {
-    await stack.stop();
-    return;
-  }
+  if (stopping) return; // shutdown() stops the stack it now has
   await printBanner(stack);
   const crash = await stack.crashed;
   if (stopping) return;

@@ -57,7 +57,13 @@ export interface BuildResult {
 }
 
 /** `next build` into `distDir` (relative to the repository) unless the build there matches the sources. */
-export async function ensureAppBuild(distDir: string, logFile: string, log: (line: string) => void, force = false): Promise<BuildResult> {
+export async function ensureAppBuild(
+  distDir: string,
+  logFile: string,
+  log: (line: string) => void,
+  force = false,
+  signal?: AbortSignal,
+): Promise<BuildResult> {
   const started = Date.now();
   const stampFile = path.join(REPO_ROOT, distDir, STAMP);
   const want = appSourceHash();
@@ -65,7 +71,7 @@ export async function ensureAppBuild(distDir: string, logFile: string, log: (lin
   if (!force && have === want && fs.existsSync(path.join(REPO_ROOT, distDir, "BUILD_ID"))) {
     return { built: false, seconds: (Date.now() - started) / 1000 };
   }
-  log(`building the app (next build into ${distDir}; its sources changed since the last build)…`);
+  log(`building the app (next build into ${distDir}; ${force ? "a rebuild was asked for" : have ? "its sources changed since the last build" : "no build of these sources yet"})…`);
   const child = startChild({
     name: "next build",
     command: process.execPath,
@@ -74,7 +80,12 @@ export async function ensureAppBuild(distDir: string, logFile: string, log: (lin
     env: { ...process.env, NODE_ENV: "production", NEXT_DIST_DIR: distDir, NEXT_TELEMETRY_DISABLED: "1" },
     logFile,
   });
+  const stop = () => void child.stop(5_000);
+  signal?.addEventListener("abort", stop);
+  if (signal?.aborted) stop();
   await child.whenExited();
+  signal?.removeEventListener("abort", stop);
+  if (signal?.aborted) throw new StackError("child_exited", "next build stopped: the start was aborted");
   if (child.process.exitCode !== 0) {
     throw new StackError("build_failed", `next build failed (${child.process.signalCode ?? child.process.exitCode}; log ${logFile}):\n${child.output().trim().split("\n").slice(-40).join("\n")}`);
   }

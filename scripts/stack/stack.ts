@@ -186,8 +186,13 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
   // The app's build runs while the chain, the deployment, the ledger and the seeding proceed.
   const distDir = options.distDir ?? DEFAULT_DIST_DIR;
   const buildMode = options.build ?? "auto";
+  const buildAbort = new AbortController();
+  const abortBuild = () => buildAbort.abort();
+  options.signal?.addEventListener("abort", abortBuild);
   const building: Promise<BuildResult> =
-    buildMode === "skip" ? Promise.resolve({ built: false, seconds: 0 }) : timed("app build", () => ensureAppBuild(distDir, path.join(paths.logs, "next-build.log"), log, buildMode === "force"));
+    buildMode === "skip"
+      ? Promise.resolve({ built: false, seconds: 0 })
+      : timed("app build", () => ensureAppBuild(distDir, path.join(paths.logs, "next-build.log"), log, buildMode === "force", buildAbort.signal));
   building.catch(() => undefined); // awaited below; a failure must not surface as unhandled meanwhile
 
   try {
@@ -351,9 +356,12 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
     writeState(handle);
     return handle;
   } catch (err) {
+    buildAbort.abort();
     await stopAll();
     await building.catch(() => undefined);
     throw err;
+  } finally {
+    options.signal?.removeEventListener("abort", abortBuild);
   }
 }
 
