@@ -4,7 +4,7 @@
 // scripts/bootstrap.cjs, which has already made node_modules match the lock.
 //
 //   npm start [-- --reset] [--data-dir .data] [--port 3000] [--rpc-port 8899] [--ledger-port 3210]
-//             [--faucet-port 9900] [--rebuild] [--skip-program-build] [--verbose]
+//             [--faucet-port 9900] [--dist-dir .next] [--rebuild] [--skip-program-build] [--verbose]
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { readKeypairFile } from "./stack/keys";
@@ -20,6 +20,7 @@ const USAGE = `usage: npm start [-- options]
   --rpc-port <n>        the local chain's JSON-RPC; PubSub on the next port (default ${DEFAULT_PORTS.rpc})
   --ledger-port <n>     the ledger sidecar (default ${DEFAULT_PORTS.ledger})
   --faucet-port <n>     the faucet (default ${DEFAULT_PORTS.faucet})
+  --dist-dir <dir>      where the app's build goes, relative to the repository (default .next)
   --rebuild             run next build even when the app's sources did not change
   --skip-program-build  use target/deploy/prepaid_billing.so as it is
   --verbose             print every child process's output`;
@@ -64,6 +65,12 @@ export function parseStartArgs(argv: readonly string[]): Args {
       case "--faucet-port":
         options.ports!.faucet = port(next(), flag);
         break;
+      case "--dist-dir": {
+        const dir = next();
+        if (!dir || path.isAbsolute(dir)) throw new StackError("usage", "--dist-dir expects a directory relative to the repository");
+        options.distDir = dir;
+        break;
+      }
       case "--rebuild":
         options.build = "force";
         break;

@@ -13,6 +13,7 @@ import { USDC } from "../../sdk/src/constants";
 import { send, verifyRequest } from "../../scripts/stack/demo-requests";
 import { StackError } from "../../scripts/stack/errors";
 import { readKeypairFile } from "../../scripts/stack/keys";
+import { claimPort, freePort, freePortPair } from "../../scripts/stack/net";
 import { REPO_ROOT, TEST_DIST_DIR } from "../../scripts/stack/paths";
 import { startStack, type StackHandle, type StackOptions } from "../../scripts/stack/stack";
 import { billingClient, ownerTokenAccount } from "../../scripts/stack/teams";
@@ -242,6 +243,49 @@ describe("the local stack (npm start) and the end-to-end story (npm run e2e)", f
       );
     } finally {
       fs.rmSync(otherDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("npm start as a process", function () {
+  it("prints the dashboard URL, the demo key and checked curls, and stops every child on SIGTERM", async function () {
+    this.timeout(10 * 60_000); // builds the app first if its sources changed since the stack above
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "npm-start-"));
+    const rpc = await freePortPair();
+    const [app, ledger, faucet] = [await freePort(), await freePort(), await freePort()];
+    const args = ["--data-dir", dataDir, "--port", String(app), "--rpc-port", String(rpc), "--ledger-port", String(ledger), "--faucet-port", String(faucet)];
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO_ROOT, "scripts", "start.ts"), ...args, "--dist-dir", TEST_DIST_DIR, "--skip-program-build"], {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (c: Buffer) => (output += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    try {
+      await eventually("the banner", 9 * 60_000, async () => {
+        if (child.exitCode !== null) throw new Error(`npm start exited (${child.exitCode}):\n${output}`);
+        return output.includes("Ctrl-C stops everything.") ? true : null;
+      });
+      const demo = JSON.parse(fs.readFileSync(path.join(dataDir, "stack", "demo.json"), "utf8")) as { keys: { funded: { key: string } } };
+      assert.ok(output.includes(`dashboard     http://127.0.0.1:${app}`), output);
+      assert.ok(output.includes(`API key       ${demo.keys.funded.key}`), output);
+      assert.match(output, /served \(checked just now: 200 \{"valid":true\}; x-billing-available: 50000000, x-billing-cost: 0/);
+      assert.match(output, /checked just now: 402\)/);
+      assert.ok(output.includes(`curl -i -X POST http://127.0.0.1:${app}/api/v1/verify`), output);
+      assert.ok(fs.existsSync(path.join(dataDir, "stack", "state.json")));
+
+      const stopAsked = Date.now();
+      child.kill("SIGTERM");
+      assert.equal(await exited, 0, output);
+      assert.ok(Date.now() - stopAsked < 30_000, "stopped within 30 s");
+      assert.match(output, /SIGTERM: stopping…\nstopped/);
+      // Every server is gone: its port is free again, and the state file is removed.
+      for (const port of [app, rpc, rpc + 1, ledger, faucet]) await claimPort(port, `port ${port}`);
+      assert.equal(fs.existsSync(path.join(dataDir, "stack", "state.json")), false);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
