@@ -281,9 +281,11 @@ export class Gate implements GateCore {
     if (state === undefined) {
       try {
         state = await o.balances.follow(team);
-      } catch {
+      } catch (err) {
         headers[HEADER.retryAfter] = "1";
-        return refusal("chain_unavailable", requestId, headers);
+        return refusal("chain_unavailable", requestId, headers, {
+          detail: `chain read failed: ${err instanceof Error ? err.message : String(err)}`,
+        });
       }
     }
     if (state === null) {
@@ -309,7 +311,8 @@ export class Gate implements GateCore {
     const stale = now - state.observedAtMs > o.maxChainStalenessMs;
     if (stale && o.onChainUnavailable === "deny") {
       headers[HEADER.retryAfter] = "1";
-      return refusal("chain_unavailable", requestId, headers, {}, rate);
+      const age = now - state.observedAtMs;
+      return refusal("chain_unavailable", requestId, headers, { detail: `chain data is ${age} ms old (bound ${o.maxChainStalenessMs} ms)` }, rate);
     }
     if (!stale) book.staleCharged = 0n;
 

@@ -1,8 +1,8 @@
 // Starting a gateway runtime from plain settings (a config file's sections or the environment): an RPC
 // URL, the billing authority's keypair file, the ledger URL. Shared by `npm run gateway` and the Next.js
 // binding.
-import { AnchorProvider, Wallet } from "@coral-xyz/anchor";
-import { Connection, Keypair, PublicKey } from "@solana/web3.js";
+import { AnchorProvider, type Wallet } from "@coral-xyz/anchor";
+import { Connection, Keypair, PublicKey, Transaction, VersionedTransaction } from "@solana/web3.js";
 import { promises as fsp } from "node:fs";
 import { createLedgerClient, resolveLedgerUrl } from "../../ledger/client";
 import { startGatewayRuntime, type GatewayRuntime, type GatewayRuntimeOptions } from "./runtime";
@@ -33,6 +33,24 @@ export async function readKeypair(file: string): Promise<Keypair> {
   return Keypair.fromSecretKey(Uint8Array.from(bytes as number[]));
 }
 
+/**
+ * An anchor Wallet over a keypair. (anchor's own `Wallet` class exists only in its Node entry point, not in
+ * the ESM build Next.js bundles.)
+ */
+export function keypairWallet(payer: Keypair): Wallet {
+  const sign = <T extends Transaction | VersionedTransaction>(tx: T): T => {
+    if (tx instanceof VersionedTransaction) tx.sign([payer]);
+    else tx.partialSign(payer);
+    return tx;
+  };
+  return {
+    payer,
+    publicKey: payer.publicKey,
+    signTransaction: async (tx) => sign(tx),
+    signAllTransactions: async (txs) => txs.map(sign),
+  };
+}
+
 export async function startRuntimeFromSettings(
   s: RuntimeSettings,
   rest: Omit<GatewayRuntimeOptions, "provider" | "billingAuthority" | "programId" | "ledger">,
@@ -44,13 +62,13 @@ export async function startRuntimeFromSettings(
   }
   const billingAuthority = await readKeypair(file);
   const connection = new Connection(s.rpcUrl ?? env.SOLANA_RPC_URL ?? "http://127.0.0.1:8899", "confirmed");
-  const provider = new AnchorProvider(connection, new Wallet(billingAuthority), { commitment: "confirmed" });
+  const provider = new AnchorProvider(connection, keypairWallet(billingAuthority), { commitment: "confirmed" });
   const programId = s.programId ?? env.PREPAID_BILLING_PROGRAM_ID;
   return startGatewayRuntime({
     ...rest,
     provider,
     billingAuthority,
     programId: programId ? new PublicKey(programId) : undefined,
-    ledger: createLedgerClient({ url: s.ledgerUrl ?? resolveLedgerUrl(env).url }),
+    ledger: createLedgerClient({ url: s.ledgerUrl ?? resolveLedgerUrl(env).url, serverSecret: env.LEDGER_SERVER_SECRET }),
   });
 }

@@ -96,7 +96,7 @@ export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<Gat
       new RpcTransactionSource(
         o.provider.connection as unknown as SignaturesConnection, // a web3.js Connection in production
         client.programId,
-        fileCursor(path.join(path.dirname(path.resolve(usageLogDir)), "indexer-cursor")),
+        fileCursor(path.join(path.dirname(path.resolve(/*turbopackIgnore: true*/ usageLogDir)), "indexer-cursor")),
       );
     indexer = new ChainIndexer({ source, ledger: new ConvexIndexerLedger(o.ledger), balances, programId: client.programId, pollMs: o.indexer?.pollMs });
   }

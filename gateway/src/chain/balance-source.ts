@@ -24,6 +24,8 @@ export interface ChainBalanceOptions {
   programId?: PublicKey;
   /** Poll interval, ms. Default 1_000. */
   pollMs?: number;
+  /** After a failed first read of a team, how long follow() refuses without asking the chain, ms. Default 1_000. */
+  retryMs?: number;
   /** Clock, unix ms. Default Date.now. */
   now?: () => number;
 }
@@ -36,6 +38,9 @@ export class ChainBalanceSource implements BalanceSource {
   private readonly accounts = new Map<string, TeamBillingAccount>();
   private readonly vaults = new Map<string, string>();
   private readonly followed = new Set<string>();
+  private readonly following = new Map<string, Promise<TeamChainState | null>>();
+  private readonly retryAt = new Map<string, number>();
+  private readonly retryMs: number;
   private readonly programId: PublicKey;
   private readonly pollMs: number;
   private readonly now: () => number;
@@ -44,22 +49,64 @@ export class ChainBalanceSource implements BalanceSource {
   /** Last poll error (null after a successful poll). */
   lastError: unknown = null;
   polls = 0;
+  /** Clock ms when the last successful poll finished, and how long it took. */
+  lastPollAt = 0;
+  lastPollMs = 0;
+  /** Clock ms when the poll in progress (if any) started. */
+  pollStartedAt: number | null = null;
 
   constructor(private readonly opts: ChainBalanceOptions) {
     this.programId = opts.programId ?? PROGRAM_ID;
     this.pollMs = opts.pollMs ?? 1_000;
+    this.retryMs = opts.retryMs ?? 1_000;
     this.now = opts.now ?? Date.now;
   }
 
+  /**
+   * The gate's view: only teams it follows (polled every pollMs). A team read by refresh() alone (the
+   * indexer's snapshots) is not followed, so its first gate request still goes through follow().
+   */
   peek(team: string): TeamChainState | null | undefined {
+    return this.followed.has(team) ? this.states.get(team) : undefined;
+  }
+
+  /** The latest state read for a team, followed or not (the indexer's balance snapshots). */
+  latest(team: string): TeamChainState | null | undefined {
     return this.states.get(team);
   }
 
-  async follow(team: string): Promise<TeamChainState | null> {
-    new PublicKey(team); // a malformed address fails here, as an unreachable chain would
-    this.followed.add(team);
-    await this.refresh([team]);
-    return this.states.get(team) ?? null;
+  /**
+   * First read of a team. One read per team at a time however many requests wait for it, and after a
+   * failure none for `retryMs`: a cold cache must not turn every request into an RPC call.
+   */
+  follow(team: string): Promise<TeamChainState | null> {
+    const inFlight = this.following.get(team);
+    if (inFlight !== undefined) return inFlight;
+    const retryAt = this.retryAt.get(team) ?? 0;
+    if (this.now() < retryAt) {
+      return Promise.reject(new Error(`chain read of team ${team} failed recently; retrying after ${new Date(retryAt).toISOString()}`));
+    }
+    try {
+      new PublicKey(team); // a malformed address fails here, as an unreachable chain would
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.followed.add(team); // the poll keeps trying it even if this read fails
+    const p = this.refresh([team])
+      .then(
+        () => {
+          this.retryAt.delete(team);
+          return this.states.get(team) ?? null;
+        },
+        (err: unknown) => {
+          this.lastError = err;
+          this.retryAt.set(team, this.now() + this.retryMs);
+          throw err;
+        },
+      )
+      .finally(() => this.following.delete(team));
+    this.following.set(team, p);
+    return p;
   }
 
   /** Teams followed so far. */
@@ -122,11 +169,15 @@ export class ChainBalanceSource implements BalanceSource {
   /** One poll of every followed team; errors are kept in lastError (the states then age). */
   poll(): Promise<void> {
     if (this.polling === null) {
+      const started = this.now();
+      this.pollStartedAt = started;
       this.polling = this.refresh()
         .then(
           () => {
             this.lastError = null;
             this.polls += 1;
+            this.lastPollAt = this.now();
+            this.lastPollMs = this.lastPollAt - started;
           },
           (err: unknown) => {
             this.lastError = err;
@@ -134,6 +185,7 @@ export class ChainBalanceSource implements BalanceSource {
         )
         .finally(() => {
           this.polling = null;
+          this.pollStartedAt = null;
         });
     }
     return this.polling;

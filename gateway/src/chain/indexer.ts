@@ -52,7 +52,7 @@ export interface IndexerLedger {
 /** What the indexer reads balances from (ChainBalanceSource implements it). */
 export interface SnapshotReader {
   refresh(teams: readonly string[]): Promise<void>;
-  peek(team: string): TeamChainState | null | undefined;
+  latest(team: string): TeamChainState | null | undefined;
   account(team: string): TeamBillingAccount | undefined;
 }
 
@@ -149,7 +149,7 @@ export class ChainIndexer {
     if (teams.length > 0) {
       await this.o.balances.refresh(teams);
       for (const team of teams) {
-        const state = this.o.balances.peek(team);
+        const state = this.o.balances.latest(team);
         const account = this.o.balances.account(team);
         if (!state || !account) continue;
         await this.o.ledger.syncBalance({

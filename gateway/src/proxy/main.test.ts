@@ -82,6 +82,7 @@ describe("gateway config sections", () => {
     });
     assert.deepEqual(settlerOptionsFrom({ settler: { flushIntervalMs: 500, flushCost: "10" } }), { flushIntervalMs: 500, flushCost: 10n });
     assert.deepEqual(gateOptionsFrom({}), {});
+    assert.deepEqual(gateOptionsFrom({ gateOptions: { rateLimits: [{ ratePerSec: 5, burst: 10 }] } }), { rateLimits: [{ ratePerSec: 5, burst: 10 }] });
   });
 
   it("rejects unknown or malformed options", () => {
@@ -89,6 +90,7 @@ describe("gateway config sections", () => {
     assert.throws(() => gateOptionsFrom({ gateOptions: { maxUnits: "5" } }), /maxUnits must be a number/);
     assert.throws(() => gateOptionsFrom({ gateOptions: { staleAllowance: 5 } }), /staleAllowance/);
     assert.throws(() => gateOptionsFrom({ gateOptions: { onChainUnavailable: "maybe" } }), /onChainUnavailable/);
+    assert.throws(() => gateOptionsFrom({ gateOptions: { rateLimits: [{ ratePerSec: "5" }] } }), /rateLimits/);
     assert.throws(() => settlerOptionsFrom({ settler: { flushCost: "-1" } }), /flushCost/);
     assert.throws(() => settlerOptionsFrom({ settler: [] }), /settler must be an object/);
   });

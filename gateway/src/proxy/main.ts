@@ -8,11 +8,14 @@
 //   "chain":    { "rpcUrl": "<SOLANA_RPC_URL, else http://127.0.0.1:8899>", "programId": "<PREPAID_BILLING_PROGRAM_ID, else the IDL's>",
 //                 "billingAuthority": "<keypair JSON file; env BILLING_AUTHORITY_KEYPAIR>", "pollMs": 1000 },
 //   "gateOptions": { "maxChainStalenessMs": 15000, "onChainUnavailable": "deny", "staleAllowance": "1000000",
-//                    "network": "solana:localnet", … any GateOptions number/string; amounts as strings },
+//                    "network": "solana:localnet", "rateLimits": [{ "ratePerSec": 20, "burst": 40 }, …per tier id],
+//                    … any GateOptions number/string; amounts as strings },
 //   "settler":  { "flushIntervalMs": 2000, "flushCost": "1000000", "maxRecordsPerBatch": 20000, "maxTeamsPerTx": 8 },
 //   "indexer":  { "pollMs": 1000 }   or false when another process indexes
 //
 // SIGINT/SIGTERM: stop accepting, settle what is pending (≤ 10 s), close the log, exit 0.
+// Logs are JSON lines on stdout: listening, background_error/background_ok per component, chain_poll_slow,
+// stopping, stopped; with env GATEWAY_STATUS_MS=<ms> also a status line at that interval.
 import { promises as fsp } from "node:fs";
 import type { AddressInfo } from "node:net";
 import type { GateOptions } from "../options";
@@ -66,6 +69,12 @@ export function gateOptionsFrom(raw: Record<string, unknown>): Partial<GateOptio
     } else if (k === "network") {
       if (typeof v !== "string") fail("gateOptions.network must be a string");
       out.network = v;
+    } else if (k === "rateLimits") {
+      const ok =
+        Array.isArray(v) &&
+        v.every((l) => typeof l === "object" && l !== null && typeof l.ratePerSec === "number" && typeof l.burst === "number");
+      if (!ok) fail("gateOptions.rateLimits must be an array of { ratePerSec, burst } per tier id");
+      out.rateLimits = (v as { ratePerSec: number; burst: number }[]).map((l) => ({ ratePerSec: l.ratePerSec, burst: l.burst }));
     } else {
       fail(`gateOptions.${k} is not an option`);
     }
@@ -126,6 +135,51 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   });
   const { port } = server.address() as AddressInfo;
   console.log(JSON.stringify({ event: "listening", url: `http://${cfg.listen.host}:${port}`, gate: cfg.gate, routes: cfg.routes.length }));
+
+  // Background failures (chain polls, settlement, indexing, key refresh) are logged when they change.
+  if (runtime) {
+    const last = new Map<string, string>();
+    const watch = setInterval(() => {
+      const errors: Record<string, unknown> = {
+        balances: runtime.balances.lastError,
+        settler: runtime.settler.lastError,
+        indexer: runtime.indexer?.lastError ?? null,
+        keys: runtime.gate.keys.lastBackgroundError,
+      };
+      const b = runtime.balances;
+      if (b.pollStartedAt !== null && Date.now() - b.pollStartedAt > 5_000) {
+        console.log(JSON.stringify({ event: "chain_poll_slow", runningMs: Date.now() - b.pollStartedAt, lastPollMs: b.lastPollMs }));
+      }
+      for (const [component, err] of Object.entries(errors)) {
+        const message = err == null ? "" : err instanceof Error ? err.message : String(err);
+        if (message !== (last.get(component) ?? "")) {
+          last.set(component, message);
+          console.log(JSON.stringify(message ? { event: "background_error", component, message } : { event: "background_ok", component }));
+        }
+      }
+    }, 2_000);
+    watch.unref();
+    const statusMs = Number(env.GATEWAY_STATUS_MS ?? 0);
+    if (statusMs > 0) {
+      setInterval(() => {
+        const b = runtime.balances;
+        const ages = b.teams().map((t) => {
+          const s = b.peek(t);
+          return s ? Date.now() - s.observedAtMs : null;
+        });
+        console.log(
+          JSON.stringify({
+            event: "status",
+            chainAgesMs: ages,
+            polls: b.polls,
+            lastPollMs: b.lastPollMs,
+            unsettled: runtime.log.unsettled,
+            settledUnits: String(runtime.settler.settledUnits),
+          }),
+        );
+      }, statusMs).unref();
+    }
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -51,4 +51,14 @@ describe("chain indexer: events from program transactions", function () {
     const at = { signature: "sig", instructionIndex: 0, eventIndex: 0, slot: 1, blockTime: 2 };
     assert.equal(toLedgerEvent({ name: "ConfigUpdated", data: { admin: "x" } }, at), null);
   });
+
+  it("leaves a team it only refreshed unfollowed, so the gate's first request follows it and the poll keeps it fresh", async () => {
+    s = await createStack();
+    const t = await s.team({ deposit: 60n * USDC });
+    await s.balances.refresh([t.address]); // what the indexer does for every team it sees
+    assert.ok(s.balances.latest(t.address), "the snapshot is there for the ledger");
+    assert.equal(s.balances.peek(t.address), undefined, "but the gate does not take it as followed");
+    assert.equal((await s.gate.admit({ key: t.key, endpoint: "/api/v1/verify" })).ok, true);
+    assert.deepEqual(s.balances.teams(), [t.address], "the first request made the team followed: polled from now on");
+  });
 });
