@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { getAccount } from "@solana/spl-token";
 import { PublicKey } from "@solana/web3.js";
 import { USDC } from "../../sdk/src/constants";
+import { PaidApi } from "../../scripts/e2e/http";
 import { send, verifyRequest } from "../../scripts/stack/demo-requests";
 import { StackError } from "../../scripts/stack/errors";
 import { readKeypairFile } from "../../scripts/stack/keys";
@@ -215,9 +216,13 @@ describe("the local stack (npm start) and the end-to-end story (npm run e2e)", f
     assert.equal(ok.headers["x-billing-cost"], "0");
   });
 
-  it("starts again on the same data directory within 30 s and finds the demo teams it seeded", async function () {
+  it("starts again on the same data directory within 30 s, finds the demo teams it seeded and settles what was served before the stop exactly once", async function () {
     this.timeout(3 * 60_000);
     const demoBefore = stack.demo!;
+    const demoOwner = readKeypairFile(demoBefore.funded.ownerKeyFile);
+    // Served right before the stop: 500 units the settler may not have charged yet (the usage log keeps them).
+    const last = await new PaidApi(stack.appUrl, demoBefore.funded.apiKey, demoOwner).call(500, "bob");
+    assert.equal(last.status, 200);
     await stack.stop();
     const started = Date.now();
     // A warm machine: the program and the app are built already.
@@ -228,8 +233,12 @@ describe("the local stack (npm start) and the end-to-end story (npm run e2e)", f
     assert.equal(stack.demo!.funded.apiKey, demoBefore.funded.apiKey);
     assert.equal(stack.demo!.funded.teamId, demoBefore.funded.teamId);
     assert.equal(stack.deployment.transactions, 0, "the deployment is found as it was");
-    const owner = readKeypairFile(stack.demo!.funded.ownerKeyFile);
-    const ok = await send(verifyRequest(stack.appUrl, stack.demo!.funded.apiKey, owner, "alice"));
+    // Every unit the demo team was served in this file, settled once: 1 + 1 + 500.
+    const client = billingClient(stack.connection, stack.admin, stack.programId);
+    await eventually("the demo team's usage settled", 60_000, async () => ((await client.fetchTeam(demoOwner.publicKey)).periodRequests === 502n ? true : null));
+    await new Promise((r) => setTimeout(r, 3_000)); // a second settlement would show by now
+    assert.equal((await client.fetchTeam(demoOwner.publicKey)).periodRequests, 502n);
+    const ok = await send(verifyRequest(stack.appUrl, stack.demo!.funded.apiKey, demoOwner, "alice"));
     assert.equal(ok.status, 200, ok.body);
   });
 
