@@ -54,7 +54,11 @@ function parseArgs(argv: string[]): Args {
 
 const children: ChildProcess[] = [];
 const named = new Map<string, ChildProcess>();
+/** JSON event lines the children printed, by child name. */
+const events = new Map<string, Record<string, unknown>[]>();
 let stopping = false;
+/** Children stopped on purpose before the end. */
+const stoppedOnPurpose = new Set<ChildProcess>();
 
 /** CPU seconds (user + system) a process has used so far, from /proc. */
 async function cpuSeconds(pid: number | undefined): Promise<number> {
@@ -77,12 +81,19 @@ function start(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv
   // Background errors the gateway reports are worth seeing in the bench's output.
   readline.createInterface({ input: child.stdout! }).on("line", (line) => {
     if (/"(background_error|chain_poll_slow|status)"/.test(line)) console.log(`[${name}] ${line}`);
+    if (line.startsWith("{")) {
+      try {
+        events.set(name, [...(events.get(name) ?? []), JSON.parse(line) as Record<string, unknown>]);
+      } catch {
+        // not an event line
+      }
+    }
   });
   named.set(name, child);
   let tail = "";
   child.stderr!.on("data", (d: Buffer) => (tail = (tail + d.toString()).slice(-4000)));
   child.on("exit", (code, signal) => {
-    if (!stopping) console.error(`[bench] ${name} exited unexpectedly (${code ?? signal})\n${tail}`);
+    if (!stopping && !stoppedOnPurpose.has(child)) console.error(`[bench] ${name} exited unexpectedly (${code ?? signal})\n${tail}`);
   });
   return new Promise<{ child: ChildProcess; match: RegExpExecArray }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name}: not ready within ${timeoutMs} ms\n${tail}`)), timeoutMs);
@@ -98,6 +109,7 @@ function start(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv
 }
 
 async function stop(child: ChildProcess): Promise<void> {
+  stoppedOnPurpose.add(child);
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once("exit", r));
   child.kill("SIGTERM");
@@ -298,7 +310,6 @@ async function main(): Promise<void> {
       proxyUngated: { url: proxies.off, headers: { "x-api-key": proxyTeam.key } },
       proxyGated: { url: proxies.on, headers: { "x-api-key": proxyTeam.key } },
     };
-    const served = { next: 0, proxy: 0 };
     const run = async (name: keyof typeof targets, seconds: number) => {
       const t = targets[name];
       // A sampler beside the load: one request every 250 ms, keeping the first non-2xx answer to show.
@@ -347,17 +358,26 @@ async function main(): Promise<void> {
       }
     }
 
-    log(`served ${served.next} (Next) + ${served.proxy} (proxy); waiting for settlement`);
-    const counted = async () => {
-      const teams = await client.fetchTeams([nextTeam.owner, proxyTeam.owner]);
-      return { next: Number(teams[0]!.periodRequests), proxy: Number(teams[1]!.periodRequests) };
-    };
+    // Served = usage entries the gateways committed (autocannon drops the answers still in flight when a run
+    // ends, though they were served and billed). Settlement runs on; wait for it, then count on chain.
+    log("waiting for settlement to finish");
     const deadline = Date.now() + 180_000;
-    let settled = await counted();
-    while ((settled.next < served.next || settled.proxy < served.proxy) && Date.now() < deadline) {
+    type Stats = { served: number; unsettled: number | null };
+    let nextStats: Stats = { served: 0, unsettled: null };
+    for (;;) {
+      nextStats = (await (await fetch(`${nextBase}/stats`)).json()) as Stats;
+      if (nextStats.unsettled === 0 || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 1_000));
-      settled = await counted();
     }
+    // Stopping the gated proxy settles what it still holds (runtime close) and reports its counts.
+    await stop(named.get("proxy (gate on)")!);
+    const stopped = (events.get("proxy (gate on)") ?? []).find((e) => e.event === "stopped") ?? {};
+    const proxyStats: Stats = { served: Number(stopped.served ?? 0), unsettled: Number(stopped.unsettled ?? -1) };
+    const teams = await client.fetchTeams([nextTeam.owner, proxyTeam.owner]);
+    const settled = { next: Number(teams[0]!.periodRequests), proxy: Number(teams[1]!.periodRequests) };
+    const served = { next: nextStats.served, proxy: proxyStats.served };
+    log(`Next:  served ${served.next}, on chain ${settled.next}, unsettled ${nextStats.unsettled}`);
+    log(`proxy: served ${served.proxy}, on chain ${settled.proxy}, unsettled ${proxyStats.unsettled}`);
 
     const summary = (a: Run[], b: Run[]) => {
       const ungated = median(a.map((r) => r.rps));

@@ -94,8 +94,9 @@ describe("gate admission", () => {
       assert.equal(balances.followCalls, 0, "a team already followed is read synchronously");
     });
 
-    it("appends the usage entry on commit, once", async () => {
-      const { admit, usage, clock } = harness({}, { periodRequests: QUOTA });
+    it("appends the usage entry on commit, once, and counts admissions, commits and releases", async () => {
+      const { admit, usage, clock, gate } = harness({}, { periodRequests: QUOTA });
+      const gateStats = () => ({ ...gate.stats });
       const a = await admit(3, "alice");
       await a.ticket!.commit();
       assert.deepEqual(usage.entries, [
@@ -112,6 +113,10 @@ describe("gate admission", () => {
       ]);
       assert.equal(a.ticket!.status, "committed");
       await assert.rejects(a.ticket!.commit(), TicketStateError);
+      refused(await admit(1, null, null), 401, "missing_api_key");
+      const b = await admit();
+      b.ticket!.release();
+      assert.deepEqual(gateStats(), { admitted: 2, refused: 1, committed: 1, released: 1 });
       a.ticket!.release();
       assert.equal(a.ticket!.status, "committed", "release after commit changes nothing");
     });

@@ -128,12 +128,14 @@ export class Ticket {
       throw new UsageLogUnavailableError(err);
     }
     this.state = "committed";
+    this.gate.stats.committed += 1;
   }
 
   /** The request was not served (handler failed): give the reservation back. No-op once committed or released. */
   release(): void {
     if (this.state !== "open") return;
     this.state = "released";
+    this.gate.stats.released += 1;
     this.gate.releaseEntry(this.entry);
   }
 
@@ -142,9 +144,22 @@ export class Ticket {
   }
 }
 
+/** Counters since the gate was created. */
+export interface GateStats {
+  /** Admissions that returned ok. */
+  admitted: number;
+  /** Admissions refused (any status). */
+  refused: number;
+  /** Usage entries committed to the log: requests served and billed. */
+  committed: number;
+  /** Reservations given back (not served). */
+  released: number;
+}
+
 /** Internal surface tickets and the settler use. */
 interface GateCore {
   readonly usage: ResolvedGateOptions["usage"];
+  readonly stats: GateStats;
   releaseEntry(entry: UsageEntry): void;
 }
 
@@ -184,6 +199,7 @@ export class Gate implements GateCore {
   readonly keys: KeyCache;
   readonly usage: ResolvedGateOptions["usage"];
   readonly members = new MemberSpend();
+  readonly stats: GateStats = { admitted: 0, refused: 0, committed: 0, released: 0 };
   private readonly limiter: TokenBucketLimiter;
   private readonly books = new Map<string, TeamBook>();
 
@@ -231,6 +247,13 @@ export class Gate implements GateCore {
   }
 
   async admit(input: AdmitInput): Promise<Admission> {
+    const a = await this.decide(input);
+    if (a.ok) this.stats.admitted += 1;
+    else this.stats.refused += 1;
+    return a;
+  }
+
+  private async decide(input: AdmitInput): Promise<Admission> {
     const o = this.options;
     const requestId = o.requestId();
     const headers: Record<string, string> = { [HEADER.requestId]: requestId };

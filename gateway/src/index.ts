@@ -1,6 +1,6 @@
 // The metering gateway: public surface.
 export { createGate, Gate, Ticket, HEADER, TicketStateError, UsageLogUnavailableError } from "./gate";
-export type { Admission, AdmitInput, RefusalBody } from "./gate";
+export type { Admission, AdmitInput, GateStats, RefusalBody } from "./gate";
 export type { GateOptions, OnChainUnavailable } from "./options";
 export { REFUSALS, REFUSAL_MESSAGES, type RefusalCode } from "./errors";
 export { TIER_RATE_LIMITS, type RateLimit } from "./config/rate-limits";

@@ -27,6 +27,17 @@ export interface BillingBinding {
   gate: Gate;
   /** Releases what the binding holds (the runtime: settle, close the log). */
   close?(): Promise<void>;
+  /** Requests not settled yet (the runtime's usage log). */
+  unsettled?(): number;
+}
+
+/** The gate's counters and unsettled usage, or null before the gate started (for health and benchmarks). */
+export async function billingStats(): Promise<{ served: number; refused: number; unsettled: number | null } | null> {
+  const b = holder().binding;
+  if (b === null) return null;
+  const binding = await b.catch(() => null);
+  if (binding === null) return null;
+  return { served: binding.gate.stats.committed, refused: binding.gate.stats.refused, unsettled: binding.unsettled?.() ?? null };
 }
 
 type Factory = () => Promise<BillingBinding>;
@@ -48,7 +59,7 @@ export const bindingFromEnv: Factory = async () => {
       gate: process.env.GATEWAY_NETWORK ? { network: process.env.GATEWAY_NETWORK } : {},
     },
   );
-  return { gate: runtime.gate, close: () => runtime.close() };
+  return { gate: runtime.gate, close: () => runtime.close(), unsettled: () => runtime.log.unsettled };
 };
 
 function holder(): Holder {

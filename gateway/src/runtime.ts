@@ -17,6 +17,7 @@ import { LedgerKeySource } from "./ledger/key-source";
 import { ConvexSettlementLedger } from "./ledger/settlement-ledger";
 import type { GateOptions } from "./options";
 import { Settler, type SettlerOptions } from "./settler";
+import { createRootComputer } from "./settle/root-computer";
 import { UsageLog, type Durability } from "./usage/log";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
@@ -81,7 +82,9 @@ export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<Gat
   const balances = new ChainBalanceSource({ connection: o.provider.connection, programId: client.programId, pollMs: o.balancesPollMs });
   const gate = createGate({ ...o.gate, keys: new LedgerKeySource(o.ledger), balances, usage: log });
   gate.restore(log);
+  const roots = createRootComputer();
   const settler = new Settler({
+    roots,
     ...o.settler,
     log,
     gate,
@@ -124,6 +127,7 @@ export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<Gat
       if (indexer) await indexer.pollOnce().catch(() => undefined);
       balances.stop();
       gate.close();
+      await roots.close();
       await log.close();
     },
   };

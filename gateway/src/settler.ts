@@ -15,7 +15,8 @@
 //      gate's reservation ends once the balance source shows it.
 // Rounds never overlap and a team has at most one open batch: never two batches in flight per team.
 import { programErrorOf } from "../../sdk/src/errors";
-import { toHex, usageRoot, type UsageRecord } from "../../sdk/src/receipts";
+import { toHex, type UsageRecord } from "../../sdk/src/receipts";
+import { InlineRootComputer, type RootComputer } from "./settle/root-computer";
 import type { TransactionInstruction } from "@solana/web3.js";
 import type { TeamBillingAccount } from "../../sdk/src/accounts";
 import type { Gate } from "./gate";
@@ -46,6 +47,8 @@ export interface SettlerOptions {
   compactEveryMs?: number;
   /** Called with the teams whose batches settled (e.g. ChainBalanceSource.refresh). */
   onSettled?: (teams: string[]) => Promise<void> | void;
+  /** Computes usage-receipt roots. Default in-process; the runtime passes a worker-thread one. */
+  roots?: RootComputer;
   /** Clock, unix ms. Default Date.now. */
   now?: () => number;
 }
@@ -82,6 +85,7 @@ function totals(entries: readonly UsageEntry[]): { units: bigint; cost: bigint }
 
 export class Settler {
   private readonly o: Required<Omit<SettlerOptions, "onSettled">> & Pick<SettlerOptions, "onSettled">;
+  private readonly rootComputer: RootComputer;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<RoundReport> | null = null;
   /** Batches this process recorded in the ledger (a restart records again: the ledger is idempotent). */
@@ -97,7 +101,9 @@ export class Settler {
   lastError: unknown = null;
 
   constructor(options: SettlerOptions) {
+    this.rootComputer = options.roots ?? new InlineRootComputer();
     this.o = {
+      roots: this.rootComputer,
       flushIntervalMs: 2_000,
       flushCost: 1_000_000n,
       maxRecordsPerBatch: 20_000,
@@ -231,7 +237,7 @@ export class Settler {
           account: w.account,
           seq: w.batch.seq,
           requestCount: totals(w.batch.entries).units,
-          usageRoot: this.rootOf(w.batch),
+          usageRoot: await this.rootOf(w.batch),
           roll: w.roll,
         });
         ready.push(w);
@@ -318,7 +324,7 @@ export class Settler {
       batchSeq: batch.seq,
       requestCount: t.units,
       amount: t.cost,
-      usageRoot: toHex(this.rootOf(batch)),
+      usageRoot: toHex(await this.rootOf(batch)),
       records: batch.entries.map((e) => ({
         requestId: e.requestId,
         timestampMs: e.timestampMs,
@@ -335,10 +341,10 @@ export class Settler {
     for (const e of batch.entries) if (e.userId !== null) this.o.gate.members.recorded(e.teamId, e.userId, e.cost, at);
   }
 
-  private readonly roots = new Map<string, Uint8Array>();
+  private readonly roots = new Map<string, Promise<Uint8Array>>();
 
   /** The batch's usage-receipt root (sdk/src/receipts.ts), computed once per batch. */
-  private rootOf(batch: SealedBatch): Uint8Array {
+  private rootOf(batch: SealedBatch): Promise<Uint8Array> {
     const id = batchIdOf(batch.team, batch.seq);
     let root = this.roots.get(id);
     if (root === undefined) {
@@ -352,7 +358,8 @@ export class Settler {
         units: e.units,
         cost: e.cost,
       }));
-      root = usageRoot(records);
+      root = this.rootComputer.root(records);
+      root.catch(() => this.roots.delete(id)); // a failure is retried next round
       this.roots.set(id, root);
     }
     return root;

@@ -170,6 +170,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         console.log(
           JSON.stringify({
             event: "status",
+            served: runtime.gate.stats.committed,
             chainAgesMs: ages,
             polls: b.polls,
             lastPollMs: b.lastPollMs,
@@ -188,7 +189,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     console.log(JSON.stringify({ event: "stopping", signal }));
     await new Promise<void>((r) => server.close(() => r()));
     await runtime?.close();
-    console.log(JSON.stringify({ event: "stopped", unsettled: runtime?.log.unsettled ?? 0 }));
+    console.log(JSON.stringify({ event: "stopped", served: runtime?.gate.stats.committed ?? 0, unsettled: runtime?.log.unsettled ?? 0 }));
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));

@@ -1,0 +1,89 @@
+// Usage-receipt roots (sdk/src/receipts.ts) for the settler. The tree costs ~20–30 µs per record on this
+// machine (sha256 in JS and a base58 decode per leaf): done on the request thread it would stall every
+// request behind a settlement for tens of milliseconds. A worker thread computes it instead; records cross
+// by structured clone (~2 µs each). Where a worker cannot start (e.g. inside a bundled Next.js server)
+// roots are computed in-process, with the same SDK function.
+import path from "node:path";
+import { Worker } from "node:worker_threads";
+import { usageRoot, type UsageRecord } from "../../../sdk/src/receipts";
+
+export interface RootComputer {
+  root(records: UsageRecord[]): Promise<Uint8Array>;
+  close(): Promise<void>;
+  /** "worker" or "inline". */
+  readonly mode: string;
+}
+
+export class InlineRootComputer implements RootComputer {
+  readonly mode = "inline";
+  async root(records: UsageRecord[]): Promise<Uint8Array> {
+    return usageRoot(records);
+  }
+  async close(): Promise<void> {}
+}
+
+type Pending = { records: UsageRecord[]; resolve: (r: Uint8Array) => void; reject: (e: unknown) => void };
+
+export class WorkerRootComputer implements RootComputer {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private broken = false;
+  get mode(): string {
+    return this.broken ? "inline" : "worker";
+  }
+
+  constructor(file = path.join(__dirname, "receipt-worker.ts")) {
+    // A TypeScript worker file is loaded through tsx's require hook (a worker does not inherit the
+    // parent's loader hooks); a compiled one is loaded as is.
+    this.worker = file.endsWith(".ts")
+      ? new Worker(`require(${JSON.stringify(require.resolve("tsx/cjs/api"))}).register(); require(${JSON.stringify(file)});`, { eval: true })
+      : new Worker(file);
+    this.worker.unref();
+    this.worker.on("message", (m: { id: number; root?: Uint8Array; error?: string }) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (m.root) p.resolve(new Uint8Array(m.root));
+      else p.reject(new Error(m.error ?? "receipt worker failed"));
+    });
+    this.worker.on("error", () => this.fallBack());
+    this.worker.on("exit", () => this.fallBack());
+  }
+
+  /** The worker is gone: compute what was waiting, and everything after, in-process. */
+  private fallBack(): void {
+    this.broken = true;
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      try {
+        p.resolve(usageRoot(p.records));
+      } catch (err) {
+        p.reject(err);
+      }
+    }
+  }
+
+  root(records: UsageRecord[]): Promise<Uint8Array> {
+    if (this.broken) return Promise.resolve().then(() => usageRoot(records));
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      this.pending.set(id, { records, resolve, reject });
+      this.worker.postMessage({ id, records });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.broken = true;
+    await this.worker.terminate();
+  }
+}
+
+/** A worker-backed computer when a worker can start here, else the in-process one. */
+export function createRootComputer(): RootComputer {
+  try {
+    return new WorkerRootComputer();
+  } catch {
+    return new InlineRootComputer();
+  }
+}
