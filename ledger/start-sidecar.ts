@@ -112,7 +112,11 @@ export async function startSidecarProcess(options: SidecarProcessOptions = {}): 
     child,
     async stop(graceMs = 10_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
+      // Closing the IPC channel asks the sidecar to stop cleanly (see ledger/sidecar/main.ts). It is
+      // preferred over SIGTERM because tsx's loader in the child may hand signals to a tsx process
+      // up the tree instead of to the sidecar's own handler, which would then never run.
+      if (child.connected) child.disconnect();
+      else child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
       await exited(child);
       clearTimeout(timer);
