@@ -7,7 +7,8 @@
 //       the same proxy code, two processes.
 // Everything real: the local chain (simnet over litesvm, the program loaded from target/deploy), the
 // embedded ledger (sidecar), a valid API key, ample balance (Startup tier, so requests past the quota are
-// priced and reserved), the settler running during the rounds. Afterwards it waits for settlement to finish
+// priced and reserved), the settler running during the rounds (in each gated server, as in the embedded
+// default; the chain indexer is not run — a deployment runs one, elsewhere). Afterwards it waits for settlement to finish
 // and checks that the chain counts exactly the requests served (2xx answers on the gated side, warm-up
 // included). The last line is JSON:
 // {"next":{"ungated_rps":N,"gated_rps":N,"ratio":R,"ungated_p99_ms":N,"gated_p99_ms":N},"proxy":{…},"served":N,"settled":N}
@@ -36,16 +37,19 @@ interface Args {
   seconds: number;
   connections: number;
   skipBuild: boolean;
+  /** Measure only one side (for investigation; the JSON line then shows 0 for the other). */
+  only: "next" | "proxy" | null;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { rounds: 3, seconds: 5, connections: 50, skipBuild: false };
+  const a: Args = { rounds: 3, seconds: 5, connections: 50, skipBuild: false, only: null };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
     if (argv[i] === "--rounds") (a.rounds = Number(v)), i++;
     else if (argv[i] === "--seconds") (a.seconds = Number(v)), i++;
     else if (argv[i] === "--connections") (a.connections = Number(v)), i++;
     else if (argv[i] === "--skip-build") a.skipBuild = true;
+    else if (argv[i] === "--only" && (v === "next" || v === "proxy")) (a.only = v), i++;
     else throw new Error(`unknown argument ${argv[i]}`);
   }
   if (!(a.rounds >= 1 && a.seconds >= 1 && a.connections >= 1)) throw new Error("rounds, seconds and connections must be positive");
@@ -276,12 +280,16 @@ async function main(): Promise<void> {
       routes: [{ path: "/api/v1/verify", upstream: upstreamUrl }],
       usageLog: { dir: path.join(tmp, "proxy-usage") },
       gateOptions: { rateLimits: [ABOVE_LOAD, ABOVE_LOAD, ABOVE_LOAD] },
+      // A deployment runs one indexer; the measured gateways run none (the settler runs in both).
+      indexer: false,
     });
     const proxies: Record<"on" | "off", string> = { on: "", off: "" };
     for (const mode of ["on", "off"] as const) {
       const file = path.join(tmp, `proxy-${mode}.json`);
       await fsp.writeFile(file, JSON.stringify(proxyConfig(mode === "on")));
-      const p = await start(`proxy (gate ${mode})`, process.execPath, ["--import", "tsx", "gateway/src/proxy/main.ts", "--config", file], { ...runtimeEnv, GATEWAY_STATUS_MS: process.env.BENCH_STATUS_MS ?? "0" }, /"url":"(http:\/\/[^"]+)"/);
+      // BENCH_PROFILE_DIR: CPU profile of the gated proxy, for investigation.
+      const profile = mode === "on" && process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+      const p = await start(`proxy (gate ${mode})`, process.execPath, [...profile, "--import", "tsx", "gateway/src/proxy/main.ts", "--config", file], { ...runtimeEnv, GATEWAY_STATUS_MS: process.env.BENCH_STATUS_MS ?? "0" }, /"url":"(http:\/\/[^"]+)"/);
       proxies[mode] = `${p.match[1]}/api/v1/verify`;
     }
 
@@ -333,6 +341,7 @@ async function main(): Promise<void> {
 
     log("warming up");
     for (const name of Object.keys(targets) as (keyof typeof targets)[]) {
+      if ((args.only === "next" && name.startsWith("proxy")) || (args.only === "proxy" && name.startsWith("next"))) continue;
       // The first gated request starts the gate's runtime (usage log, chain and ledger clients): retry until served.
       let ok = 0;
       for (let attempt = 0; attempt < 20 && ok === 0; attempt++) ok = (await run(name, 2)).ok;
@@ -342,10 +351,9 @@ async function main(): Promise<void> {
     const results: Record<keyof typeof targets, Run[]> = { nextUngated: [], nextGated: [], proxyUngated: [], proxyGated: [] };
     for (let round = 1; round <= args.rounds; round++) {
       // ABBA: the order flips every round so drift in the machine's load does not favour one side.
-      const pairs: [keyof typeof targets, keyof typeof targets][] = [
-        ["nextUngated", "nextGated"],
-        ["proxyUngated", "proxyGated"],
-      ];
+      const pairs: [keyof typeof targets, keyof typeof targets][] = [];
+      if (args.only !== "proxy") pairs.push(["nextUngated", "nextGated"]);
+      if (args.only !== "next") pairs.push(["proxyUngated", "proxyGated"]);
       for (const [a, b] of pairs) {
         for (const name of round % 2 === 1 ? [a, b] : [b, a]) {
           const before = await cpuSnapshot();
@@ -380,6 +388,7 @@ async function main(): Promise<void> {
     log(`proxy: served ${served.proxy}, on chain ${settled.proxy}, unsettled ${proxyStats.unsettled}`);
 
     const summary = (a: Run[], b: Run[]) => {
+      if (a.length === 0) return { ungated_rps: 0, gated_rps: 0, ratio: 0, ungated_p99_ms: 0, gated_p99_ms: 0 };
       const ungated = median(a.map((r) => r.rps));
       const gated = median(b.map((r) => r.rps));
       return {

@@ -22,6 +22,12 @@ export class InlineRootComputer implements RootComputer {
   async close(): Promise<void> {}
 }
 
+/**
+ * tsx's require-hook API, named indirectly so bundlers (Next.js) do not try to bundle tsx: in a bundle the
+ * resolve fails and roots are computed in-process.
+ */
+const TSX_REGISTER = ["tsx", "cjs", "api"].join("/");
+
 type Pending = { records: UsageRecord[]; resolve: (r: Uint8Array) => void; reject: (e: unknown) => void };
 
 export class WorkerRootComputer implements RootComputer {
@@ -37,7 +43,7 @@ export class WorkerRootComputer implements RootComputer {
     // A TypeScript worker file is loaded through tsx's require hook (a worker does not inherit the
     // parent's loader hooks); a compiled one is loaded as is.
     this.worker = file.endsWith(".ts")
-      ? new Worker(`require(${JSON.stringify(require.resolve("tsx/cjs/api"))}).register(); require(${JSON.stringify(file)});`, { eval: true })
+      ? new Worker(`require(${JSON.stringify(require.resolve(/*turbopackIgnore: true*/ TSX_REGISTER))}).register(); require(${JSON.stringify(file)});`, { eval: true })
       : new Worker(file);
     this.worker.unref();
     this.worker.on("message", (m: { id: number; root?: Uint8Array; error?: string }) => {
