@@ -100,6 +100,9 @@ export class SdkSettlementChain implements SettlementChain {
   async send(ixs: readonly TransactionInstruction[]): Promise<string> {
     const provider = this.client.provider;
     if (!provider.sendAndConfirm) throw new Error("the provider cannot send transactions");
-    return provider.sendAndConfirm(new Transaction().add(...ixs), [this.billingAuthority]);
+    // When the provider's wallet is the billing authority it signs already: a second signature by the
+    // same key would cost another (JS) ed25519 signing per transaction for nothing.
+    const walletSigns = provider.publicKey?.equals(this.billingAuthority.publicKey) ?? false;
+    return provider.sendAndConfirm(new Transaction().add(...ixs), walletSigns ? [] : [this.billingAuthority]);
   }
 }
