@@ -3,6 +3,8 @@
 export type StackErrorCode =
   /** A port the stack wants is taken by another process. */
   | "port_in_use"
+  /** Another running stack uses the same data directory. */
+  | "data_dir_in_use"
   /** A child process exited before it said it was ready. */
   | "child_exited"
   /** A child process did not become ready in time. */

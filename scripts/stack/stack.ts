@@ -141,11 +141,11 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
   const paths = stackPaths(options.dataDir ?? DEFAULT_DATA_DIR);
   const chainMode = options.chain ?? "simnet";
   const external = typeof chainMode === "object" ? chainMode.rpcUrl : null;
-  if (options.reset) {
-    for (const dir of [paths.simnet, paths.ledger, path.dirname(paths.gatewayUsage)]) fs.rmSync(dir, { recursive: true, force: true });
-    fs.rmSync(paths.demo, { force: true });
+  const distDir = options.distDir ?? DEFAULT_DIST_DIR;
+  const buildMode = options.build ?? "auto";
+  if (buildMode === "skip" && !fs.existsSync(path.join(REPO_ROOT, distDir, "BUILD_ID"))) {
+    throw new StackError("build_failed", `there is no app build in ${distDir} to serve (build it, or leave build as "auto")`);
   }
-  fs.mkdirSync(paths.stack, { recursive: true });
 
   const ports = options.ports ?? {};
   const rpcPort = external ? 0 : ports.rpc === 0 ? await freePortPair() : await claimPort(ports.rpc ?? DEFAULT_PORTS.rpc, "the local chain (RPC)");
@@ -153,6 +153,14 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
   const ledgerPort = await claimPort(ports.ledger ?? DEFAULT_PORTS.ledger, "the ledger");
   const appPort = await claimPort(ports.app ?? DEFAULT_PORTS.app, "the app");
   const faucetPort = external ? 0 : await claimPort(ports.faucet ?? DEFAULT_PORTS.faucet, "the faucet");
+  // A stack still running on this data directory (its state file names a live process) is left alone.
+  const running = runningStackPid(paths.state);
+  if (running !== null) throw new StackError("data_dir_in_use", `another stack (pid ${running}) runs on ${paths.root}`);
+  if (options.reset) {
+    for (const dir of [paths.simnet, paths.ledger, path.dirname(paths.gatewayUsage)]) fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(paths.demo, { force: true });
+  }
+  fs.mkdirSync(paths.stack, { recursive: true });
 
   const children = new Map<string, Child>();
   let sidecar: SidecarProcess | null = null;
@@ -184,8 +192,6 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
   };
 
   // The app's build runs while the chain, the deployment, the ledger and the seeding proceed.
-  const distDir = options.distDir ?? DEFAULT_DIST_DIR;
-  const buildMode = options.build ?? "auto";
   const buildAbort = new AbortController();
   const abortBuild = () => buildAbort.abort();
   options.signal?.addEventListener("abort", abortBuild);
@@ -199,11 +205,10 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
     // 1. Chain.
     let rpcUrl: string;
     let wsUrl: string;
-    const startSimnet = async (reset: boolean): Promise<void> => {
+    const startSimnet = async (): Promise<void> => {
       const args = ["--import", "tsx", SIMNET_MAIN, "--host", HOST, "--port", String(rpcPort), "--ws-port", String(wsPort)];
       if (chainMode === "memory") args.push("--memory");
-      else args.push("--ledger-dir", paths.simnet);
-      if (reset) args.push("--reset");
+      else args.push("--ledger-dir", paths.simnet); // --reset removed it already
       const child = startChild({
         name: "simnet",
         command: process.execPath,
@@ -221,7 +226,7 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
       rpcUrl = external;
       wsUrl = external.replace(/^http/, "ws");
     } else {
-      await timed("chain", () => startSimnet(false));
+      await timed("chain", () => startSimnet());
       rpcUrl = `http://${HOST}:${rpcPort}`;
       wsUrl = `ws://${HOST}:${wsPort}`;
     }
@@ -346,7 +351,7 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
         const old = children.get("simnet");
         children.delete("simnet");
         await old?.stop();
-        await startSimnet(false);
+        await startSimnet();
       },
       async stop() {
         await stopAll();
@@ -381,6 +386,18 @@ export interface StackState {
   adminKeyFile: string;
   billingAuthorityKeyFile: string;
   ledgerSecretFile: string;
+}
+
+/** The pid in a state file when that process is alive (and not this one), else null. */
+function runningStackPid(file: string): number | null {
+  try {
+    const { pid } = JSON.parse(fs.readFileSync(file, "utf8")) as { pid?: unknown };
+    if (typeof pid !== "number" || pid === process.pid) return null;
+    process.kill(pid, 0); // throws when there is no such process
+    return pid;
+  } catch {
+    return null;
+  }
 }
 
 function writeState(s: StackHandle): void {

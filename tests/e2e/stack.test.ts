@@ -257,7 +257,7 @@ describe("the local stack (npm start) and the end-to-end story (npm run e2e)", f
 });
 
 describe("npm start as a process", function () {
-  it("prints the dashboard URL, the demo key and checked curls, and stops every child on SIGTERM", async function () {
+  it("prints the dashboard URL, the demo key and checked curls, keeps its data directory to itself, and stops every child on SIGTERM", async function () {
     this.timeout(10 * 60_000); // builds the app first if its sources changed since the stack above
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "npm-start-"));
     const rpc = await freePortPair();
@@ -272,9 +272,19 @@ describe("npm start as a process", function () {
     child.stderr.on("data", (c: Buffer) => (output += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     try {
-      await eventually("the banner", 9 * 60_000, async () => {
-        if (child.exitCode !== null) throw new Error(`npm start exited (${child.exitCode}):\n${output}`);
-        return output.includes("Ctrl-C stops everything.") ? true : null;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no banner within 9 minutes:\n${output}`)), 9 * 60_000);
+        const poll = setInterval(() => {
+          if (output.includes("Ctrl-C stops everything.")) {
+            clearInterval(poll);
+            clearTimeout(timer);
+            resolve();
+          } else if (child.exitCode !== null) {
+            clearInterval(poll);
+            clearTimeout(timer);
+            reject(new Error(`npm start exited (${child.exitCode}) before it was ready:\n${output}`));
+          }
+        }, 200);
       });
       const demo = JSON.parse(fs.readFileSync(path.join(dataDir, "stack", "demo.json"), "utf8")) as { keys: { funded: { key: string } } };
       assert.ok(output.includes(`dashboard     http://127.0.0.1:${app}`), output);
@@ -283,6 +293,12 @@ describe("npm start as a process", function () {
       assert.match(output, /checked just now: 402\)/);
       assert.ok(output.includes(`curl -i -X POST http://127.0.0.1:${app}/api/v1/verify`), output);
       assert.ok(fs.existsSync(path.join(dataDir, "stack", "state.json")));
+      // A second stack on the same data directory, even on other ports and asked to reset, is refused.
+      await assert.rejects(
+        startStack({ dataDir, reset: true, ports: { rpc: 0, ledger: 0, app: 0, faucet: 0 }, distDir: TEST_DIST_DIR, build: "skip" }),
+        (err: unknown) => err instanceof StackError && err.code === "data_dir_in_use",
+      );
+      assert.ok(fs.existsSync(path.join(dataDir, "simnet")), "the running stack's chain is left alone");
 
       const stopAsked = Date.now();
       child.kill("SIGTERM");
