@@ -40,11 +40,11 @@ export class WorkerRootComputer implements RootComputer {
   }
 
   constructor(file = path.join(__dirname, "receipt-worker.ts")) {
-    // A TypeScript worker file is loaded through tsx's require hook (a worker does not inherit the
-    // parent's loader hooks); a compiled one is loaded as is.
-    this.worker = file.endsWith(".ts")
-      ? new Worker(`require(${JSON.stringify(require.resolve(/*turbopackIgnore: true*/ TSX_REGISTER))}).register(); require(${JSON.stringify(file)});`, { eval: true })
-      : new Worker(file);
+    // The worker starts from a small eval'd bootstrap (never `new Worker(path)`, which bundlers such as
+    // Next.js's try to bundle): a TypeScript worker file is loaded through tsx's require hook (a worker does
+    // not inherit the parent's loader hooks), a compiled one as is.
+    const register = file.endsWith(".ts") ? `require(${JSON.stringify(require.resolve(/*turbopackIgnore: true*/ TSX_REGISTER))}).register();` : "";
+    this.worker = new Worker(`${register} require(${JSON.stringify(file)});`, { eval: true });
     this.worker.unref();
     this.worker.on("message", (m: { id: number; root?: Uint8Array; error?: string }) => {
       const p = this.pending.get(m.id);
