@@ -152,6 +152,19 @@ describe("gate admission", () => {
       refused(await admit(), 401, "revoked_api_key");
     });
 
+    it("records a key's last use through the background poll, not during admit", async () => {
+      const { admit, keys, gate, clock } = harness();
+      assert.equal((await admit()).ok, true);
+      assert.equal((await admit()).ok, true);
+      assert.equal(keys.touchCalls, 0, "admit never calls touch");
+      await gate.keys.poll();
+      assert.equal(keys.touchCalls, 1, "two uses within a minute: one touch");
+      assert.equal(keys.lastUsed.get(hashApiKey(KEY)), clock.now());
+      refused(await admit(1, null, "pk_wrong"), 401, "invalid_api_key");
+      await gate.keys.poll();
+      assert.equal(keys.touchCalls, 1, "an unknown key is not touched");
+    });
+
     it("stops a revoked key within revocationCheckMs on real timers", async () => {
       const balances = new MemoryBalanceSource();
       balances.set(teamState());

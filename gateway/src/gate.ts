@@ -278,6 +278,7 @@ export class Gate implements GateCore {
     const record: KeyRecord | null = cached.record;
     if (record === null) return refusal("invalid_api_key", requestId, headers);
     if (record.revoked) return refusal("revoked_api_key", requestId, headers);
+    this.keys.noteUse(cached); // "last used": queued in memory, sent by the background poll
 
     // 2. Member.
     const userId = input.userId === undefined || input.userId === null || input.userId === "" ? null : input.userId;

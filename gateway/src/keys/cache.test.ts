@@ -142,6 +142,72 @@ describe("API key cache", () => {
     await assert.rejects(slow.load("z"), KeySourceUnavailableError);
   });
 
+  it("queues a key's use without calling the source and sends it on the next poll, once per interval", async () => {
+    const { clock, mem, cache } = setup();
+    const e = await cache.load("pk_good");
+    const t0 = clock.now();
+    cache.noteUse(e);
+    cache.noteUse(e);
+    assert.equal(mem.touchCalls, 0, "the request path never calls the source");
+    assert.equal(cache.pendingUses, 1);
+    await cache.poll();
+    assert.equal(mem.touchCalls, 1);
+    assert.equal(mem.lastUsed.get(hashApiKey("pk_good")), t0);
+    clock.advance(59_999);
+    cache.noteUse(e);
+    await cache.poll();
+    assert.equal(mem.touchCalls, 1, "at most one use per minute per key is sent");
+    clock.advance(1);
+    cache.noteUse(e);
+    await cache.poll();
+    assert.equal(mem.touchCalls, 2);
+    assert.equal(mem.lastUsed.get(hashApiKey("pk_good")), t0 + 60_000);
+  });
+
+  it("keeps a use whose touch failed and sends it on a later poll", async () => {
+    const { mem, cache } = setup();
+    const e = await cache.load("pk_good");
+    mem.failWith = new Error("ledger down");
+    cache.noteUse(e);
+    await cache.poll();
+    assert.match(String(cache.lastBackgroundError), /ledger down/);
+    assert.equal(cache.pendingUses, 1);
+    mem.failWith = null;
+    await cache.poll();
+    assert.equal(cache.pendingUses, 0);
+    assert.equal(mem.touchCalls, 1);
+  });
+
+  it("keeps checking revocations while a touch of the source hangs", async () => {
+    const { clock, mem } = setup();
+    const hanging: KeySource = {
+      resolve: (h) => mem.resolve(h),
+      revokedSince: (c) => mem.revokedSince(c),
+      touch: () => new Promise(() => {}),
+    };
+    const cache = new KeyCache(hanging, options(clock));
+    void cache.poll(); // takes the feed's cursor
+    await tick();
+    cache.noteUse(await cache.load("pk_good"));
+    void cache.poll(); // the touch never answers
+    await tick();
+    mem.revoke(hashApiKey("pk_good"));
+    void cache.poll();
+    await tick();
+    assert.equal(cache.get("pk_good")?.record?.revoked, true);
+  });
+
+  it("notes no use for unknown keys or sources without touch", async () => {
+    const { mem, cache } = setup();
+    cache.noteUse(await cache.load("pk_nope"));
+    assert.equal(cache.pendingUses, 0);
+    const plain = setup((m) => new ResolveOnlyKeySource(m));
+    plain.cache.noteUse(await plain.cache.load("pk_good"));
+    assert.equal(plain.cache.pendingUses, 0);
+    await plain.cache.poll();
+    assert.equal(mem.touchCalls + plain.mem.touchCalls, 0);
+  });
+
   it("polls on a timer that does not keep the process alive", () => {
     const { cache } = setup();
     cache.start();

@@ -39,6 +39,11 @@ export interface KeySource {
    * cache re-resolves every cached key each revocation interval.
    */
   revokedSince?(cursor: string | null): Promise<RevocationPage>;
+  /**
+   * Optional: records that a key was used at `atMs` (clock ms), e.g. the ledger's "last used". Called from
+   * the cache's background poll only, at most once per `touchIntervalMs` per cached key.
+   */
+  touch?(keyHash: string, atMs: number): Promise<void>;
 }
 
 /** In-memory KeySource for tests and single-process use. Counts lookups so tests can see caching. */
@@ -49,6 +54,9 @@ export class MemoryKeySource implements KeySource {
   resolveCalls = 0;
   /** When set, every call throws it (simulates the ledger being unreachable). */
   failWith: Error | null = null;
+  /** Last use recorded per key hash (clock ms), and how many touch() calls were served. */
+  readonly lastUsed = new Map<string, number>();
+  touchCalls = 0;
 
   set(keyHash: string, record: KeyRecord): void {
     this.records.set(keyHash, record);
@@ -71,6 +79,12 @@ export class MemoryKeySource implements KeySource {
     if (this.failWith) throw this.failWith;
     const from = cursor === null ? this.revocations.length : Number(cursor);
     return { keyHashes: this.revocations.slice(from), cursor: String(this.revocations.length) };
+  }
+
+  async touch(keyHash: string, atMs: number): Promise<void> {
+    if (this.failWith) throw this.failWith;
+    this.touchCalls += 1;
+    this.lastUsed.set(keyHash, atMs);
   }
 }
 
