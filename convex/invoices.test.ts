@@ -164,6 +164,74 @@ describe("invoices", () => {
     await rejectsWith(t.mutation(api.invoices.markDelivered, { auth: server, invoiceId: invoice.invoiceId, recipients: ["a@b.co"] }), "not_found");
   });
 
+  it("holds back invoices of teams with nobody to mail them to, so a deliverable one behind 25 of them is listed", async () => {
+    const t = newLedger();
+    const silent: Array<{ owner: string; teamId: Id<"teams"> }> = [];
+    for (let i = 0; i < 25; i++) {
+      const owner = newWallet();
+      const { teamId } = await t.mutation(api.teams.create, { auth: as(owner), name: `Silent ${i}` });
+      const invoice = await t.mutation(api.invoices.generate, { auth: as(owner), teamId, month: MARCH });
+      assert.deepEqual([invoice.delivery, invoice.recipients], ["no_recipient", []]);
+      silent.push({ owner, teamId });
+    }
+    const f = await teamWithRoles(t);
+    const deliverable = await t.mutation(api.invoices.generate, { auth: as(f.owner), teamId: f.teamId, month: MARCH });
+    const queued = await t.query(api.invoices.listAwaitingDelivery, { auth: server, limit: 20 });
+    assert.deepEqual(queued.map((d) => d.invoiceId), [deliverable.invoiceId]);
+
+    // A billing e-mail set later queues the team's held-back invoices again; clearing it holds them back.
+    const first = silent[0];
+    await t.mutation(api.teams.updateBillingEmail, { auth: as(first.owner), teamId: first.teamId, billingEmail: "books@silent.test" });
+    const [held] = await t.query(api.invoices.list, { auth: as(first.owner), teamId: first.teamId });
+    assert.equal(held.delivery, "awaiting");
+    const requeued = await t.query(api.invoices.listAwaitingDelivery, { auth: server, limit: 20 });
+    assert.deepEqual(requeued.map((d) => d.invoiceId), [held.invoiceId, deliverable.invoiceId]);
+    assert.deepEqual(requeued[0].recipients, ["books@silent.test"]);
+    await t.mutation(api.teams.updateBillingEmail, { auth: as(first.owner), teamId: first.teamId, billingEmail: null });
+    assert.equal((await t.query(api.invoices.list, { auth: as(first.owner), teamId: first.teamId }))[0].delivery, "no_recipient");
+    // Regenerating keeps it held back while nobody can receive it, and queues it once someone can.
+    await t.mutation(api.invoices.generate, { auth: as(first.owner), teamId: first.teamId, month: MARCH });
+    assert.equal((await t.query(api.invoices.list, { auth: as(first.owner), teamId: first.teamId }))[0].delivery, "no_recipient");
+    await t.mutation(api.teams.updateBillingEmail, { auth: as(first.owner), teamId: first.teamId, billingEmail: "ap@silent.test" });
+    await t.mutation(api.invoices.generate, { auth: as(first.owner), teamId: first.teamId, month: MARCH });
+    assert.equal((await t.query(api.invoices.list, { auth: as(first.owner), teamId: first.teamId }))[0].delivery, "awaiting");
+    // A delivered invoice stays delivered when the billing e-mail changes.
+    await t.mutation(api.invoices.markDelivered, { auth: server, invoiceId: deliverable.invoiceId, recipients: ["billing@acme.test"] });
+    await t.mutation(api.teams.updateBillingEmail, { auth: as(f.owner), teamId: f.teamId, billingEmail: null });
+    assert.equal((await t.query(api.invoices.get, { auth: as(f.owner), invoiceId: deliverable.invoiceId })).delivery, "delivered");
+  });
+
+  it("lets the delivery worker hold back an awaiting invoice whose team lost its recipients", async () => {
+    const t = newLedger();
+    const owner = newWallet();
+    const { teamId } = await t.mutation(api.teams.create, { auth: as(owner), name: "Legacy", billingEmail: "old@legacy.test" });
+    const invoice = await t.mutation(api.invoices.generate, { auth: as(owner), teamId, month: MARCH });
+    assert.equal(invoice.delivery, "awaiting");
+    // An invoice queued before held-back invoices existed: awaiting with nobody to mail it to.
+    await t.run(async (ctx) => ctx.db.patch(teamId, { billingEmail: undefined }));
+    const [stale] = await t.query(api.invoices.listAwaitingDelivery, { auth: server });
+    assert.deepEqual([stale.invoiceId, stale.recipients], [invoice.invoiceId, []]);
+    await t.mutation(api.invoices.markNoRecipient, { auth: server, invoiceId: invoice.invoiceId });
+    await t.mutation(api.invoices.markNoRecipient, { auth: server, invoiceId: invoice.invoiceId });
+    assert.deepEqual(await t.query(api.invoices.listAwaitingDelivery, { auth: server }), []);
+    assert.equal((await t.query(api.invoices.get, { auth: as(owner), invoiceId: invoice.invoiceId })).delivery, "no_recipient");
+    const log = await t.query(api.audit.list, { auth: as(owner), teamId, paginationOpts: { numItems: 20, cursor: null } });
+    assert.equal(log.page.filter((e) => e.action === "invoice.held_without_recipient").length, 1);
+  });
+
+  it("refuses holding back without the secret, for a team that has a recipient, a delivered or an unknown invoice", async () => {
+    const t = newLedger();
+    const f = await workedExample(t);
+    const invoice = await t.mutation(api.invoices.generate, { auth: as(f.owner), teamId: f.teamId, month: MARCH });
+    await rejectsWith(t.mutation(api.invoices.markNoRecipient, { auth: { secret: "x" }, invoiceId: invoice.invoiceId }), "unauthorized");
+    await rejectsWith(t.mutation(api.invoices.markNoRecipient, { auth: server, invoiceId: invoice.invoiceId }), "conflict");
+    await t.mutation(api.invoices.markDelivered, { auth: server, invoiceId: invoice.invoiceId, recipients: invoice.recipients });
+    await rejectsWith(t.mutation(api.invoices.markNoRecipient, { auth: server, invoiceId: invoice.invoiceId }), "conflict");
+    assert.equal((await t.query(api.invoices.get, { auth: as(f.owner), invoiceId: invoice.invoiceId })).delivery, "delivered");
+    await t.run(async (ctx) => ctx.db.delete(invoice.invoiceId));
+    await rejectsWith(t.mutation(api.invoices.markNoRecipient, { auth: server, invoiceId: invoice.invoiceId }), "not_found");
+  });
+
   it("generates every team's invoice for the previous month from the monthly cron", async () => {
     const entry = (crons as unknown as { crons: Record<string, { name: string; schedule: { type: string; day: number } }> }).crons["monthly invoices"];
     assert.equal(entry.name, "invoices:generateMonthly");

@@ -237,7 +237,11 @@ export default defineSchema({
     lastShortfallSlot: v.number(),
     status: v.union(v.literal("pending"), v.literal("paid")),
     paidAtMs: v.optional(v.number()),
-    delivery: v.union(v.literal("awaiting"), v.literal("delivered")),
+    /**
+     * "awaiting": queued for the delivery worker; "no_recipient": held back while the team has no address
+     * to mail it to (no Owner e-mail, no billing e-mail), queued again when one is set; "delivered".
+     */
+    delivery: v.union(v.literal("awaiting"), v.literal("no_recipient"), v.literal("delivered")),
     deliveredAtMs: v.optional(v.number()),
     deliveredTo: v.optional(v.array(v.string())),
     generatedAtMs: v.number(),
@@ -249,7 +253,9 @@ export default defineSchema({
     // payment evaluation: a team's pending invoices.
     .index("by_team_status", ["teamId", "status"])
     // the delivery worker: invoices awaiting delivery, oldest first.
-    .index("by_delivery", ["delivery", "generatedAtMs"]),
+    .index("by_delivery", ["delivery", "generatedAtMs"])
+    // a team's billing e-mail changed: its held-back (or queued) invoices move between the two states.
+    .index("by_team_delivery", ["teamId", "delivery"]),
 
   auditLog: defineTable({
     teamId: v.id("teams"),

@@ -202,16 +202,19 @@ export async function generateInvoice(ctx: MutationCtx, team: Doc<"teams">, mont
     generatedAtMs: now,
     generatedBy,
   };
+  // Queued for the worker only when there is someone to mail it to; held back otherwise.
+  const queue = await queueStateOf(ctx, team);
   let invoiceId: Id<"invoices">;
   if (existing === null) {
-    invoiceId = await ctx.db.insert("invoices", { ...fields, delivery: "awaiting" });
+    invoiceId = await ctx.db.insert("invoices", { ...fields, delivery: queue });
   } else {
     const before = { lines: existing.lines, members: existing.members, total: existing.total, unpaid: existing.unpaid };
     const changed = fingerprint(figures) !== fingerprint(before);
     const redeliver = changed && existing.delivery === "delivered";
     await ctx.db.patch(existing._id, {
       ...fields,
-      ...(redeliver ? { delivery: "awaiting" as const, deliveredAtMs: undefined, deliveredTo: undefined } : {}),
+      ...(redeliver ? { delivery: queue, deliveredAtMs: undefined, deliveredTo: undefined } : {}),
+      ...(existing.delivery === "delivered" ? {} : { delivery: queue }),
     });
     invoiceId = existing._id;
   }
@@ -244,6 +247,48 @@ async function recipientsOf(ctx: QueryCtx, team: Doc<"teams">): Promise<string[]
     .withIndex("by_team_wallet", (q) => q.eq("teamId", team._id).eq("wallet", team.ownerWallet))
     .unique();
   return [...new Set([owner?.email, team.billingEmail].filter((e): e is string => e !== undefined))];
+}
+
+type QueueState = "awaiting" | "no_recipient";
+
+/** Where an undelivered invoice of the team belongs: with the worker when someone can receive it. */
+async function queueStateOf(ctx: QueryCtx, team: Doc<"teams">): Promise<QueueState> {
+  return (await recipientsOf(ctx, team)).length > 0 ? "awaiting" : "no_recipient";
+}
+
+/**
+ * After the team's recipients changed (its billing e-mail was set or cleared): undelivered invoices held
+ * back for want of a recipient go back to the worker, or queued ones are held back when nobody is left.
+ * Returns how many invoices moved.
+ */
+export async function requeueForRecipients(ctx: MutationCtx, teamId: Id<"teams">): Promise<number> {
+  const team = await ctx.db.get(teamId);
+  if (team === null) throw ledgerError("not_found", "team not found");
+  const target = await queueStateOf(ctx, team);
+  const from: QueueState = target === "awaiting" ? "no_recipient" : "awaiting";
+  const rows = await ctx.db
+    .query("invoices")
+    .withIndex("by_team_delivery", (q) => q.eq("teamId", teamId).eq("delivery", from))
+    .collect();
+  for (const row of rows) await ctx.db.patch(row._id, { delivery: target });
+  return rows.length;
+}
+
+/**
+ * For the delivery worker: an awaiting invoice it found without recipients is held back ("no_recipient")
+ * so it no longer takes a place in the worker's batch. Checked here, not trusted: a team that has a
+ * recipient again is refused (`conflict`), as is a delivered invoice. Holding back twice is a no-op.
+ */
+export async function holdBackWithoutRecipient(ctx: MutationCtx, invoiceId: Id<"invoices">): Promise<void> {
+  const invoice = await ctx.db.get(invoiceId);
+  if (invoice === null) throw ledgerError("not_found", "invoice not found");
+  if (invoice.delivery === "no_recipient") return;
+  if (invoice.delivery === "delivered") throw ledgerError("conflict", "invoice already delivered");
+  const team = await ctx.db.get(invoice.teamId);
+  if (team === null) throw ledgerError("not_found", "team not found");
+  if ((await queueStateOf(ctx, team)) === "awaiting") throw ledgerError("conflict", "the team has a recipient for this invoice");
+  await ctx.db.patch(invoice._id, { delivery: "no_recipient" });
+  await audit(ctx, { teamId: invoice.teamId, actor: "server", action: "invoice.held_without_recipient", target: invoice.month });
 }
 
 /** The invoice as a document: everything a PDF renderer or a mailer needs. */

@@ -3,6 +3,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { audit } from "./audit";
 import { ledgerError } from "./errors";
+import { requeueForRecipients } from "./invoices";
 import { normalizeEmail, requireAddress, requireKeyString, requireName } from "./format";
 import { requireTier, tierTerms } from "./tiers";
 
@@ -71,12 +72,14 @@ export async function setBillingEmail(
 ): Promise<void> {
   const email = billingEmail === null ? undefined : normalizeEmail(billingEmail, "billing email");
   await ctx.db.patch(team._id, { billingEmail: email });
+  // Invoices held back for want of a recipient go out now (or queued ones wait when nobody is left).
+  const requeued = await requeueForRecipients(ctx, team._id);
   await audit(ctx, {
     teamId: team._id,
     actor,
     action: "team.billing_email_updated",
     target: team.name,
-    details: { billingEmail: email ?? null },
+    details: { billingEmail: email ?? null, invoicesMoved: requeued },
   });
 }
 

@@ -116,12 +116,23 @@ describe("invoice delivery", function () {
     assert.deepEqual(retried.delivered.map((d) => [d.invoiceId, d.recipients]), [[invoice.invoiceId, ["books@retry.test"]]]);
   });
 
-  it("reports an invoice that has nobody to send to and leaves it awaiting", async function () {
-    const { invoice } = await teamWithInvoice(ledger, {});
+  it("holds back invoices with nobody to send to, delivers the ones behind them, and sends them once a billing e-mail is set", async function () {
+    const silent = [];
+    for (let i = 0; i < 3; i++) silent.push(await teamWithInvoice(ledger, {}));
+    for (const { invoice } of silent) assert.equal(invoice.delivery, "no_recipient");
+    const { invoice: deliverable } = await teamWithInvoice(ledger, { billingEmail: "books@behind.test" });
     const outbox = path.join(data.dir, "outbox-3");
-    const report = await deliverAwaitingInvoices({ ledger, mailer: new FileOutboxMailer(outbox), from: FROM });
-    assert.deepEqual(report.withoutRecipients, [invoice.invoiceId]);
-    assert.equal(fs.existsSync(outbox), false);
+    // A batch smaller than the held-back invoices still reaches the deliverable one.
+    const report = await deliverAwaitingInvoices({ ledger, mailer: new FileOutboxMailer(outbox), from: FROM, batchSize: 2 });
+    assert.deepEqual(report.delivered.map((d) => d.invoiceId), [deliverable.invoiceId]);
+    assert.deepEqual([report.withoutRecipients, report.failed], [[], []]);
+
+    const [first] = silent;
+    await ledger.as(first.owner).mutation(api.teams.updateBillingEmail, { teamId: first.teamId, billingEmail: "late@silent.test" });
+    const later = await deliverAwaitingInvoices({ ledger, mailer: new FileOutboxMailer(outbox), from: FROM, batchSize: 2 });
+    assert.deepEqual(later.delivered.map((d) => [d.invoiceId, d.recipients]), [[first.invoice.invoiceId, ["late@silent.test"]]]);
+    const stored = await ledger.as(silent[1].owner).query(api.invoices.get, { invoiceId: silent[1].invoice.invoiceId });
+    assert.equal(stored.delivery, "no_recipient");
   });
 
   it("polls on an interval until stopped", async function () {
@@ -140,5 +151,44 @@ describe("invoice delivery", function () {
       await worker.stop();
     }
     assert.ok(events.includes("invoice_delivered"));
+  });
+});
+
+describe("invoice delivery of invoices queued before held-back invoices existed", function () {
+  const data = tempDir("delivery-legacy");
+  let sidecar: SidecarProcess | undefined;
+
+  after(async function () {
+    await sidecar?.stop();
+    data.cleanup();
+  });
+
+  it("holds back an awaiting invoice without recipients through the ledger, so it no longer fills the batch", async function () {
+    const dataDir = path.join(data.dir, "ledger");
+    sidecar = await startSidecarProcess({ dataDir, crons: false });
+    const serverSecret = sidecar.serverSecret;
+    let ledger = createLedgerClient({ url: sidecar.url, serverSecret });
+    const legacy = await teamWithInvoice(ledger, { billingEmail: "gone@legacy.test" });
+    const { invoice: deliverable } = await teamWithInvoice(ledger, { ownerEmail: "owner@current.test" });
+    await sidecar.stop();
+    // The stored team as an older ledger could leave it: no e-mail left, its invoice still awaiting.
+    const snapshotPath = path.join(dataDir, "snapshot.json");
+    const snapshot = JSON.parse(fs.readFileSync(snapshotPath, "utf8")) as { documents: Array<Record<string, unknown>> };
+    const team = snapshot.documents.find((d) => d._id === legacy.teamId);
+    assert.ok(team !== undefined && team.billingEmail === "gone@legacy.test");
+    delete team.billingEmail;
+    fs.writeFileSync(snapshotPath, JSON.stringify(snapshot));
+    sidecar = await startSidecarProcess({ dataDir, crons: false, serverSecret });
+    ledger = createLedgerClient({ url: sidecar.url, serverSecret });
+
+    const events: string[] = [];
+    const outbox = path.join(data.dir, "outbox");
+    const first = await deliverAwaitingInvoices({ ledger, mailer: new FileOutboxMailer(outbox), from: FROM, batchSize: 1, log: (e) => events.push(e) });
+    assert.deepEqual([first.withoutRecipients, first.delivered, first.failed], [[legacy.invoice.invoiceId], [], []]);
+    assert.ok(events.includes("invoice_without_recipients"));
+    assert.equal((await ledger.as(legacy.owner).query(api.invoices.get, { invoiceId: legacy.invoice.invoiceId })).delivery, "no_recipient");
+    const second = await deliverAwaitingInvoices({ ledger, mailer: new FileOutboxMailer(outbox), from: FROM, batchSize: 1 });
+    assert.deepEqual(second.delivered.map((d) => d.invoiceId), [deliverable.invoiceId]);
+    assert.deepEqual(second.withoutRecipients, []);
   });
 });

@@ -4,6 +4,10 @@
 // Delivery is at least once: an invoice is marked only after the mailer accepted the message, so a
 // crash between the two sends it again on the next poll, never loses it. An invoice the ledger
 // changes after delivery comes back as awaiting and is sent again with the new figures.
+//
+// An invoice found without recipients (no Owner e-mail, no billing e-mail) is held back through
+// `invoices.markNoRecipient`, so it leaves the awaiting list and cannot crowd out the invoices behind it;
+// the ledger queues it again when the team sets a billing e-mail.
 import { api, type LedgerClient } from "../client";
 import type { Mailer } from "../mail/mailer";
 import { renderInvoicePdf, usdc, type InvoiceDocument } from "./pdf";
@@ -20,7 +24,7 @@ export interface DeliveryOptions {
 
 export interface DeliveryReport {
   delivered: Array<{ invoiceId: string; number: string; recipients: string[] }>;
-  /** Invoices with no address to send to (no Owner e-mail, no billing e-mail). */
+  /** Invoices with no address to send to (no Owner e-mail, no billing e-mail), now held back by the ledger. */
   withoutRecipients: string[];
   failed: Array<{ invoiceId: string; error: string }>;
 }
@@ -57,12 +61,13 @@ export async function deliverAwaitingInvoices(options: DeliveryOptions): Promise
     .server()
     .query(api.invoices.listAwaitingDelivery, { limit: options.batchSize ?? 20 });
   for (const invoice of invoices) {
-    if (invoice.recipients.length === 0) {
-      report.withoutRecipients.push(invoice.invoiceId);
-      log("invoice_without_recipients", { invoiceId: invoice.invoiceId, team: invoice.team.teamId });
-      continue;
-    }
     try {
+      if (invoice.recipients.length === 0) {
+        await options.ledger.server().mutation(api.invoices.markNoRecipient, { invoiceId: invoice.invoiceId });
+        report.withoutRecipients.push(invoice.invoiceId);
+        log("invoice_without_recipients", { invoiceId: invoice.invoiceId, team: invoice.team.teamId });
+        continue;
+      }
       const pdf = await renderInvoicePdf(invoice);
       const sent = await options.mailer.send(invoiceMail(invoice, pdf, options.from));
       await options.ledger.server().mutation(api.invoices.markDelivered, {
