@@ -61,6 +61,19 @@ describe("teams", () => {
     await rejectsWith(t.mutation(api.teams.create, { auth: as(w), name: "X", userId: "has space" }), "invalid_argument");
   });
 
+  it("keeps the user id of unattributed usage for the gateway: no Owner or joiner may take it", async () => {
+    const t = newLedger();
+    const w = newWallet();
+    await rejectsWith(t.mutation(api.teams.create, { auth: as(w), name: "X", userId: "(unattributed)" }), "invalid_argument");
+    await rejectsWith(t.mutation(api.teams.create, { auth: as(w), name: "X", userId: "(anything)" }), "invalid_argument");
+    const { teamId } = await t.mutation(api.teams.create, { auth: as(w), name: "X", userId: "owner-1" });
+    const invitation = await t.mutation(api.invitations.create, { auth: as(w), teamId, email: "dev@acme.test", role: "member" });
+    await rejectsWith(
+      t.mutation(api.invitations.join, { auth: as(newWallet()), token: invitation.token, userId: "(unattributed)" }),
+      "invalid_argument",
+    );
+  });
+
   it("shows a team to its members only", async () => {
     const t = newLedger();
     const f = await teamWithRoles(t);

@@ -69,6 +69,21 @@ export function requireKeyString(text: string, what: string): string {
   return text;
 }
 
+/**
+ * Usage the gateway cannot attribute (no `X-User-ID`) is recorded under this user id, so no member may
+ * take it, nor any id of the same reserved shape.
+ */
+export const UNATTRIBUTED_USER_ID = "(unattributed)";
+
+/** A member's user id: a usage identifier that is not reserved (reserved ids start with "("). */
+export function requireMemberUserId(text: string): string {
+  const userId = requireKeyString(text, "userId");
+  if (userId.startsWith("(")) {
+    throw ledgerError("invalid_argument", `userId must not start with "(": ids such as ${UNATTRIBUTED_USER_ID} are reserved`);
+  }
+  return userId;
+}
+
 /** A sha256 digest (or Merkle root) as 64 lower-case hex characters. */
 export function requireHex32(text: string, what: string): string {
   if (!/^[0-9a-f]{64}$/.test(text)) throw ledgerError("invalid_argument", `${what} must be 64 lower-case hex characters`);

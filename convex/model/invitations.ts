@@ -5,7 +5,7 @@ import { audit } from "./audit";
 import type { Access } from "./auth";
 import { randomSecret, sha256Hex } from "./crypto";
 import { ledgerError } from "./errors";
-import { normalizeEmail, requireKeyString } from "./format";
+import { normalizeEmail, requireMemberUserId } from "./format";
 import { mayManage } from "./roles";
 
 export const TOKEN_PREFIX = "inv_";
@@ -54,7 +54,7 @@ export async function join(
   userIdArg: string | undefined,
 ): Promise<{ teamId: Id<"teams">; memberId: Id<"members">; role: GrantableRole }> {
   if (token.length === 0 || token.length > 200) throw ledgerError("invalid_argument", "malformed invitation token");
-  const userId = requireKeyString(userIdArg ?? wallet, "userId");
+  const userId = requireMemberUserId(userIdArg ?? wallet);
   const tokenHash = await sha256Hex(token);
   const invitation = await ctx.db
     .query("invitations")

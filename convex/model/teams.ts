@@ -4,7 +4,7 @@ import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { audit } from "./audit";
 import { ledgerError } from "./errors";
 import { requeueForRecipients } from "./invoices";
-import { normalizeEmail, requireAddress, requireKeyString, requireName } from "./format";
+import { normalizeEmail, requireAddress, requireMemberUserId, requireName } from "./format";
 import { requireTier, tierTerms } from "./tiers";
 
 export type CreateTeamInput = {
@@ -23,7 +23,7 @@ export async function createTeam(ctx: MutationCtx, input: CreateTeamInput): Prom
   const tier = requireTier(input.tier ?? 0);
   const billingEmail = input.billingEmail === undefined ? undefined : normalizeEmail(input.billingEmail, "billing email");
   const ownerEmail = input.ownerEmail === undefined ? undefined : normalizeEmail(input.ownerEmail, "owner email");
-  const userId = requireKeyString(input.userId ?? input.wallet, "userId");
+  const userId = requireMemberUserId(input.userId ?? input.wallet);
   const chainTeam = input.chainTeam === undefined ? undefined : requireAddress(input.chainTeam, "chainTeam");
   const vault = input.vault === undefined ? undefined : requireAddress(input.vault, "vault");
 

@@ -24,9 +24,11 @@ import type { UsageLog, SealedBatch } from "./usage/log";
 import type { UsageEntry } from "./usage/sink";
 import { rollDue, type SettlementChain } from "./chain/settlement-chain";
 import type { BatchToRecord, SettlementLedger } from "./ledger/settlement-ledger";
+import { UNATTRIBUTED_USER_ID } from "../../convex/model/format";
 
-/** User id the ledger and the receipts carry for requests without X-User-ID (attributed to the team). */
-export const UNATTRIBUTED_USER_ID = "(unattributed)";
+/** User id the ledger and the receipts carry for requests without X-User-ID (attributed to the team);
+ * the ledger reserves it so no member can take it. */
+export { UNATTRIBUTED_USER_ID };
 
 export interface SettlerOptions {
   log: UsageLog;
