@@ -1,6 +1,6 @@
-// The dashboard in a real browser (Debian chromium through playwright-core) against the whole stack on
-// 127.0.0.1: local chain with the program deployed through the loader, ledger sidecar, and `next start`
-// serving the dashboard and the gateway's paid API. Wallets are Wallet Standard test wallets whose keys
+// The dashboard in a real browser (Debian chromium through playwright-core) against npm start's stack
+// (scripts/stack) on 127.0.0.1: local chain with the program deployed through the loader, ledger sidecar,
+// faucet, and `next start` serving the dashboard and the gateway's paid API. Wallets are Wallet Standard test wallets whose keys
 // stay in this process. The steps run in order, as one team's story; screenshots of each page go to
 // artifacts/browser/ (git-ignored).
 import assert from "node:assert/strict";
@@ -13,7 +13,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import { pdfText } from "../../ledger/testing/pdf-text";
 import { api } from "../../ledger/client";
 import { launchChromium } from "./support/chromium";
-import { fundWallet, REPO_ROOT, startStack, type Stack } from "./support/stack";
+import { fundFromFaucet, REPO_ROOT, startStack, type Stack } from "./support/stack";
 import { installMockWallet, TEST_WALLET_NAME } from "./support/wallet";
 
 const ARTIFACTS = path.join(REPO_ROOT, "artifacts", "browser");
@@ -103,8 +103,8 @@ describe("dashboard in a browser", function () {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     stack = await startStack({ log: (l) => console.log(`      ${l}`) });
     chromium = await launchChromium();
-    await fundWallet(stack, ownerKey.publicKey, 100n * USDC);
-    await fundWallet(stack, memberKey.publicKey, 10n * USDC);
+    await fundFromFaucet(stack, ownerKey.publicKey, 100n * USDC);
+    await fundFromFaucet(stack, memberKey.publicKey, 10n * USDC);
     ({ page: owner } = await newWalletPage(ownerKey));
   });
 

@@ -1,11 +1,10 @@
-// The product on one machine for browser tests, each part on a free port of 127.0.0.1: the local chain
-// (simnet, in memory), the program deployed through the loader with a local USDC mint (migrations/
-// deploy.ts), the ledger sidecar (temporary data directory), and the dashboard built and served by
-// `next start` (which also hosts the gateway's /api/v1 routes, settler and indexer). Until `npm start`
-// assembles the same stack, the tests start it themselves.
+// The product for browser tests: npm start's stack (scripts/stack, `startStack`) on free ports of
+// 127.0.0.1 with an in-memory chain and a temporary data directory, serving the build in
+// .cache/next-stack (rebuilt only when the app's sources changed). What is browser-specific stays here:
+// funding a test wallet through the stack's faucet. `startChainAndLedger` (the chain and the ledger
+// without the app) serves the API route tests in lib/api.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
@@ -14,63 +13,66 @@ import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, Transaction } from "@
 import { startSidecarProcess, type SidecarProcess } from "../../../ledger/start-sidecar";
 import { createLedgerClient, type LedgerClient } from "../../../ledger/client";
 import { deploy, DEFAULT_PROGRAM_KEYPAIR_PATH, DEFAULT_SO_PATH, type DeployResult } from "../../../migrations/deploy";
-import { startFaucet, type Faucet } from "../../../scripts/stack/faucet";
+import { readKeypairFile } from "../../../scripts/stack/keys";
+import { freePortPair } from "../../../scripts/stack/net";
+import { REPO_ROOT, TEST_DIST_DIR } from "../../../scripts/stack/paths";
+import { startStack as startProductStack, type StackHandle } from "../../../scripts/stack/stack";
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
-/**
- * Where the tests' build of the dashboard goes (git-ignored, apart from a developer's .next/): one
- * directory per test process, so two `npm test` runs never build over each other; removed afterwards.
- * DASHBOARD_TEST_DIST_DIR names a build to keep (and, with DASHBOARD_TEST_SKIP_BUILD=1, to reuse).
- */
-export function testDistDir(): { dir: string; keep: boolean } {
-  const named = process.env.DASHBOARD_TEST_DIST_DIR;
-  return named ? { dir: named, keep: true } : { dir: path.join(".cache", "next-browser", String(process.pid)), keep: false };
-}
+export { REPO_ROOT };
 
-export interface StackOptions {
-  /** Seconds between a withdrawal request and its execution (short, so a test can wait for it). */
+export interface BrowserStackOptions {
+  /** Seconds between a withdrawal request and its execution (short, so a test can wait for it). Default 3. */
   withdrawalNoticeSecs?: bigint;
-  /** Reuse an existing build in DASHBOARD_TEST_DIST_DIR (DASHBOARD_TEST_SKIP_BUILD=1 does the same). */
-  skipBuild?: boolean;
-  /** Extra environment for the dashboard process. */
-  env?: Record<string, string>;
+  /** Extra environment for the app. */
+  appEnv?: Record<string, string>;
   log?: (line: string) => void;
 }
 
-export interface Stack extends ChainAndLedger {
-  appUrl: string;
-  /** The dashboard's output so far (for failures). */
-  appOutput(): string;
-}
+/** npm start's stack; stop() also removes its temporary data directory. */
+export type Stack = StackHandle;
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
+/** npm start's stack in a temporary directory: in-memory chain, free ports, no demo teams. */
+export async function startStack(options: BrowserStackOptions = {}): Promise<Stack> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dashboard-stack-"));
+  let stack: StackHandle;
+  try {
+    stack = await startProductStack({
+      dataDir,
+      chain: "memory",
+      ports: { rpc: 0, ledger: 0, app: 0, faucet: 0 },
+      distDir: TEST_DIST_DIR,
+      withdrawalNoticeSecs: options.withdrawalNoticeSecs ?? 3n,
+      ledgerFsync: false,
+      seedDemo: false,
+      appEnv: options.appEnv,
+      log: options.log,
     });
-  });
-}
-
-/** A free port whose successor is free too. */
-async function freePortPair(): Promise<number> {
-  for (let i = 0; i < 20; i++) {
-    const port = await freePort();
-    if (port < 65535 && (await portFree(port + 1))) return port;
+  } catch (error) {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw error;
   }
-  throw new Error("no two adjacent free ports found");
+  const stopStack = stack.stop.bind(stack);
+  return {
+    ...stack,
+    async stop() {
+      try {
+        await stopStack();
+      } finally {
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  };
 }
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.unref();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+/** Gives `wallet` the faucet's 2 SOL for fees and `usdc` base units of the local USDC, through POST /fund. */
+export async function fundFromFaucet(stack: Stack, wallet: PublicKey, usdc: bigint): Promise<void> {
+  if (!stack.faucetUrl) throw new Error("the stack runs no faucet (external cluster)");
+  const res = await fetch(`${stack.faucetUrl}/fund`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ wallet: wallet.toBase58(), usdc: usdc.toString() }),
   });
+  if (res.status !== 200) throw new Error(`faucet refused ${wallet.toBase58()}: ${res.status} ${await res.text()}`);
 }
 
 /** Waits until `signature` is confirmed (polling, so no PubSub subscription is needed). */
@@ -120,39 +122,6 @@ async function startNodeScript(script: string, args: string[], ready: RegExp, en
   return { child, line };
 }
 
-async function waitForHttp(url: string, timeoutMs: number, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the dashboard exited (${child.exitCode}): ${output()}`);
-    try {
-      const res = await fetch(url, { redirect: "manual" });
-      if (res.status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms: ${output()}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** `next build` into `distDir` (relative to the repository). */
-export function buildDashboard(distDir: string, log: (line: string) => void): void {
-  log("building the dashboard (next build)…");
-  const started = Date.now();
-  const result = spawnSync(process.execPath, [path.join(REPO_ROOT, "node_modules", "next", "dist", "bin", "next"), "build"], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, NEXT_DIST_DIR: distDir, NEXT_TELEMETRY_DISABLED: "1" },
-    encoding: "utf8",
-    timeout: 600_000,
-  });
-  if (result.status !== 0) throw new Error(`next build failed:\n${result.stdout}\n${result.stderr}`);
-  log(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-}
-
-function readKeypairFile(file: string): Keypair {
-  return Keypair.fromSecretKey(Uint8Array.from(JSON.parse(fs.readFileSync(file, "utf8")) as number[]));
-}
-
 export interface ChainAndLedger {
   rpcUrl: string;
   connection: Connection;
@@ -172,7 +141,7 @@ export interface ChainAndLedger {
 }
 
 /** The local chain with the program deployed and configured, and the ledger sidecar. */
-export async function startChainAndLedger(options: Pick<StackOptions, "withdrawalNoticeSecs" | "log"> = {}): Promise<ChainAndLedger> {
+export async function startChainAndLedger(options: Pick<BrowserStackOptions, "withdrawalNoticeSecs" | "log"> = {}): Promise<ChainAndLedger> {
   const log = options.log ?? (() => {});
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dashboard-stack-"));
   const stops: Array<() => Promise<void>> = [];
@@ -230,88 +199,6 @@ export async function startChainAndLedger(options: Pick<StackOptions, "withdrawa
     };
   } catch (error) {
     await stop();
-    throw error;
-  }
-}
-
-/** Everything: chain, ledger, and the dashboard built and served by `next start`. */
-export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const log = options.log ?? (() => {});
-  const dist = testDistDir();
-  const removeBuild = () => {
-    if (!dist.keep) fs.rmSync(path.join(REPO_ROOT, dist.dir), { recursive: true, force: true });
-  };
-  const skipBuild = dist.keep && (options.skipBuild ?? process.env.DASHBOARD_TEST_SKIP_BUILD === "1");
-  if (!skipBuild || !fs.existsSync(path.join(REPO_ROOT, dist.dir, "BUILD_ID"))) {
-    try {
-      buildDashboard(dist.dir, log);
-    } catch (error) {
-      removeBuild();
-      throw error;
-    }
-  }
-  let base: ChainAndLedger;
-  try {
-    base = await startChainAndLedger(options);
-  } catch (error) {
-    removeBuild();
-    throw error;
-  }
-  let app: ChildProcess | null = null;
-  let faucet: Faucet | null = null;
-  let appLog = "";
-  try {
-    // The local faucet, as npm start runs it: the dashboard's local dev wallet is funded from it.
-    faucet = await startFaucet({ connection: base.connection, rpcUrl: base.rpcUrl, mintAuthority: base.admin, mint: base.usdcMint, port: 0 });
-    const appPort = await freePort();
-    const appUrl = `http://127.0.0.1:${appPort}`;
-    app = spawn(
-      process.execPath,
-      [path.join(REPO_ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-H", "127.0.0.1", "-p", String(appPort)],
-      {
-        cwd: REPO_ROOT,
-        env: {
-          ...process.env,
-          NODE_ENV: "production",
-          NEXT_DIST_DIR: dist.dir,
-          NEXT_TELEMETRY_DISABLED: "1",
-          SOLANA_RPC_URL: base.rpcUrl,
-          SOLANA_CLUSTER: "localnet",
-          PREPAID_BILLING_PROGRAM_ID: base.deployment.programId,
-          LEDGER_URL: base.ledgerUrl,
-          LEDGER_SERVER_SECRET: base.ledgerSecret,
-          APP_DATA_DIR: path.join(base.tmp, "app"),
-          BILLING_AUTHORITY_KEYPAIR: base.billingAuthorityFile,
-          GATEWAY_USAGE_DIR: path.join(base.tmp, "gateway-usage"),
-          FAUCET_URL: faucet.url,
-          ...options.env,
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    const child = app;
-    const faucetServer = faucet;
-    const collect = (c: Buffer) => (appLog = (appLog + c.toString()).slice(-20_000));
-    child.stdout?.on("data", collect);
-    child.stderr?.on("data", collect);
-    await waitForHttp(`${appUrl}/sign-in`, 60_000, child, () => appLog);
-    log(`dashboard on ${appUrl}`);
-    return {
-      ...base,
-      appUrl,
-      appOutput: () => appLog,
-      async stop() {
-        if (child) await stopChild(child);
-        await faucetServer.close();
-        await base.stop();
-        removeBuild();
-      },
-    };
-  } catch (error) {
-    if (app) await stopChild(app);
-    await faucet?.close();
-    await base.stop();
-    removeBuild();
     throw error;
   }
 }
