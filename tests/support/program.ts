@@ -8,17 +8,23 @@ import {
   Keypair,
   PACKET_DATA_SIZE,
   PublicKey,
-  SYSVAR_CLOCK_PUBKEY,
-  SYSVAR_RENT_PUBKEY,
   SystemProgram,
   Transaction,
-  TransactionInstruction,
   TransactionMessage,
   VersionedTransaction,
 } from "@solana/web3.js";
 import type { Address } from "@solana/kit";
 import { PROGRAM_ID } from "../../sdk/src";
 import type { LiteSvmProvider } from "./litesvm-provider";
+import {
+  BPF_LOADER_UPGRADEABLE_PROGRAM_ID,
+  BUFFER_METADATA_SIZE,
+  PROGRAM_ACCOUNT_SIZE,
+  deployWithMaxDataLenIx,
+  initializeBufferIx,
+  programDataAddress,
+  writeIx,
+} from "../../migrations/loader";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
 /** Where `npm run build:program` writes the program. */
@@ -54,71 +60,14 @@ export function loadProgram(provider: LiteSvmProvider, options: { programId?: Pu
   return programId;
 }
 
-/** BPFLoaderUpgradeable, the loader of deployed programs on every cluster. */
-export const BPF_LOADER_UPGRADEABLE_PROGRAM_ID = new PublicKey("BPFLoaderUpgradeab1e11111111111111111111111");
-
-// UpgradeableLoaderInstruction (bincode: u32 little-endian variant index, then fields).
-const INITIALIZE_BUFFER = 0;
-const WRITE = 1;
-const DEPLOY_WITH_MAX_DATA_LEN = 2;
-/** UpgradeableLoaderState sizes: Buffer header 37 bytes, Program 36 bytes, ProgramData header 45 bytes. */
-export const BUFFER_METADATA_SIZE = 37;
-export const PROGRAM_ACCOUNT_SIZE = 36;
-export const PROGRAMDATA_METADATA_SIZE = 45;
-
-function initializeBufferIx(buffer: PublicKey, authority: PublicKey): TransactionInstruction {
-  const data = Buffer.alloc(4);
-  data.writeUInt32LE(INITIALIZE_BUFFER, 0);
-  return new TransactionInstruction({
-    programId: BPF_LOADER_UPGRADEABLE_PROGRAM_ID,
-    keys: [
-      { pubkey: buffer, isSigner: false, isWritable: true },
-      { pubkey: authority, isSigner: false, isWritable: false },
-    ],
-    data,
-  });
-}
-
-function writeIx(buffer: PublicKey, authority: PublicKey, offset: number, bytes: Uint8Array): TransactionInstruction {
-  const data = Buffer.alloc(16 + bytes.length);
-  data.writeUInt32LE(WRITE, 0);
-  data.writeUInt32LE(offset, 4);
-  data.writeBigUInt64LE(BigInt(bytes.length), 8);
-  data.set(bytes, 16);
-  return new TransactionInstruction({
-    programId: BPF_LOADER_UPGRADEABLE_PROGRAM_ID,
-    keys: [
-      { pubkey: buffer, isSigner: false, isWritable: true },
-      { pubkey: authority, isSigner: true, isWritable: false },
-    ],
-    data,
-  });
-}
-
-function deployWithMaxDataLenIx(payer: PublicKey, programData: PublicKey, program: PublicKey, buffer: PublicKey, authority: PublicKey, maxDataLen: number): TransactionInstruction {
-  const data = Buffer.alloc(12);
-  data.writeUInt32LE(DEPLOY_WITH_MAX_DATA_LEN, 0);
-  data.writeBigUInt64LE(BigInt(maxDataLen), 4);
-  return new TransactionInstruction({
-    programId: BPF_LOADER_UPGRADEABLE_PROGRAM_ID,
-    keys: [
-      { pubkey: payer, isSigner: true, isWritable: true },
-      { pubkey: programData, isSigner: false, isWritable: true },
-      { pubkey: program, isSigner: false, isWritable: true },
-      { pubkey: buffer, isSigner: false, isWritable: true },
-      { pubkey: SYSVAR_RENT_PUBKEY, isSigner: false, isWritable: false },
-      { pubkey: SYSVAR_CLOCK_PUBKEY, isSigner: false, isWritable: false },
-      { pubkey: SystemProgram.programId, isSigner: false, isWritable: false },
-      { pubkey: authority, isSigner: true, isWritable: false },
-    ],
-    data,
-  });
-}
-
-/** The ProgramData account of an upgradeable program: PDA `[program_id]` of the loader. */
-export function programDataAddress(programId: PublicKey): PublicKey {
-  return PublicKey.findProgramAddressSync([programId.toBytes()], BPF_LOADER_UPGRADEABLE_PROGRAM_ID)[0];
-}
+// The loader's instructions and layouts are the deploy script's (migrations/loader.ts): one implementation.
+export {
+  BPF_LOADER_UPGRADEABLE_PROGRAM_ID,
+  BUFFER_METADATA_SIZE,
+  PROGRAM_ACCOUNT_SIZE,
+  PROGRAMDATA_METADATA_SIZE,
+  programDataAddress,
+} from "../../migrations/loader";
 
 export interface UpgradeableDeployment {
   programId: PublicKey;
