@@ -1,10 +1,36 @@
-// BalanceSource over a Solana RPC connection: every `pollMs` one getMultipleAccountsInfo call reads the
-// BillingConfig, each followed TeamBillingAccount and its vault, decoded by the SDK. The gate reads the
-// result synchronously (peek); a poll that succeeds stamps every state observed now, so when the RPC is
-// unreachable the states age and the gate's staleness rule (onChainUnavailable) takes over.
+// BalanceSource over a Solana RPC connection: the BillingConfig, each followed TeamBillingAccount and its
+// vault, decoded by the SDK, held in memory for the gate to read synchronously (peek).
+//
+// Two feeds, one state:
+// - Account subscriptions (web3.js onAccountChange, commitment "confirmed"): the config once, and for every
+//   followed team its team account and its vault. A notification is decoded at once and replaces that one
+//   account's part of the team's state, so a deposit or a withdrawal request reaches the gate within
+//   milliseconds of the chain confirming it.
+// - Polling (one getMultipleAccountsInfoAndContext per 49 teams): the fallback and the freshness source.
+//   A quiet account sends no notification, and a subscription alone cannot tell "nothing changed" from
+//   "the socket died": so only a successful poll stamps every followed team "observed now", and a
+//   notification stamps the one team it carries. While the subscriptions are healthy the poll runs every
+//   `fallbackPollMs` (default 5 s, a third of the gate's default 15 s staleness bound, so two polls may fail
+//   before a quiet team goes stale); otherwise every `pollMs` (1 s).
+// - Health is a slot subscription on the same socket: slots arrive every ≈ 400 ms, so no slot notification
+//   for `heartbeatTimeoutMs` (3 s) means the WebSocket is closed, failed or stalled, and the poll returns to
+//   `pollMs` at its next tick. web3.js reconnects by itself and re-subscribes; the first slot notification
+//   after that triggers one poll at once, which picks up whatever changed while the socket was down.
+// Out of order: every part (config, team account, vault) keeps the slot it was read at, from the
+// notification's or the poll's context; a part from an older slot never replaces a newer one, and a team's
+// state carries the newest slot of its parts. When the RPC is unreachable the states age and the gate's
+// staleness rule (onChainUnavailable) takes over.
 // refresh(teams) lets the settler read right after a settlement instead of waiting for the next poll.
+// There is no unfollow: a team stays followed (and subscribed) until stop(), which removes every
+// subscription (web3.js then closes its idle socket) and the timer.
 import { TOKEN_PROGRAM_ID, unpackAccount } from "@solana/spl-token";
-import { PublicKey, type AccountInfo, type Connection, type RpcResponseAndContext } from "@solana/web3.js";
+import {
+  PublicKey,
+  type AccountInfo,
+  type Connection,
+  type Context,
+  type RpcResponseAndContext,
+} from "@solana/web3.js";
 import {
   decodeBillingConfig,
   decodeTeamBillingAccount,
@@ -15,15 +41,30 @@ import { PROGRAM_ID } from "../../../sdk/src/constants";
 import { configPda } from "../../../sdk/src/pdas";
 import type { BalanceSource, TeamChainState } from "../balance/source";
 
+/** The methods used for subscriptions; a connection without them is polled only. */
+export type SubscriptionConnection = Pick<
+  Connection,
+  "onAccountChange" | "removeAccountChangeListener" | "onSlotChange" | "removeSlotChangeListener"
+>;
+
 /** The part of web3.js's Connection this source uses. */
-export type AccountsConnection = Pick<Connection, "getMultipleAccountsInfoAndContext">;
+export type AccountsConnection = Pick<Connection, "getMultipleAccountsInfoAndContext"> & Partial<SubscriptionConnection>;
 
 export interface ChainBalanceOptions {
   connection: AccountsConnection;
   /** Default the IDL's program id. */
   programId?: PublicKey;
-  /** Poll interval, ms. Default 1_000. */
+  /** Poll interval while subscriptions are off or unhealthy, ms (also the timer's tick). Default 1_000. */
   pollMs?: number;
+  /**
+   * Poll interval while subscriptions are healthy, ms; at least pollMs. Default 5_000. Keep it well under
+   * the gate's maxChainStalenessMs: it is what keeps quiet teams fresh.
+   */
+  fallbackPollMs?: number;
+  /** Subscribe to account changes. Default true when the connection has the subscription methods. */
+  subscribe?: boolean;
+  /** Subscriptions count as unhealthy when no slot notification came for this long, ms. Default 3_000. */
+  heartbeatTimeoutMs?: number;
   /** After a failed first read of a team, how long follow() refuses without asking the chain, ms. Default 1_000. */
   retryMs?: number;
   /** Clock, unix ms. Default Date.now. */
@@ -32,20 +73,46 @@ export interface ChainBalanceOptions {
 
 /** Accounts per getMultipleAccounts call (the RPC's limit). */
 const MAX_ACCOUNTS_PER_CALL = 100;
+/** Commitment of the account subscriptions (the poll uses the connection's own). */
+const SUBSCRIPTION_COMMITMENT = "confirmed";
+
+/** web3.js's subscription id (its type is not exported). */
+type ClientSubscriptionId = ReturnType<Connection["onSlotChange"]>;
+
+/** One account's decoded value and the slot it was read at. */
+interface Part<T> {
+  value: T;
+  slot: number;
+}
 
 export class ChainBalanceSource implements BalanceSource {
   private readonly states = new Map<string, TeamChainState | null>();
-  private readonly accounts = new Map<string, TeamBillingAccount>();
+  /** Team account by team; null when it does not exist (or is not the program's). */
+  private readonly teamParts = new Map<string, Part<TeamBillingAccount | null>>();
+  /** Vault token balance by team, base units. */
+  private readonly vaultParts = new Map<string, Part<bigint>>();
+  private configPart: Part<BillingConfig> | null = null;
   private readonly vaults = new Map<string, string>();
   private readonly followed = new Set<string>();
   private readonly following = new Map<string, Promise<TeamChainState | null>>();
   private readonly retryAt = new Map<string, number>();
   private readonly retryMs: number;
   private readonly programId: PublicKey;
+  private readonly configAddress: PublicKey;
   private readonly pollMs: number;
+  private readonly fallbackPollMs: number;
+  private readonly heartbeatTimeoutMs: number;
+  private readonly subscriber: SubscriptionConnection | null;
   private readonly now: () => number;
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
+  /** Account subscriptions by address (base58), while started. */
+  private readonly subscriptions = new Map<string, ClientSubscriptionId>();
+  private slotSubscription: ClientSubscriptionId | null = null;
+  /** Bumped by stop(): a notification of an earlier run is ignored. */
+  private generation = 0;
+  private lastHeartbeatAt: number | null = null;
+  private lastPollStartedAt = Number.NEGATIVE_INFINITY;
   /** Last poll error (null after a successful poll). */
   lastError: unknown = null;
   polls = 0;
@@ -54,16 +121,33 @@ export class ChainBalanceSource implements BalanceSource {
   lastPollMs = 0;
   /** Clock ms when the poll in progress (if any) started. */
   pollStartedAt: number | null = null;
+  /** Account notifications applied (older-slot ones included: they are counted, then ignored). */
+  notifications = 0;
+  /** Last notification that could not be decoded (the poll then corrects the state). */
+  lastNotificationError: unknown = null;
 
   constructor(private readonly opts: ChainBalanceOptions) {
     this.programId = opts.programId ?? PROGRAM_ID;
+    this.configAddress = configPda(this.programId).address;
     this.pollMs = opts.pollMs ?? 1_000;
+    this.fallbackPollMs = Math.max(opts.fallbackPollMs ?? 5_000, this.pollMs);
+    this.heartbeatTimeoutMs = opts.heartbeatTimeoutMs ?? 3_000;
     this.retryMs = opts.retryMs ?? 1_000;
     this.now = opts.now ?? Date.now;
+    const c = opts.connection;
+    const canSubscribe =
+      typeof c.onAccountChange === "function" &&
+      typeof c.removeAccountChangeListener === "function" &&
+      typeof c.onSlotChange === "function" &&
+      typeof c.removeSlotChangeListener === "function";
+    if (opts.subscribe === true && !canSubscribe) {
+      throw new TypeError("ChainBalanceSource: subscribe is on but the connection has no onAccountChange/onSlotChange");
+    }
+    this.subscriber = (opts.subscribe ?? true) && canSubscribe ? (c as SubscriptionConnection) : null;
   }
 
   /**
-   * The gate's view: only teams it follows (polled every pollMs). A team read by refresh() alone (the
+   * The gate's view: only teams it follows (subscribed and polled). A team read by refresh() alone (the
    * indexer's snapshots) is not followed, so its first gate request still goes through follow().
    */
   peek(team: string): TeamChainState | null | undefined {
@@ -92,6 +176,7 @@ export class ChainBalanceSource implements BalanceSource {
       return Promise.reject(err);
     }
     this.followed.add(team); // the poll keeps trying it even if this read fails
+    this.subscribeTeam(team); // before the read, so no change falls between the two
     const p = this.refresh([team])
       .then(
         () => {
@@ -117,53 +202,90 @@ export class ChainBalanceSource implements BalanceSource {
   /** Reads the given teams (default: all followed) now. Throws when the RPC fails. */
   async refresh(teams: readonly string[] = [...this.followed]): Promise<void> {
     if (teams.length === 0) return;
-    const config = configPda(this.programId).address;
-    // First sight of a team: its vault address is in the team account, so read the team first.
+    // First sight of a team: its vault address is in the team account, so read the team first (and
+    // subscribe to the vault before reading it).
     const unknownVault = teams.filter((t) => !this.vaults.has(t));
-    if (unknownVault.length > 0) await this.readOnce(config, unknownVault, false);
-    await this.readOnce(config, teams, true);
+    if (unknownVault.length > 0) {
+      await this.readOnce(unknownVault, false);
+      for (const t of unknownVault) if (this.followed.has(t)) this.subscribeTeam(t);
+    }
+    await this.readOnce(teams, true);
   }
 
-  private async readOnce(config: PublicKey, teams: readonly string[], withVaults: boolean): Promise<void> {
+  private async readOnce(teams: readonly string[], withVaults: boolean): Promise<void> {
     for (let i = 0; i < teams.length; i += MAX_ACCOUNTS_PER_CALL / 2 - 1) {
       const slice = teams.slice(i, i + MAX_ACCOUNTS_PER_CALL / 2 - 1);
-      const keys = [config, ...slice.map((t) => new PublicKey(t))];
-      if (withVaults) for (const t of slice) keys.push(new PublicKey(this.vaults.get(t) ?? t));
+      const keys = [this.configAddress, ...slice.map((t) => new PublicKey(t))];
+      // A team whose vault is still unknown (no account at the first read) takes its own address as a
+      // placeholder; that answer is not a vault and is not used.
+      const vaultKeys = slice.map((t) => this.vaults.get(t) ?? t);
+      if (withVaults) keys.push(...vaultKeys.map((v) => new PublicKey(v)));
       const res: RpcResponseAndContext<(AccountInfo<Buffer> | null)[]> =
         await this.opts.connection.getMultipleAccountsInfoAndContext(keys);
       const observedAtMs = this.now();
+      const slot = res.context.slot;
       const configInfo = res.value[0];
-      if (!configInfo) throw new Error(`BillingConfig ${config.toBase58()} does not exist`);
-      const cfg = decodeBillingConfig(configInfo.data);
+      if (!configInfo) throw new Error(`BillingConfig ${this.configAddress.toBase58()} does not exist`);
+      this.setConfig(decodeBillingConfig(configInfo.data), slot);
       slice.forEach((team, j) => {
-        const info = res.value[1 + j];
-        if (!info || !info.owner.equals(this.programId)) {
-          this.states.set(team, null);
-          return;
+        const acct = this.decodeTeam(res.value[1 + j]);
+        this.setTeam(team, acct, slot);
+        if (acct !== null && withVaults && acct.vault.toBase58() === vaultKeys[j]) {
+          this.setVault(team, vaultAmount(acct.vault, res.value[1 + slice.length + j]), slot);
         }
-        const acct = decodeTeamBillingAccount(info.data);
-        this.vaults.set(team, acct.vault.toBase58());
-        if (!withVaults) return;
-        const vaultInfo = res.value[1 + slice.length + j];
-        const vaultBalance = vaultInfo ? unpackAccount(acct.vault, vaultInfo, TOKEN_PROGRAM_ID).amount : 0n;
-        if (this.store(team, stateOf(team, acct, vaultBalance, cfg, res.context.slot, observedAtMs))) {
-          this.accounts.set(team, acct);
-        }
+        this.compose(team, observedAtMs);
       });
     }
   }
 
-  /** Keeps `s` unless the held state is from a newer slot (never rewind); returns whether it was kept. */
-  private store(team: string, s: TeamChainState): boolean {
-    const prev = this.states.get(team);
-    if (prev && s.slot < prev.slot) return false;
-    this.states.set(team, s);
+  private decodeTeam(info: AccountInfo<Buffer> | null | undefined): TeamBillingAccount | null {
+    if (!info || !info.owner.equals(this.programId) || info.data.length === 0) return null;
+    return decodeTeamBillingAccount(info.data);
+  }
+
+  /** Each setter keeps the part unless the held one is from a newer slot (never rewind). */
+  private setConfig(cfg: BillingConfig, slot: number): boolean {
+    if (this.configPart && slot < this.configPart.slot) return false;
+    this.configPart = { value: cfg, slot };
     return true;
+  }
+
+  private setTeam(team: string, acct: TeamBillingAccount | null, slot: number): boolean {
+    const prev = this.teamParts.get(team);
+    if (prev && slot < prev.slot) return false;
+    this.teamParts.set(team, { value: acct, slot });
+    if (acct !== null) this.vaults.set(team, acct.vault.toBase58());
+    return true;
+  }
+
+  private setVault(team: string, amount: bigint, slot: number): boolean {
+    const prev = this.vaultParts.get(team);
+    if (prev && slot < prev.slot) return false;
+    this.vaultParts.set(team, { value: amount, slot });
+    return true;
+  }
+
+  /**
+   * Rebuilds a team's state from its parts, stamped observed at `observedAtMs`: null when its account
+   * does not exist; unchanged while its vault or the config has not been read yet.
+   */
+  private compose(team: string, observedAtMs: number): void {
+    const acct = this.teamParts.get(team);
+    if (acct === undefined) return;
+    if (acct.value === null) {
+      this.states.set(team, null);
+      return;
+    }
+    const vault = this.vaultParts.get(team);
+    const cfg = this.configPart;
+    if (vault === undefined || cfg === null) return;
+    const slot = Math.max(acct.slot, vault.slot, cfg.slot);
+    this.states.set(team, stateOf(team, acct.value, vault.value, cfg.value, slot, observedAtMs));
   }
 
   /** The decoded TeamBillingAccount behind the latest state of a team (for balance snapshots). */
   account(team: string): TeamBillingAccount | undefined {
-    return this.accounts.get(team);
+    return this.teamParts.get(team)?.value ?? undefined;
   }
 
   /** One poll of every followed team; errors are kept in lastError (the states then age). */
@@ -171,6 +293,7 @@ export class ChainBalanceSource implements BalanceSource {
     if (this.polling === null) {
       const started = this.now();
       this.pollStartedAt = started;
+      this.lastPollStartedAt = started;
       this.polling = this.refresh()
         .then(
           () => {
@@ -191,17 +314,104 @@ export class ChainBalanceSource implements BalanceSource {
     return this.polling;
   }
 
-  /** Starts polling (unref'd timer). */
-  start(): void {
-    if (this.timer !== null) return;
-    this.timer = setInterval(() => void this.poll(), this.pollMs);
-    this.timer.unref();
+  /** Whether account subscriptions are on for this run. */
+  get subscribed(): boolean {
+    return this.timer !== null && this.subscriber !== null;
   }
 
-  stop(): void {
+  /** Subscriptions on and a slot notification within heartbeatTimeoutMs: the poll may slow down. */
+  subscriptionsHealthy(): boolean {
+    return this.subscribed && this.lastHeartbeatAt !== null && this.now() - this.lastHeartbeatAt <= this.heartbeatTimeoutMs;
+  }
+
+  /** Starts polling (unref'd timer) and, when on, the subscriptions. */
+  start(): void {
+    if (this.timer !== null) return;
+    this.timer = setInterval(() => this.tick(), this.pollMs);
+    this.timer.unref();
+    const s = this.subscriber;
+    if (s === null) return;
+    const generation = this.generation;
+    this.subscribe(this.configAddress.toBase58(), (info, ctx) => {
+      if (!info.owner.equals(this.programId) || info.data.length === 0) return; // the poll reports a missing config
+      if (!this.setConfig(decodeBillingConfig(info.data), ctx.slot)) return;
+      const now = this.now();
+      for (const team of this.teamParts.keys()) this.compose(team, now);
+    });
+    for (const team of this.followed) this.subscribeTeam(team);
+    this.slotSubscription = s.onSlotChange(() => {
+      if (generation !== this.generation) return;
+      const wasHealthy = this.subscriptionsHealthy();
+      this.lastHeartbeatAt = this.now();
+      // Back after an outage (or the first heartbeat): read once now, catching what the socket missed.
+      if (!wasHealthy) void this.poll();
+    });
+  }
+
+  /** Stops the timer and removes every subscription (resolves when web3.js has dropped them). */
+  async stop(): Promise<void> {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+    this.generation += 1;
+    this.lastHeartbeatAt = null;
+    const s = this.subscriber;
+    if (s === null) return;
+    const removals: Promise<void>[] = [...this.subscriptions.values()].map((id) => s.removeAccountChangeListener(id));
+    if (this.slotSubscription !== null) removals.push(s.removeSlotChangeListener(this.slotSubscription));
+    this.subscriptions.clear();
+    this.slotSubscription = null;
+    // A removal fails only when the listener is already gone: nothing is left to clean up.
+    await Promise.allSettled(removals);
   }
+
+  private tick(): void {
+    const interval = this.subscriptionsHealthy() ? this.fallbackPollMs : this.pollMs;
+    if (this.now() - this.lastPollStartedAt >= interval) void this.poll();
+  }
+
+  /** Subscribes to a followed team's account, and to its vault once its address is known. */
+  private subscribeTeam(team: string): void {
+    if (!this.subscribed) return;
+    this.subscribe(team, (info, ctx) => {
+      const acct = this.decodeTeam(info);
+      if (!this.setTeam(team, acct, ctx.slot)) return;
+      this.compose(team, this.now());
+      this.subscribeTeam(team); // the vault, when this is the first sight of the team
+    });
+    const vault = this.vaults.get(team);
+    if (vault === undefined) return;
+    this.subscribe(vault, (info, ctx) => {
+      if (!this.setVault(team, vaultAmount(new PublicKey(vault), info), ctx.slot)) return;
+      this.compose(team, this.now());
+    });
+  }
+
+  /** One account subscription per address per run; a notification that fails to decode is kept aside. */
+  private subscribe(address: string, apply: (info: AccountInfo<Buffer>, ctx: Context) => void): void {
+    const s = this.subscriber;
+    if (s === null || this.subscriptions.has(address)) return;
+    const generation = this.generation;
+    const id = s.onAccountChange(
+      new PublicKey(address),
+      (info, ctx) => {
+        if (generation !== this.generation) return;
+        this.notifications += 1;
+        try {
+          apply(info, ctx);
+        } catch (err) {
+          this.lastNotificationError = err;
+        }
+      },
+      { commitment: SUBSCRIPTION_COMMITMENT },
+    );
+    this.subscriptions.set(address, id);
+  }
+}
+
+/** A vault's token balance; 0 when the account is missing or closed (no data). */
+function vaultAmount(address: PublicKey, info: AccountInfo<Buffer> | null | undefined): bigint {
+  if (!info || info.data.length === 0 || !info.owner.equals(TOKEN_PROGRAM_ID)) return 0n;
+  return unpackAccount(address, info, TOKEN_PROGRAM_ID).amount;
 }
 
 function stateOf(
