@@ -443,6 +443,42 @@ describe("gate admission", () => {
     });
   });
 
+  describe("synchronous admission (admitNow)", () => {
+    it("declines until the key and the team are cached, then decides exactly as admit does", async () => {
+      const { gate, balances } = harness();
+      const state = balances.peek(TEAM)!;
+      balances.delete(TEAM); // not followed: the first admission must read the chain
+      const input = { key: KEY, userId: null, endpoint: "/api/v1/verify", units: 1 };
+      assert.equal(gate.admitNow(input), undefined, "unknown key: admit() must look it up");
+      const first = await gate.admit(input);
+      assert.equal(first.error, "team_account_missing", "the chain read found no account");
+      assert.equal(balances.followCalls, 1);
+      balances.set(state); // the account appears (the poll would see it)
+      const now = gate.admitNow(input)!;
+      assert.equal(now.ok, true);
+      assert.equal(now.requestId, "req-2", "the declined call drew no request id");
+      assert.equal(balances.followCalls, 1, "no second chain read");
+      await now.ticket!.commit();
+    });
+
+    it("refuses synchronously what needs no lookup: a missing key, a non-member, bad units", async () => {
+      const { gate } = harness();
+      assert.equal(gate.admitNow({ key: null, endpoint: "/api/v1/verify" })!.error, "missing_api_key");
+      await gate.admit({ key: KEY, endpoint: "/api/v1/verify" });
+      assert.equal(gate.admitNow({ key: KEY, userId: "mallory", endpoint: "/api/v1/verify" })!.status, 403);
+      assert.equal(gate.admitNow({ key: KEY, endpoint: "/api/v1/verify", units: 0 })!.status, 422);
+      assert.equal(gate.stats.refused, 3);
+    });
+
+    it("keeps a first request's refusals ahead of the chain read, as before the read was shared", async () => {
+      const { gate, balances } = harness();
+      balances.delete(TEAM);
+      const a = await gate.admit({ key: KEY, userId: "mallory", endpoint: "/api/v1/verify" });
+      assert.equal(a.error, "not_a_member");
+      assert.equal(balances.followCalls, 0, "a refusal that needs no chain state reads none");
+    });
+  });
+
   describe("options", () => {
     it("requires the three sources and rejects malformed values", () => {
       const { keys, balances, usage } = harness();

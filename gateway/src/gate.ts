@@ -188,6 +188,9 @@ function refusal(
   };
 }
 
+/** decideWith's answer when the team's chain state must be read first (admit() does, admitNow() cannot). */
+const NEEDS_CHAIN_READ = Symbol("needs chain read");
+
 function parseUnits(units: number | bigint | undefined, max: number): bigint | null {
   if (units === undefined) return 1n;
   if (typeof units === "bigint") return units >= 1n && units <= BigInt(max) ? units : null;
@@ -253,28 +256,61 @@ export class Gate implements GateCore {
     return a;
   }
 
+  /**
+   * The same decision as admit(), made synchronously when it needs nothing from the network (the key and
+   * its team are cached: every request after a key's first); undefined when admit() must be awaited. Saves
+   * the hot path a promise and a turn of the microtask queue.
+   */
+  admitNow(input: AdmitInput): Admission | undefined {
+    const presented = input.key;
+    const cached = presented ? this.keys.get(presented) : undefined;
+    if (presented && cached === undefined) return undefined;
+    const a = this.decideWith(input, cached, this.options.requestId());
+    if (a === NEEDS_CHAIN_READ) return undefined;
+    if (a.ok) this.stats.admitted += 1;
+    else this.stats.refused += 1;
+    return a;
+  }
+
   private async decide(input: AdmitInput): Promise<Admission> {
     const o = this.options;
     const requestId = o.requestId();
-    const headers: Record<string, string> = { [HEADER.requestId]: requestId };
-
-    // 1. Key: one Map lookup when cached.
     const presented = input.key;
-    if (presented === null || presented === undefined || presented === "") {
-      return refusal("missing_api_key", requestId, headers);
-    }
-    let cached: CachedKey | undefined = this.keys.get(presented);
-    if (cached === undefined) {
+    let cached: CachedKey | undefined = presented ? this.keys.get(presented) : undefined;
+    if (presented && cached === undefined) {
       try {
         cached = await this.keys.load(presented);
       } catch (err) {
         if (err instanceof KeySourceUnavailableError) {
-          headers[HEADER.retryAfter] = "1";
-          return refusal("key_service_unavailable", requestId, headers);
+          return refusal("key_service_unavailable", requestId, { [HEADER.requestId]: requestId, [HEADER.retryAfter]: "1" });
         }
         throw err;
       }
     }
+    const first = this.decideWith(input, cached, requestId);
+    if (first !== NEEDS_CHAIN_READ) return first;
+    // First sight of the team: one chain read (shared by every request waiting for it), then decide again.
+    let state: TeamChainState | null;
+    try {
+      state = await o.balances.follow(cached!.record!.team!);
+    } catch (err) {
+      return refusal("chain_unavailable", requestId, { [HEADER.requestId]: requestId, [HEADER.retryAfter]: "1" }, {
+        detail: `chain read failed: ${err instanceof Error ? err.message : String(err)}`,
+      });
+    }
+    return this.decideWith(input, cached, requestId, state) as Admission;
+  }
+
+  /**
+   * The decision once the key is resolved (`cached` undefined only when none was presented). NEEDS_CHAIN_READ
+   * when the team is not followed yet and `followed` (its state as just read) was not given.
+   */
+  private decideWith(input: AdmitInput, cached: CachedKey | undefined, requestId: string, followed?: TeamChainState | null): Admission | typeof NEEDS_CHAIN_READ {
+    const o = this.options;
+    const headers: Record<string, string> = { [HEADER.requestId]: requestId };
+
+    // 1. Key: one Map lookup when cached.
+    if (cached === undefined) return refusal("missing_api_key", requestId, headers);
     const record: KeyRecord | null = cached.record;
     if (record === null) return refusal("invalid_api_key", requestId, headers);
     if (record.revoked) return refusal("revoked_api_key", requestId, headers);
@@ -301,17 +337,8 @@ export class Gate implements GateCore {
     // 4. Chain state: in memory once followed.
     if (record.team === null) return refusal("team_account_missing", requestId, headers);
     const team = record.team;
-    let state: TeamChainState | null | undefined = o.balances.peek(team);
-    if (state === undefined) {
-      try {
-        state = await o.balances.follow(team);
-      } catch (err) {
-        headers[HEADER.retryAfter] = "1";
-        return refusal("chain_unavailable", requestId, headers, {
-          detail: `chain read failed: ${err instanceof Error ? err.message : String(err)}`,
-        });
-      }
-    }
+    let state: TeamChainState | null | undefined = followed !== undefined ? followed : o.balances.peek(team);
+    if (state === undefined) return NEEDS_CHAIN_READ;
     if (state === null) {
       return refusal("team_account_missing", requestId, headers, { team, vault: record.vault ?? "" });
     }

@@ -104,7 +104,8 @@ export function createMeteringProxy(options: MeteringProxyOptions): http.Server 
         const v = req.headers[n];
         return Array.isArray(v) ? v[0] : v;
       };
-      admission = await gate.admit({ key: apiKeyFrom(get), userId: userIdFrom(get), endpoint: route.endpoint, units: unitsOf(route, req) });
+      const input = { key: apiKeyFrom(get), userId: userIdFrom(get), endpoint: route.endpoint, units: unitsOf(route, req) };
+      admission = gate.admitNow(input) ?? (await gate.admit(input));
       if (!admission.ok) {
         sendJson(res, admission.status, admission.body, admission.headers);
         req.resume();
@@ -143,7 +144,7 @@ export function createMeteringProxy(options: MeteringProxyOptions): http.Server 
       const status = upRes.statusCode ?? 502;
       const outHeaders = copyHeaders(upRes.headers, DROP_RESPONSE);
       const pass = (gateHeaders: Readonly<Record<string, string>>): void => {
-        res.writeHead(status, upRes.statusMessage, { ...outHeaders, ...gateHeaders });
+        res.writeHead(status, upRes.statusMessage, Object.assign(outHeaders, gateHeaders));
         upRes.pipe(res);
         upRes.on("error", () => res.destroy()); // upstream died mid-body: the client must see a cut-off
       };
