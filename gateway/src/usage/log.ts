@@ -27,6 +27,7 @@ import path from "node:path";
 import {
   decodeLine,
   encodeLine,
+  encodeUsageEntry,
   entryOf,
   UsageLogCorruptError,
   usageLine,
@@ -284,11 +285,12 @@ export class UsageLog implements UsageSink {
 
   // ---- writing ----------------------------------------------------------------------------------------
 
-  private enqueue(line: LogLine, apply: () => void): Promise<void> {
+  private enqueue(line: LogLine | string, apply: () => void): Promise<void> {
     if (this.closed) return Promise.reject(new UsageLogStateError("usage log is closed"));
     if (this.failed !== null) return Promise.reject(this.failed);
+    const text = typeof line === "string" ? line : encodeLine(line);
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ text: encodeLine(line), apply, resolve, reject });
+      this.queue.push({ text, apply, resolve, reject });
       if (!this.flushing && !this.scheduled) {
         // Flush at the end of this turn of the event loop: the appends of every request handled in it share one write.
         this.scheduled = true;
@@ -459,7 +461,7 @@ export class UsageLog implements UsageSink {
     if (this.liveIds.has(entry.requestId)) {
       return Promise.reject(new UsageLogStateError(`request ${entry.requestId} is already in the usage log`));
     }
-    return this.enqueue(usageLine(entry), () => this.applyAppend(entry));
+    return this.enqueue(encodeUsageEntry(entry), () => this.applyAppend(entry));
   }
 
   /** Teams with unsettled requests (pending or in an open batch). */
