@@ -14,6 +14,8 @@ export class GatewaySettingsError extends Error {
 export interface RuntimeSettings {
   /** Default env SOLANA_RPC_URL, else http://127.0.0.1:8899. */
   rpcUrl?: string;
+  /** PubSub WebSocket of the balance subscriptions. Default env SOLANA_WS_URL, else the RPC port + 1 (web3.js). */
+  wsUrl?: string;
   /** Keypair JSON file of the billing authority. Default env BILLING_AUTHORITY_KEYPAIR; required. */
   billingAuthorityFile?: string;
   /** Default env PREPAID_BILLING_PROGRAM_ID, else the IDL's address. */
@@ -61,7 +63,11 @@ export async function startRuntimeFromSettings(
     throw new GatewaySettingsError("billingAuthority (or env BILLING_AUTHORITY_KEYPAIR) must name the billing authority keypair file");
   }
   const billingAuthority = await readKeypair(file);
-  const connection = new Connection(s.rpcUrl ?? env.SOLANA_RPC_URL ?? "http://127.0.0.1:8899", "confirmed");
+  const wsEndpoint = s.wsUrl ?? env.SOLANA_WS_URL;
+  const connection = new Connection(s.rpcUrl ?? env.SOLANA_RPC_URL ?? "http://127.0.0.1:8899", {
+    commitment: "confirmed",
+    ...(wsEndpoint ? { wsEndpoint } : {}),
+  });
   const provider = new AnchorProvider(connection, keypairWallet(billingAuthority), { commitment: "confirmed" });
   const programId = s.programId ?? env.PREPAID_BILLING_PROGRAM_ID;
   return startGatewayRuntime({

@@ -125,7 +125,7 @@ export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<Gat
       if (drainMs > 0) await settler.drain({ untilMs: Date.now() + drainMs });
       await indexer?.stop();
       if (indexer) await indexer.pollOnce().catch(() => undefined);
-      balances.stop();
+      await balances.stop();
       gate.close();
       await roots.close();
       await log.close();

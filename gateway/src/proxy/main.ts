@@ -5,7 +5,7 @@
 //
 //   "usageLog": { "dir": ".data/gateway/usage", "durability": "write" },   ("fsync": every response waits for fdatasync)
 //   "ledger":   { "url": "<CONVEX_URL, else LEDGER_URL, else http://127.0.0.1:3210>" },   secret: env LEDGER_SERVER_SECRET
-//   "chain":    { "rpcUrl": "<SOLANA_RPC_URL, else http://127.0.0.1:8899>", "programId": "<PREPAID_BILLING_PROGRAM_ID, else the IDL's>",
+//   "chain":    { "rpcUrl": "<SOLANA_RPC_URL, else http://127.0.0.1:8899>", "wsUrl": "<SOLANA_WS_URL, else the RPC port + 1>", "programId": "<PREPAID_BILLING_PROGRAM_ID, else the IDL's>",
 //                 "billingAuthority": "<keypair JSON file; env BILLING_AUTHORITY_KEYPAIR>", "pollMs": 1000 },
 //   "gateOptions": { "maxChainStalenessMs": 15000, "onChainUnavailable": "deny", "staleAllowance": "1000000",
 //                    "network": "solana:localnet", "rateLimits": [{ "ratePerSec": 20, "burst": 40 }, …per tier id],
@@ -104,6 +104,7 @@ async function startRuntime(cfg: ProxyConfig, env: NodeJS.ProcessEnv): Promise<G
   return startRuntimeFromSettings(
     {
       rpcUrl: chain.rpcUrl as string | undefined,
+      wsUrl: chain.wsUrl as string | undefined,
       billingAuthorityFile: chain.billingAuthority as string | undefined,
       programId: chain.programId as string | undefined,
       ledgerUrl: section(cfg.raw, "ledger").url as string | undefined,
