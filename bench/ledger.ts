@@ -8,7 +8,7 @@
 // it fails if the two disagree. `ms` is the wall time of the mutation call.
 import { isDeepStrictEqual } from "node:util";
 import { api } from "../convex/_generated/api";
-import { pageRecords } from "../convex/model/usage";
+import { encodePages } from "../convex/model/usage";
 import type { UsageRecord } from "../convex/model/validators";
 import schema from "../convex/schema";
 import { as, newLedger, newWallet, server, type Ledger } from "../convex/test.setup";
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     requestCount: BigInt(RECORDS),
     amount: COST_PER_REQUEST * BigInt(RECORDS),
     usageRoot: "0f".repeat(32),
-    records: pageRecords(records),
+    records: encodePages(records),
   };
 
   const before = await snapshotAll(t);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { api } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import type { ChainEventInput } from "./model/chainEventShapes";
+import { encodeUsagePage } from "./model/usagePage";
 import { as, ChainFeed, newLedger, newWallet, rejectsWith, server, snapshot, teamWithRoles, type Ledger } from "./test.setup";
 
 async function linkedTeam(t: Ledger) {
@@ -79,7 +80,7 @@ describe("alerts", () => {
     const f = await linkedTeam(t);
     await t.mutation(api.members.setAllocation, { auth: as(f.owner), teamId: f.teamId, memberId: f.ids.member, allocation: 10n });
     const record = { requestId: "r", timestampMs: Date.now(), endpoint: "/v1", userId: "member", units: 1, cost: 10n };
-    await t.mutation(api.usage.recordUsageBatch, { auth: server, batchId: "b", teamId: f.teamId, batchSeq: 1n, requestCount: 1n, amount: 10n, usageRoot: "00".repeat(32), records: [[record]] });
+    await t.mutation(api.usage.recordUsageBatch, { auth: server, batchId: "b", teamId: f.teamId, batchSeq: 1n, requestCount: 1n, amount: 10n, usageRoot: "00".repeat(32), records: [encodeUsagePage([record])] });
     assert.deepEqual((await alertsOf(t, f.owner, f.teamId, "allocation.exhausted")).map((a) => a.active), [true]);
     // The chain rolls into a period that contains now, so the member's use is counted afresh.
     const now = Math.floor(Date.now() / 1000);

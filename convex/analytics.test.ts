@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { api } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
-import { pageRecords } from "./model/usage";
+import { encodePages } from "./model/usage";
 import type { UsageRecord } from "./model/validators";
 import { as, ChainFeed, newLedger, newWallet, rejectsWith, server, teamWithRoles, type Ledger } from "./test.setup";
 
@@ -20,7 +20,7 @@ async function record(t: Ledger, teamId: Id<"teams">, records: UsageRecord[]) {
     requestCount: BigInt(records.reduce((n, r) => n + r.units, 0)),
     amount: records.reduce((n, r) => n + r.cost, 0n),
     usageRoot: "00".repeat(32),
-    records: pageRecords(records),
+    records: encodePages(records),
   });
 }
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { api } from "./_generated/api";
 import type { ChainEventInput } from "./model/chainEventShapes";
+import { encodeUsagePage } from "./model/usagePage";
 import { as, ChainFeed, newLedger, newSignature, newWallet, rejectsWith, server, snapshot, teamWithRoles, type Ledger } from "./test.setup";
 
 async function linkedTeam(t: Ledger) {
@@ -71,7 +72,7 @@ describe("chain events", () => {
     const f = await linkedTeam(t);
     const root = "cd".repeat(32);
     const record = { requestId: "r1", timestampMs: Date.now(), endpoint: "/v1", userId: "member", units: 1, cost: 0n };
-    await t.mutation(api.usage.recordUsageBatch, { auth: server, batchId: "b-1", teamId: f.teamId, batchSeq: 1n, requestCount: 1n, amount: 0n, usageRoot: root, records: [[record]] });
+    await t.mutation(api.usage.recordUsageBatch, { auth: server, batchId: "b-1", teamId: f.teamId, batchSeq: 1n, requestCount: 1n, amount: 0n, usageRoot: root, records: [encodeUsagePage([record])] });
     const event = f.feed.deducted({ batchSeq: 1n, requestCount: 1n, amountCharged: 0n, periodRequests: 1n, balanceAfter: 0n, usageRoot: root });
     await t.mutation(api.chain.ingestChainEvents, { auth: server, events: [event] });
     const batch = await t.query(api.usage.getBatchRecords, { auth: as(f.owner), batchId: "b-1" });

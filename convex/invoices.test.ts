@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import crons from "./crons";
+import { encodeUsagePage } from "./model/usagePage";
 import type { UsageRecord } from "./model/validators";
 import { as, ChainFeed, newLedger, newWallet, rejectsWith, server, snapshot, teamWithRoles, type Ledger } from "./test.setup";
 
@@ -17,7 +18,7 @@ async function recordAt(t: Ledger, teamId: Id<"teams">, batchSeq: bigint, record
     requestCount: BigInt(records.reduce((n, r) => n + r.units, 0)),
     amount: records.reduce((n, r) => n + r.cost, 0n),
     usageRoot: "11".repeat(32),
-    records: [records],
+    records: [encodeUsagePage(records)],
   });
 }
 

@@ -13,7 +13,6 @@ import {
   role,
   teamStatus,
   tier,
-  usageRecord,
 } from "./model/validators";
 
 export const invoiceLine = v.object({
@@ -134,8 +133,12 @@ export default defineSchema({
   usageRecordPages: defineTable({
     batch: v.id("usageBatches"),
     page: v.number(),
-    /** At most RECORDS_PER_PAGE records (keeps a page well under Convex's 1 MiB document limit). */
-    records: v.array(usageRecord),
+    /**
+     * The page's records as text (model/usagePage.ts: one record per line), as recordUsageBatch received
+     * them: at most RECORDS_PER_PAGE records and MAX_PAGE_TEXT_BYTES bytes, under Convex's 1 MiB
+     * document limit. getBatchRecords decodes it back to record objects.
+     */
+    text: v.string(),
   })
     // getBatchRecords: pages of a batch in order.
     .index("by_batch_page", ["batch", "page"]),

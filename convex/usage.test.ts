@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { api } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
-import { pageRecords } from "./model/usage";
+import { encodePages, MAX_PAGE_TEXT_BYTES } from "./model/usage";
+import { encodeUsagePage } from "./model/usagePage";
 import type { UsageRecord } from "./model/validators";
 import { as, newLedger, rejectsWith, server, teamWithRoles, type Ledger } from "./test.setup";
 
@@ -9,6 +10,11 @@ const ROOT = "ab".repeat(32);
 const SIGNATURE = "5".repeat(88);
 const OTHER_SIGNATURE = "4".repeat(88);
 const DAY = Date.UTC(2026, 10, 20, 12);
+
+/** A record's line written without the encoder's checks, so the ledger's own refusals can be reached. */
+function rawLine(r: UsageRecord): string {
+  return `${r.requestId} ${r.timestampMs} ${r.endpoint} ${r.userId} ${r.units} ${r.cost}`;
+}
 
 /** `count` records spread round-robin over endpoints and users, each 1 unit at `cost`. */
 function makeRecords(count: number, opts: { endpoints?: string[]; users?: string[]; cost?: bigint; at?: number; tag?: string } = {}): UsageRecord[] {
@@ -33,7 +39,7 @@ function batchArgs(teamId: Id<"teams">, batchId: string, batchSeq: bigint, recor
     requestCount: BigInt(records.reduce((n, r) => n + r.units, 0)),
     amount: records.reduce((n, r) => n + r.cost, 0n),
     usageRoot: ROOT,
-    records: pageRecords(records),
+    records: encodePages(records),
   };
 }
 
@@ -99,19 +105,60 @@ describe("usage batches", () => {
       ["bad root", { usageRoot: "xyz" }],
       ["empty batch id", { batchId: "" }],
       ["no pages", { records: [] }],
-      ["empty page", { records: [[]] }],
-      ["oversized page", { records: [makeRecords(2_501)] }],
-      ["duplicate request id", { records: [[...makeRecords(2), makeRecords(1)[0]]], requestCount: 3n, amount: 30_000n }],
-      ["zero units", { records: [[{ ...makeRecords(1)[0], units: 0 }]], requestCount: 0n, amount: 10_000n }],
-      ["negative cost", { records: [[{ ...makeRecords(1)[0], cost: -1n }]], requestCount: 1n, amount: -1n }],
-      ["long endpoint", { records: [[{ ...makeRecords(1)[0], endpoint: "/" + "x".repeat(64) }]], requestCount: 1n, amount: 10_000n }],
+      ["empty page", { records: [""] }],
+      ["41 pages", { records: encodePages(makeRecords(41), 1), requestCount: 41n, amount: 410_000n }],
+      ["too many records in a page", { records: [encodeUsagePage(makeRecords(2_501))], requestCount: 2_501n, amount: 25_010_000n }],
+      ["duplicate request id in a page", { records: [encodeUsagePage([...makeRecords(2), makeRecords(1)[0]])], requestCount: 3n, amount: 30_000n }],
+      ["duplicate request id across pages", { records: [...encodePages(makeRecords(2)), encodeUsagePage(makeRecords(1))], requestCount: 3n, amount: 30_000n }],
+      ["zero units", { records: [rawLine({ ...makeRecords(1)[0], units: 0 })], requestCount: 0n, amount: 10_000n }],
+      ["negative cost", { records: [rawLine({ ...makeRecords(1)[0], cost: -1n })], requestCount: 1n, amount: -1n }],
+      ["long endpoint", { records: [rawLine({ ...makeRecords(1)[0], endpoint: "/" + "x".repeat(64) })], requestCount: 1n, amount: 10_000n }],
+      ["trailing newline", { records: [encodeUsagePage(makeRecords(3)) + "\n"] }],
+      ["page text over the size bound", { records: [encodeUsagePage(makeRecords(3)) + " ".repeat(MAX_PAGE_TEXT_BYTES)] }],
+      ["second page malformed", { records: [encodeUsagePage(makeRecords(2)), "r-2 1 /v1/verify member one 10000"] }],
     ];
     for (const [what, change] of cases) {
       await rejectsWith(t.mutation(api.usage.recordUsageBatch, { ...good, ...change }), "invalid_argument").catch((error: Error) => {
         throw new Error(`${what}: ${error.message}`);
       });
     }
+    const max = { ...makeRecords(1)[0]!, cost: (1n << 64n) - 1n };
+    const overflowing = encodeUsagePage([max, { ...max, requestId: "r-1" }]);
+    await rejectsWith(t.mutation(api.usage.recordUsageBatch, { ...good, records: [overflowing], requestCount: 2n, amount: 1n }), "overflow");
     assert.deepEqual(await rollups(t, f.teamId), []);
+  });
+
+  it("refuses a page over the record or size bound and a request id seen on an earlier page, saying which", async () => {
+    const t = newLedger();
+    const f = await teamWithRoles(t);
+    const refusal = async (change: object): Promise<string> => {
+      try {
+        await t.mutation(api.usage.recordUsageBatch, { ...batchArgs(f.teamId, "b-1", 1n, makeRecords(3)), ...change });
+      } catch (error) {
+        const data = (error as { data?: { code?: string; message?: string } }).data;
+        assert.equal(data?.code, "invalid_argument");
+        return data.message ?? "";
+      }
+      throw new Error("the batch was recorded");
+    };
+    const full = makeRecords(2_500);
+    assert.match(await refusal({ records: [encodeUsagePage(full), encodeUsagePage([...full, makeRecords(1, { tag: "z" })[0]!])] }), /a page holds 1 to 2500 records \(page 1 has 2501\)/);
+    assert.match(await refusal({ records: ["", ...encodePages(makeRecords(3))] }), /page 0 has 0/);
+    assert.match(await refusal({ records: [...encodePages(makeRecords(3)), "x".repeat(MAX_PAGE_TEXT_BYTES + 1)] }), /page 1 is 1000001 characters; a page's text holds at most 1000000 bytes/);
+    assert.match(await refusal({ records: [encodeUsagePage(makeRecords(2)), encodeUsagePage(makeRecords(1, { tag: "r" }))] }), /requestId r-0 appears twice/);
+    assert.match(await refusal({ records: [encodeUsagePage(makeRecords(3)).replace(" 10000\n", " 010000\n")] }), /usage page line 1: cost must be a decimal u64/);
+    assert.deepEqual(await rollups(t, f.teamId), []);
+  });
+
+  it("stores each page as the text it was sent in and reads it back as records", async () => {
+    const t = newLedger();
+    const f = await teamWithRoles(t);
+    const args = batchArgs(f.teamId, "b-1", 1n, makeRecords(5_001, { endpoints: ["/a", "/b"], users: ["owner", "admin"] }));
+    await t.mutation(api.usage.recordUsageBatch, args);
+    const stored = await t.run(async (ctx) => (await ctx.db.query("usageRecordPages").collect()).map((row) => [row.page, row.text]));
+    assert.deepEqual(stored, args.records.map((text, page) => [page, text]));
+    const last = await t.query(api.usage.getBatchRecords, { auth: as(f.owner), batchId: "b-1", page: 2 });
+    assert.deepEqual([last.pageCount, last.recordCount, last.records], [3, 5_001, makeRecords(5_001, { endpoints: ["/a", "/b"], users: ["owner", "admin"] }).slice(5_000)]);
   });
 
   it("refuses recording without the server secret or for an unknown team", async () => {

@@ -4,13 +4,14 @@ import { v } from "convex/values";
 import { mutation, query } from "./_generated/server";
 import { requireActor, requireServer, requireTeamAccess } from "./model/auth";
 import { batchRecordsPage, getBatchForRead, markFailed, markSettled, recordBatch } from "./model/usage";
-import { actorAuth, serverAuth, usageRecord } from "./model/validators";
+import { actorAuth, serverAuth } from "./model/validators";
 import { countWrites } from "./model/writeCounter";
 
 /**
  * Records a batch once: a repeat with the same batchId and contents returns `duplicate: true` and writes
- * nothing; the same batchId with other contents is a conflict. `records` come in pages of at most 2,500
- * (`pageRecords` in model/usage.ts); their units must add up to `requestCount` and their costs to `amount`.
+ * nothing; the same batchId with other contents is a conflict. `records` are 1 to 40 pages of 1 to 2,500
+ * records each, every page one string of at most 1,000,000 bytes in the text form of model/usagePage.ts
+ * (`encodePages` in model/usage.ts); their units must add up to `requestCount` and their costs to `amount`.
  * `writes` is the number of documents this call inserted or patched.
  */
 export const recordUsageBatch = mutation({
@@ -22,7 +23,7 @@ export const recordUsageBatch = mutation({
     requestCount: v.int64(),
     amount: v.int64(),
     usageRoot: v.string(),
-    records: v.array(v.array(usageRecord)),
+    records: v.array(v.string()),
   },
   handler: async (ctx, { auth, ...input }) => {
     requireServer(auth);

@@ -6,23 +6,38 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { evaluateAllocationAlert } from "./alerts";
 import { ledgerError } from "./errors";
-import { addU64, base58Decode, requireHex32, requireInteger, requireKeyString, requireU64, utcDay } from "./format";
+import { addU64, base58Decode, requireHex32, requireInteger, requireU64, U64_MAX, utcDay } from "./format";
 import { getBalance, periodStartAt } from "./periods";
+import { decodeUsagePage, encodeUsagePage, usagePageLineCount } from "./usagePage";
 import type { UsageRecord } from "./validators";
 
 /**
- * Records per stored page: with every string at its 64-character cap a record takes under 300 bytes, so a
- * page stays under ~750 KB, inside Convex's 1 MiB document limit (and arrays stay under 8,192 values).
+ * Records per stored page: with every field at its cap a record's line (usagePage.ts) is at most 250
+ * bytes, so a full page's text stays under 625 KB, inside Convex's 1 MiB document limit.
  */
 export const RECORDS_PER_PAGE = 2_500;
+/** Milliseconds in a UTC day. */
+const DAY_MS = 86_400_000;
 /** Pages one batch may carry: 40 × 2,500 = 100,000 records. */
 export const MAX_PAGES = 40;
+/**
+ * Longest page text recordUsageBatch accepts, in bytes (under Convex's 1 MiB = 1,048,576-byte document
+ * limit, with room for the page document's other fields). A valid page never comes near it (see
+ * RECORDS_PER_PAGE); it bounds the work an oversized text could cost before it is refused. Accepted
+ * text is printable ASCII (usagePage.ts), so its length in characters is its length in bytes.
+ */
+export const MAX_PAGE_TEXT_BYTES = 1_000_000;
 
-/** Splits records into pages of at most RECORDS_PER_PAGE, the shape recordUsageBatch takes. */
+/** Splits records into pages of at most RECORDS_PER_PAGE. */
 export function pageRecords<T>(records: readonly T[], size = RECORDS_PER_PAGE): T[][] {
   const pages: T[][] = [];
   for (let i = 0; i < records.length; i += size) pages.push(records.slice(i, i + size));
   return pages;
+}
+
+/** Records as the `records` argument of recordUsageBatch: pages of at most RECORDS_PER_PAGE, as text. */
+export function encodePages(records: readonly UsageRecord[], size = RECORDS_PER_PAGE): string[] {
+  return pageRecords(records, size).map(encodeUsagePage);
 }
 
 export type RecordBatchInput = {
@@ -32,7 +47,8 @@ export type RecordBatchInput = {
   requestCount: bigint;
   amount: bigint;
   usageRoot: string;
-  records: UsageRecord[][];
+  /** Pages as text (encodePages). */
+  records: string[];
 };
 
 export type RecordBatchResult = {
@@ -56,37 +72,48 @@ export function requireSignature(signature: string): string {
   return signature;
 }
 
-function checkRecords(input: RecordBatchInput): number {
+/**
+ * Decodes each page once and checks the batch: page and record counts, no requestId twice, and the
+ * records' units and costs against requestCount and amount. Field rules are the decoder's.
+ */
+function decodeRecords(input: RecordBatchInput): UsageRecord[][] {
   if (input.records.length === 0 || input.records.length > MAX_PAGES) {
     throw ledgerError("invalid_argument", `records must come in 1 to ${MAX_PAGES} pages`);
   }
-  let units = 0n;
+  let unitsLow = 0;
+  let unitsHigh = 0n;
   let cost = 0n;
-  let count = 0;
   const requestIds = new Set<string>();
-  for (const page of input.records) {
-    if (page.length === 0 || page.length > RECORDS_PER_PAGE) {
-      throw ledgerError("invalid_argument", `a page holds 1 to ${RECORDS_PER_PAGE} records`);
+  const pages: UsageRecord[][] = [];
+  for (const [index, text] of input.records.entries()) {
+    if (text.length > MAX_PAGE_TEXT_BYTES) {
+      throw ledgerError("invalid_argument", `page ${index} is ${text.length} characters; a page's text holds at most ${MAX_PAGE_TEXT_BYTES} bytes`);
     }
+    const count = usagePageLineCount(text);
+    if (count === 0 || count > RECORDS_PER_PAGE) {
+      throw ledgerError("invalid_argument", `a page holds 1 to ${RECORDS_PER_PAGE} records (page ${index} has ${count})`);
+    }
+    const page = decodeUsagePage(text);
     for (const record of page) {
-      requireKeyString(record.requestId, "requestId");
-      requireKeyString(record.endpoint, "endpoint");
-      requireKeyString(record.userId, "userId");
-      requireInteger(record.timestampMs, "timestampMs", 0, Number.MAX_SAFE_INTEGER);
-      requireInteger(record.units, "units", 1, Number.MAX_SAFE_INTEGER);
-      requireU64(record.cost, "cost");
       if (requestIds.has(record.requestId)) throw ledgerError("invalid_argument", `requestId ${record.requestId} appears twice`);
       requestIds.add(record.requestId);
-      units = addU64(units, BigInt(record.units));
-      cost = addU64(cost, record.cost);
-      count++;
+      // Units add up as a number while the sum is exact and carry into a bigint when it would not be.
+      if (!Number.isSafeInteger(unitsLow + record.units)) {
+        unitsHigh += BigInt(unitsLow);
+        unitsLow = 0;
+      }
+      unitsLow += record.units;
+      cost += record.cost;
     }
+    pages.push(page);
   }
+  const units = unitsHigh + BigInt(unitsLow);
+  if (units > U64_MAX || cost > U64_MAX) throw ledgerError("overflow", "amount exceeds the u64 range");
   // The chain prices request_count, so it must be exactly the units the records bill, and the batch
   // amount exactly what the records cost.
   if (units !== input.requestCount) throw ledgerError("invalid_argument", `requestCount ${input.requestCount} differs from the records' units ${units}`);
   if (cost !== input.amount) throw ledgerError("invalid_argument", `amount ${input.amount} differs from the records' cost ${cost}`);
-  return count;
+  return pages;
 }
 
 type Totals = { requests: number; cost: bigint };
@@ -125,7 +152,8 @@ export async function recordBatch(ctx: MutationCtx, input: RecordBatchInput): Pr
   }
   const team = await ctx.db.get(input.teamId);
   if (team === null) throw ledgerError("not_found", "team not found");
-  const recordCount = checkRecords(input);
+  const pages = decodeRecords(input);
+  const recordCount = pages.reduce((n, page) => n + page.length, 0);
   const sameSeq = await ctx.db
     .query("usageBatches")
     .withIndex("by_team_seq", (q) => q.eq("teamId", team._id).eq("batchSeq", input.batchSeq))
@@ -144,8 +172,8 @@ export async function recordBatch(ctx: MutationCtx, input: RecordBatchInput): Pr
     status: "pending",
     recordedAtMs: Date.now(),
   });
-  for (const [page, records] of input.records.entries()) {
-    await ctx.db.insert("usageRecordPages", { batch, page, records });
+  for (const [page, text] of input.records.entries()) {
+    await ctx.db.insert("usageRecordPages", { batch, page, text });
   }
 
   // Aggregate in memory first, so each bucket is written once however many records fall in it.
@@ -153,16 +181,23 @@ export async function recordBatch(ctx: MutationCtx, input: RecordBatchInput): Pr
   const buckets = new Map<string, Totals>();
   const days = new Map<string, Totals>();
   const memberPeriods = new Map<string, Totals>();
-  for (const page of input.records) {
+  // Map keys join their parts with a space, which no key string holds (usagePage.ts), so they split back
+  // apart. Records arrive in time order, so the day's name is formatted again only when the day changes.
+  let recordDayNumber = Number.NaN;
+  let recordDay = "";
+  for (const page of pages) {
     for (const record of page) {
-      const day = utcDay(record.timestampMs);
-      addTo(buckets, JSON.stringify([day, record.endpoint, record.userId]), record.units, record.cost);
-      addTo(days, day, record.units, record.cost);
-      addTo(memberPeriods, JSON.stringify([periodStartAt(grid, record.timestampMs), record.userId]), record.units, record.cost);
+      if (Math.floor(record.timestampMs / DAY_MS) !== recordDayNumber) {
+        recordDayNumber = Math.floor(record.timestampMs / DAY_MS);
+        recordDay = utcDay(record.timestampMs);
+      }
+      addTo(buckets, `${recordDay} ${record.endpoint} ${record.userId}`, record.units, record.cost);
+      addTo(days, recordDay, record.units, record.cost);
+      addTo(memberPeriods, `${periodStartAt(grid, record.timestampMs)} ${record.userId}`, record.units, record.cost);
     }
   }
   for (const [key, totals] of buckets) {
-    const [day, endpoint, userId] = JSON.parse(key) as [string, string, string];
+    const [day, endpoint, userId] = key.split(" ") as [string, string, string];
     const row = await ctx.db
       .query("usageRollups")
       .withIndex("by_bucket", (q) => q.eq("teamId", team._id).eq("day", day).eq("endpoint", endpoint).eq("userId", userId))
@@ -180,7 +215,8 @@ export async function recordBatch(ctx: MutationCtx, input: RecordBatchInput): Pr
   }
   const touchedUsers = new Set<string>();
   for (const [key, totals] of memberPeriods) {
-    const [periodStart, userId] = JSON.parse(key) as [number, string];
+    const [start, userId] = key.split(" ") as [string, string];
+    const periodStart = Number(start);
     touchedUsers.add(userId);
     const row = await ctx.db
       .query("memberUsage")
@@ -260,5 +296,5 @@ export async function batchRecordsPage(ctx: QueryCtx, batch: Doc<"usageBatches">
     .query("usageRecordPages")
     .withIndex("by_batch_page", (q) => q.eq("batch", batch._id).eq("page", page))
     .unique();
-  return { ...batchView(batch), page, records: row?.records ?? [] };
+  return { ...batchView(batch), page, records: row === null ? [] : decodeUsagePage(row.text) };
 }

@@ -56,23 +56,56 @@ export function encodeUsagePage(records: readonly UsageRecord[]): string {
   return lines.join("\n");
 }
 
+/**
+ * One line in full, field by field: the authority on what a line may hold and the source of the error
+ * message for a line the fast pattern below refuses.
+ */
+function decodeLineChecked(text: string, line: number): UsageRecord {
+  const f = text.split(" ");
+  if (f.length !== FIELDS) bad(line, `expected ${FIELDS} fields separated by single spaces, got ${f.length}`);
+  return {
+    requestId: key(f[0], line, "requestId"),
+    timestampMs: safeInteger(f[1]!, line, "timestampMs", 0),
+    endpoint: key(f[2], line, "endpoint"),
+    userId: key(f[3], line, "userId"),
+    units: safeInteger(f[4]!, line, "units", 1),
+    cost: u64(f[5]!, line, "cost"),
+  };
+}
+
+// The same rules as one pattern, for speed (one match per line instead of a split and six checks): a
+// safe integer has at most 16 digits and a u64 at most 20, so only their ranges remain to check.
+const LINE = /^([\x21-\x7e]{1,64}) (0|[1-9][0-9]{0,15}) ([\x21-\x7e]{1,64}) ([\x21-\x7e]{1,64}) ([1-9][0-9]{0,15}) (0|[1-9][0-9]{0,19})$/;
+
+/** How many records (lines) a page's text holds, counted without reading them, so an overfull page can be refused first. */
+export function usagePageLineCount(text: string): number {
+  if (text.length === 0) return 0;
+  let count = 1;
+  for (let at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", at + 1)) count++;
+  return count;
+}
+
 /** The records of a page's text, checked field by field. */
 export function decodeUsagePage(text: string): UsageRecord[] {
   if (text.length === 0) return [];
   const lines = text.split("\n");
   const out = new Array<UsageRecord>(lines.length);
+  // Costs repeat (one price per endpoint), so the last one parsed is reused when its text is the same.
+  let costText = "";
+  let cost = 0n;
   for (let i = 0; i < lines.length; i++) {
-    const line = i + 1;
-    const f = lines[i]!.split(" ");
-    if (f.length !== FIELDS) bad(line, `expected ${FIELDS} fields separated by single spaces, got ${f.length}`);
-    out[i] = {
-      requestId: key(f[0], line, "requestId"),
-      timestampMs: safeInteger(f[1]!, line, "timestampMs", 0),
-      endpoint: key(f[2], line, "endpoint"),
-      userId: key(f[3], line, "userId"),
-      units: safeInteger(f[4]!, line, "units", 1),
-      cost: u64(f[5]!, line, "cost"),
-    };
+    const m = LINE.exec(lines[i]!);
+    const timestampMs = m === null ? 0 : Number(m[2]);
+    const units = m === null ? 0 : Number(m[5]);
+    if (m === null || !Number.isSafeInteger(timestampMs) || !Number.isSafeInteger(units) || (m[6]!.length === 20 && BigInt(m[6]!) > U64_MAX)) {
+      out[i] = decodeLineChecked(lines[i]!, i + 1);
+      continue;
+    }
+    if (m[6] !== costText) {
+      costText = m[6]!;
+      cost = BigInt(costText);
+    }
+    out[i] = { requestId: m[1]!, timestampMs, endpoint: m[3]!, userId: m[4]!, units, cost };
   }
   return out;
 }

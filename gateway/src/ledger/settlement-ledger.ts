@@ -1,7 +1,7 @@
 // The ledger calls of settlement (usage.recordUsageBatch, markBatchSettled, markBatchFailed) behind a small
 // interface, so the settler can be exercised against the real ledger or an in-memory one.
 import { api, type LedgerClient } from "../../../ledger/client";
-import { pageRecords } from "../../../convex/model/usage";
+import { encodePages } from "../../../convex/model/usage";
 import type { Id } from "../../../convex/_generated/dataModel";
 
 /** One usage record as the ledger stores it (units a safe integer, cost base units). */
@@ -46,7 +46,7 @@ export class ConvexSettlementLedger implements SettlementLedger {
       requestCount: b.requestCount,
       amount: b.amount,
       usageRoot: b.usageRoot,
-      records: pageRecords(b.records),
+      records: encodePages(b.records),
     });
   }
 
