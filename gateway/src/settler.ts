@@ -15,8 +15,10 @@
 //      gate's reservation ends once the balance source shows it.
 // Rounds never overlap and a team has at most one open batch: never two batches in flight per team.
 import { programErrorOf } from "../../sdk/src/errors";
-import { toHex, type UsageRecord } from "../../sdk/src/receipts";
+import { toHex } from "../../sdk/src/receipts";
 import { InlineRootComputer, type RootComputer } from "./settle/root-computer";
+import { encodeUsagePage } from "../../convex/model/usagePage";
+import { RECORDS_PER_PAGE } from "../../convex/model/usage";
 import type { TransactionInstruction } from "@solana/web3.js";
 import type { TeamBillingAccount } from "../../sdk/src/accounts";
 import type { Gate } from "./gate";
@@ -327,14 +329,7 @@ export class Settler {
       requestCount: t.units,
       amount: t.cost,
       usageRoot: toHex(await this.rootOf(batch)),
-      records: batch.entries.map((e) => ({
-        requestId: e.requestId,
-        timestampMs: e.timestampMs,
-        endpoint: e.endpoint,
-        userId: e.userId ?? UNATTRIBUTED_USER_ID,
-        units: Number(e.units),
-        cost: e.cost,
-      })),
+      pages: await this.pagesOf(batch),
     };
     await this.o.ledger.recordBatch(toRecord);
     this.recorded.add(batchId);
@@ -343,24 +338,50 @@ export class Settler {
     for (const e of batch.entries) if (e.userId !== null) this.o.gate.members.recorded(e.teamId, e.userId, e.cost, at);
   }
 
+  /** Page texts and roots of the batches in flight, built once per batch (a retry reuses them). */
+  private readonly pages = new Map<string, Promise<string[]>>();
   private readonly roots = new Map<string, Promise<Uint8Array>>();
 
-  /** The batch's usage-receipt root (sdk/src/receipts.ts), computed once per batch. */
+  /**
+   * The batch's records as ledger page texts (convex/model/usagePage.ts). Encoded one page at a time with a
+   * turn of the event loop in between, so a batch of 20,000 records never holds requests up for more than
+   * a page's worth (~1–3 ms).
+   */
+  private pagesOf(batch: SealedBatch): Promise<string[]> {
+    const id = batchIdOf(batch.team, batch.seq);
+    let pages = this.pages.get(id);
+    if (pages === undefined) {
+      pages = (async () => {
+        const out: string[] = [];
+        for (let i = 0; i < batch.entries.length; i += RECORDS_PER_PAGE) {
+          if (i > 0) await new Promise((r) => setImmediate(r));
+          out.push(
+            encodeUsagePage(
+              batch.entries.slice(i, i + RECORDS_PER_PAGE).map((e) => ({
+                requestId: e.requestId,
+                timestampMs: e.timestampMs,
+                endpoint: e.endpoint,
+                userId: e.userId ?? UNATTRIBUTED_USER_ID,
+                units: Number(e.units),
+                cost: e.cost,
+              })),
+            ),
+          );
+        }
+        return out;
+      })();
+      pages.catch(() => this.pages.delete(id)); // a failure is retried next round
+      this.pages.set(id, pages);
+    }
+    return pages;
+  }
+
+  /** The batch's usage-receipt root (sdk/src/receipts.ts), computed once per batch, off this thread when it can. */
   private rootOf(batch: SealedBatch): Promise<Uint8Array> {
     const id = batchIdOf(batch.team, batch.seq);
     let root = this.roots.get(id);
     if (root === undefined) {
-      const records: UsageRecord[] = batch.entries.map((e) => ({
-        team: batch.team,
-        batchSeq: batch.seq,
-        requestId: e.requestId,
-        timestampMs: BigInt(e.timestampMs),
-        endpoint: e.endpoint,
-        userId: e.userId ?? UNATTRIBUTED_USER_ID,
-        units: e.units,
-        cost: e.cost,
-      }));
-      root = this.rootComputer.root(records);
+      root = this.pagesOf(batch).then((pages) => this.rootComputer.root({ team: batch.team, seq: batch.seq, pages }));
       root.catch(() => this.roots.delete(id)); // a failure is retried next round
       this.roots.set(id, root);
     }
@@ -371,6 +392,7 @@ export class Settler {
     await this.o.log.settle(batch.team, batch.seq, signature);
     const id = batchIdOf(batch.team, batch.seq);
     this.roots.delete(id);
+    this.pages.delete(id);
     const units = totals(batch.entries).units;
     report.settled += 1;
     report.settledUnits += units;

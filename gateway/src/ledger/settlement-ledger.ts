@@ -1,18 +1,12 @@
 // The ledger calls of settlement (usage.recordUsageBatch, markBatchSettled, markBatchFailed) behind a small
 // interface, so the settler can be exercised against the real ledger or an in-memory one.
 import { api, type LedgerClient } from "../../../ledger/client";
-import { encodePages } from "../../../convex/model/usage";
+import { decodeUsagePage } from "../../../convex/model/usagePage";
+import type { UsageRecord } from "../../../convex/model/validators";
 import type { Id } from "../../../convex/_generated/dataModel";
 
 /** One usage record as the ledger stores it (units a safe integer, cost base units). */
-export interface LedgerUsageRecord {
-  requestId: string;
-  timestampMs: number;
-  endpoint: string;
-  userId: string;
-  units: number;
-  cost: bigint;
-}
+export type LedgerUsageRecord = UsageRecord;
 
 export interface BatchToRecord {
   /** Unique id of the batch: `<team address>:<batch_seq>`. */
@@ -24,7 +18,11 @@ export interface BatchToRecord {
   amount: bigint;
   /** Usage-receipt Merkle root, 64 lower-case hex characters. */
   usageRoot: string;
-  records: LedgerUsageRecord[];
+  /**
+   * The records as the ledger's page texts (convex/model/usagePage.ts, at most RECORDS_PER_PAGE each): the
+   * settler encodes a batch once and the same texts feed the root worker and recordUsageBatch.
+   */
+  pages: string[];
 }
 
 export interface SettlementLedger {
@@ -46,7 +44,7 @@ export class ConvexSettlementLedger implements SettlementLedger {
       requestCount: b.requestCount,
       amount: b.amount,
       usageRoot: b.usageRoot,
-      records: encodePages(b.records),
+      records: b.pages,
     });
   }
 
@@ -59,9 +57,12 @@ export class ConvexSettlementLedger implements SettlementLedger {
   }
 }
 
-/** In-memory SettlementLedger for tests: keeps batches by id and fails on demand. */
+/** In-memory SettlementLedger for tests: keeps batches by id (records decoded from the pages) and fails on demand. */
 export class MemorySettlementLedger implements SettlementLedger {
-  readonly batches = new Map<string, BatchToRecord & { status: "pending" | "settled" | "failed"; signature?: string; reason?: string }>();
+  readonly batches = new Map<
+    string,
+    BatchToRecord & { records: LedgerUsageRecord[]; status: "pending" | "settled" | "failed"; signature?: string; reason?: string }
+  >();
   failWith: Error | null = null;
   recordCalls = 0;
 
@@ -73,7 +74,7 @@ export class MemorySettlementLedger implements SettlementLedger {
       if (existing.usageRoot !== b.usageRoot || existing.amount !== b.amount) throw new Error(`conflict: batch ${b.batchId}`);
       return;
     }
-    this.batches.set(b.batchId, { ...b, status: "pending" });
+    this.batches.set(b.batchId, { ...b, records: b.pages.flatMap(decodeUsagePage), status: "pending" });
   }
 
   async markSettled(batchId: string, signature: string): Promise<void> {

@@ -1,10 +1,18 @@
-// Worker thread of RootComputer: computes usage-receipt roots with the SDK, off the request thread.
+// Worker thread of RootComputer: computes usage-receipt roots off the request thread.
 import { parentPort } from "node:worker_threads";
-import { usageRoot, type UsageRecord } from "../../../sdk/src/receipts";
+import { batchRoot } from "./batch-root";
 
-parentPort?.on("message", (m: { id: number; records: UsageRecord[] }) => {
+interface RootRequest {
+  id: number;
+  team: string;
+  /** batch_seq as a decimal string. */
+  seq: string;
+  pages: string[];
+}
+
+parentPort?.on("message", (m: RootRequest) => {
   try {
-    parentPort!.postMessage({ id: m.id, root: usageRoot(m.records) });
+    parentPort!.postMessage({ id: m.id, root: batchRoot({ team: m.team, seq: BigInt(m.seq), pages: m.pages }) });
   } catch (err) {
     parentPort!.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err) });
   }

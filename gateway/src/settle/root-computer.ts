@@ -1,14 +1,14 @@
-// Usage-receipt roots (sdk/src/receipts.ts) for the settler. The tree costs ~20–30 µs per record on this
-// machine (sha256 in JS and a base58 decode per leaf): done on the request thread it would stall every
-// request behind a settlement for tens of milliseconds. A worker thread computes it instead; records cross
-// by structured clone (~2 µs each). Where a worker cannot start (e.g. inside a bundled Next.js server)
-// roots are computed in-process, with the same SDK function.
+// Usage-receipt roots (sdk/src/receipts.ts) for the settler. With Node's sha256 the tree costs a few µs per
+// record, still ~20–50 ms for a large batch: done on the request thread it would stall every request
+// behind a settlement. A worker thread computes it instead; the batch crosses as its ledger page texts
+// (batch-root.ts). Where a worker cannot start (e.g. inside a bundled Next.js server) roots are computed
+// in-process, with the same function.
 import path from "node:path";
 import { Worker } from "node:worker_threads";
-import { usageRoot, type UsageRecord } from "../../../sdk/src/receipts";
+import { batchRoot, type BatchPages } from "./batch-root";
 
 export interface RootComputer {
-  root(records: UsageRecord[]): Promise<Uint8Array>;
+  root(batch: BatchPages): Promise<Uint8Array>;
   close(): Promise<void>;
   /** "worker" or "inline". */
   readonly mode: string;
@@ -16,8 +16,8 @@ export interface RootComputer {
 
 export class InlineRootComputer implements RootComputer {
   readonly mode = "inline";
-  async root(records: UsageRecord[]): Promise<Uint8Array> {
-    return usageRoot(records);
+  async root(batch: BatchPages): Promise<Uint8Array> {
+    return batchRoot(batch);
   }
   async close(): Promise<void> {}
 }
@@ -28,7 +28,7 @@ export class InlineRootComputer implements RootComputer {
  */
 const TSX_REGISTER = ["tsx", "cjs", "api"].join("/");
 
-type Pending = { records: UsageRecord[]; resolve: (r: Uint8Array) => void; reject: (e: unknown) => void };
+type Pending = { batch: BatchPages; resolve: (r: Uint8Array) => void; reject: (e: unknown) => void };
 
 export class WorkerRootComputer implements RootComputer {
   private readonly worker: Worker;
@@ -63,19 +63,19 @@ export class WorkerRootComputer implements RootComputer {
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
       try {
-        p.resolve(usageRoot(p.records));
+        p.resolve(batchRoot(p.batch));
       } catch (err) {
         p.reject(err);
       }
     }
   }
 
-  root(records: UsageRecord[]): Promise<Uint8Array> {
-    if (this.broken) return Promise.resolve().then(() => usageRoot(records));
+  root(batch: BatchPages): Promise<Uint8Array> {
+    if (this.broken) return Promise.resolve().then(() => batchRoot(batch));
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
-      this.pending.set(id, { records, resolve, reject });
-      this.worker.postMessage({ id, records });
+      this.pending.set(id, { batch, resolve, reject });
+      this.worker.postMessage({ id, team: batch.team, seq: batch.seq.toString(), pages: batch.pages });
     });
   }
 
