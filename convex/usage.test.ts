@@ -4,7 +4,7 @@ import type { Id } from "./_generated/dataModel";
 import { encodePages, MAX_PAGE_TEXT_BYTES } from "./model/usage";
 import { encodeUsagePage } from "./model/usagePage";
 import type { UsageRecord } from "./model/validators";
-import { as, newLedger, rejectsWith, server, teamWithRoles, type Ledger } from "./test.setup";
+import { as, newLedger, rejectsWith, server, snapshot, teamWithRoles, type Ledger } from "./test.setup";
 
 const ROOT = "ab".repeat(32);
 const SIGNATURE = "5".repeat(88);
@@ -159,6 +159,43 @@ describe("usage batches", () => {
     assert.deepEqual(stored, args.records.map((text, page) => [page, text]));
     const last = await t.query(api.usage.getBatchRecords, { auth: as(f.owner), batchId: "b-1", page: 2 });
     assert.deepEqual([last.pageCount, last.recordCount, last.records], [3, 5_001, makeRecords(5_001, { endpoints: ["/a", "/b"], users: ["owner", "admin"] }).slice(5_000)]);
+  });
+
+  it("splits a batch across days and periods into the right rollups, whatever the records' order", async () => {
+    const t = newLedger();
+    const f = await teamWithRoles(t);
+    const midnight = Date.UTC(2026, 11, 1); // 1 December: a new UTC day and calendar month
+    const at = [midnight - 2, midnight - 1, midnight, midnight + 1, midnight - 3, midnight + 86_400_000];
+    const records = at.map((timestampMs, i) => ({ ...makeRecords(1)[0]!, requestId: `m-${i}`, timestampMs, userId: i % 2 === 0 ? "owner" : "member" }));
+    const result = await t.mutation(api.usage.recordUsageBatch, batchArgs(f.teamId, "b-1", 1n, records));
+    assert.equal(result.buckets, 5);
+    assert.deepEqual(await rollups(t, f.teamId), [
+      ["2026-11-30", "/v1/verify", "member", 1, 10_000n],
+      ["2026-11-30", "/v1/verify", "owner", 2, 20_000n],
+      ["2026-12-01", "/v1/verify", "member", 1, 10_000n],
+      ["2026-12-01", "/v1/verify", "owner", 1, 10_000n],
+      ["2026-12-02", "/v1/verify", "member", 1, 10_000n],
+    ]);
+    const daily = await t.run(async (ctx) => (await ctx.db.query("usageDaily").collect()).map((r) => [r.day, r.requests]));
+    assert.deepEqual(daily, [["2026-11-30", 3], ["2026-12-01", 2], ["2026-12-02", 1]]);
+    const periods = await t.run(async (ctx) => (await ctx.db.query("memberUsage").collect()).map((r) => [r.periodStart, r.userId, r.requests]));
+    const november = Date.UTC(2026, 10, 1) / 1000;
+    const december = midnight / 1000;
+    assert.deepEqual(periods.sort(), [[november, "member", 1], [november, "owner", 2], [december, "member", 2], [december, "owner", 1]].sort());
+  });
+
+  it("splits member usage by the chain's periods once the ledger knows them, even within one day", async () => {
+    const t = newLedger();
+    const f = await teamWithRoles(t);
+    // Two-hour periods on the chain's grid, one starting at 10:00 UTC on 20 November.
+    const start = DAY / 1000 - 2 * 3600;
+    await t.mutation(api.chain.syncBalance, { auth: server, teamId: f.teamId, ...snapshot(1, { periodStart: start, periodEnd: start + 7_200 }) });
+    const at = [DAY - 1, DAY, DAY + 7_199_999, DAY - 7_200_001, DAY + 7_200_000];
+    const records = at.map((timestampMs, i) => ({ ...makeRecords(1)[0]!, requestId: `p-${i}`, timestampMs }));
+    await t.mutation(api.usage.recordUsageBatch, batchArgs(f.teamId, "b-1", 1n, records));
+    const periods = await t.run(async (ctx) => (await ctx.db.query("memberUsage").collect()).map((r) => [r.periodStart - start, r.requests]));
+    assert.deepEqual(periods.sort((a, b) => a[0]! - b[0]!), [[-7_200, 1], [0, 1], [7_200, 2], [14_400, 1]]);
+    assert.deepEqual(await rollups(t, f.teamId), [["2026-11-20", "/v1/verify", "member", 5, 50_000n]]);
   });
 
   it("refuses recording without the server secret or for an unknown team", async () => {

@@ -7,17 +7,25 @@ import type { QueryCtx } from "../_generated/server";
 
 export type PeriodGrid = { periodStart?: number; periodEnd?: number };
 
-/** Start (unix seconds) of the billing period containing `atMs`. */
-export function periodStartAt(grid: PeriodGrid, atMs: number): number {
+/** The billing period containing `atMs`: unix seconds from `start` (included) to `end` (excluded). */
+export function periodAt(grid: PeriodGrid, atMs: number): { start: number; end: number } {
   const at = Math.floor(atMs / 1000);
   const { periodStart, periodEnd } = grid;
   if (periodStart !== undefined && periodEnd !== undefined && periodEnd > periodStart) {
     const length = periodEnd - periodStart;
-    const k = Math.floor((at - periodStart) / length);
-    return periodStart + k * length;
+    const start = periodStart + Math.floor((at - periodStart) / length) * length;
+    return { start, end: start + length };
   }
   const date = new Date(atMs);
-  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1) / 1000;
+  return {
+    start: Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1) / 1000,
+    end: Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1) / 1000,
+  };
+}
+
+/** Start (unix seconds) of the billing period containing `atMs`. */
+export function periodStartAt(grid: PeriodGrid, atMs: number): number {
+  return periodAt(grid, atMs).start;
 }
 
 export async function getBalance(ctx: QueryCtx, teamId: Id<"teams">): Promise<Doc<"balances"> | null> {

@@ -7,7 +7,7 @@ import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { evaluateAllocationAlert } from "./alerts";
 import { ledgerError } from "./errors";
 import { addU64, base58Decode, requireHex32, requireInteger, requireU64, U64_MAX, utcDay } from "./format";
-import { getBalance, periodStartAt } from "./periods";
+import { getBalance, periodAt } from "./periods";
 import { decodeUsagePage, encodeUsagePage, usagePageLineCount } from "./usagePage";
 import type { UsageRecord } from "./validators";
 
@@ -178,23 +178,44 @@ export async function recordBatch(ctx: MutationCtx, input: RecordBatchInput): Pr
 
   // Aggregate in memory first, so each bucket is written once however many records fall in it.
   const grid = (await getBalance(ctx, team._id)) ?? {};
+  // One pass adds each record to its cell (day × period × endpoint × member) and the few cells are then
+  // added into the three kinds of rollup. Keys join their parts with a space, which no key string holds
+  // (usagePage.ts), so they split back apart. Records arrive in time order, so a record's day and
+  // period are worked out again only when it falls outside the previous record's (milliseconds: day
+  // [dayFrom, dayFrom + DAY_MS), period [periodFrom, periodTo)).
+  const cells = new Map<string, Totals>();
+  let dayFrom = Number.NaN;
+  let recordDay = "";
+  let periodFrom = Number.NaN;
+  let periodTo = Number.NaN;
+  let period = 0;
+  let cellPrefix = "";
+  for (const page of pages) {
+    for (const record of page) {
+      const at = record.timestampMs;
+      if (!(at >= dayFrom && at < dayFrom + DAY_MS)) {
+        dayFrom = Math.floor(at / DAY_MS) * DAY_MS;
+        recordDay = utcDay(at);
+        cellPrefix = `${recordDay} ${period} `;
+      }
+      if (!(at >= periodFrom && at < periodTo)) {
+        const { start, end } = periodAt(grid, at);
+        period = start;
+        periodFrom = start * 1000;
+        periodTo = end * 1000;
+        cellPrefix = `${recordDay} ${period} `;
+      }
+      addTo(cells, cellPrefix + record.endpoint + " " + record.userId, record.units, record.cost);
+    }
+  }
   const buckets = new Map<string, Totals>();
   const days = new Map<string, Totals>();
   const memberPeriods = new Map<string, Totals>();
-  // Map keys join their parts with a space, which no key string holds (usagePage.ts), so they split back
-  // apart. Records arrive in time order, so the day's name is formatted again only when the day changes.
-  let recordDayNumber = Number.NaN;
-  let recordDay = "";
-  for (const page of pages) {
-    for (const record of page) {
-      if (Math.floor(record.timestampMs / DAY_MS) !== recordDayNumber) {
-        recordDayNumber = Math.floor(record.timestampMs / DAY_MS);
-        recordDay = utcDay(record.timestampMs);
-      }
-      addTo(buckets, `${recordDay} ${record.endpoint} ${record.userId}`, record.units, record.cost);
-      addTo(days, recordDay, record.units, record.cost);
-      addTo(memberPeriods, `${periodStartAt(grid, record.timestampMs)} ${record.userId}`, record.units, record.cost);
-    }
+  for (const [key, { requests, cost }] of cells) {
+    const [day, start, endpoint, userId] = key.split(" ") as [string, string, string, string];
+    addTo(buckets, `${day} ${endpoint} ${userId}`, requests, cost);
+    addTo(days, day, requests, cost);
+    addTo(memberPeriods, `${start} ${userId}`, requests, cost);
   }
   for (const [key, totals] of buckets) {
     const [day, endpoint, userId] = key.split(" ") as [string, string, string];
