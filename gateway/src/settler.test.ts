@@ -18,6 +18,7 @@ describe("settler options", () => {
     assert.throws(() => new Settler({ ...base(), maxTeamsPerTx: 1.5 }), /maxTeamsPerTx/);
     assert.throws(() => new Settler({ ...base(), maxRecordsPerBatch: 100_001 }), /100000/);
     assert.throws(() => new Settler({ ...base(), flushCost: -1n }), /flushCost/);
+    assert.throws(() => new Settler({ ...base(), minBatchIntervalMs: -1 }), /minBatchIntervalMs/);
   });
 
   it("does nothing when no team has usage", async () => {

@@ -45,6 +45,12 @@ export interface SettlerOptions {
   maxRecordsPerBatch?: number;
   /** Most teams per transaction (also bounded by the transaction size). Default 8. */
   maxTeamsPerTx?: number;
+  /**
+   * Least time between two batches of one team, ms (a team's open batch is retried regardless, and a forced
+   * round — drain, close — ignores it). Default 1_000: a busy team settles about once a second in one
+   * transaction instead of at every tick, which costs the chain, the ledger and the gateway less per request.
+   */
+  minBatchIntervalMs?: number;
   /** How often the timer looks for due teams. Default 250 ms. */
   tickMs?: number;
   /** Minimum time between two compactions of the usage log. Default 60_000 ms. */
@@ -99,6 +105,8 @@ export class Settler {
   /** Batches marked failed in the ledger already (a gap is reported once). */
   private readonly reportedFailed = new Set<string>();
   private lastCompactAt = 0;
+  /** Clock ms when each team's last batch was sealed (minBatchIntervalMs). */
+  private readonly lastSealAt = new Map<string, number>();
   /** Totals since start. */
   settledBatches = 0;
   settledUnits = 0n;
@@ -112,6 +120,7 @@ export class Settler {
       flushCost: 1_000_000n,
       maxRecordsPerBatch: 20_000,
       maxTeamsPerTx: 8,
+      minBatchIntervalMs: 1_000,
       tickMs: 250,
       compactEveryMs: 60_000,
       now: Date.now,
@@ -121,6 +130,8 @@ export class Settler {
       const v = this.o[name];
       if (!(Number.isInteger(v) && v > 0)) throw new RangeError(`settler: ${name} must be a positive integer, got ${v}`);
     }
+    const gap = this.o.minBatchIntervalMs;
+    if (!(Number.isInteger(gap) && gap >= 0)) throw new RangeError(`settler: minBatchIntervalMs must be a non-negative integer, got ${gap}`);
     if (this.o.maxRecordsPerBatch > 100_000) throw new RangeError("settler: maxRecordsPerBatch is at most 100000 (the ledger's limit)");
     if (typeof this.o.flushCost !== "bigint" || this.o.flushCost < 0n) throw new RangeError("settler: flushCost must be a non-negative bigint");
   }
@@ -181,7 +192,9 @@ export class Settler {
     if (log.openBatch(team) !== null) return true;
     const pending = log.pending(team);
     if (pending.length === 0) return false;
-    if (force || pending.length >= this.o.maxRecordsPerBatch) return true;
+    if (force) return true;
+    if (now - (this.lastSealAt.get(team) ?? Number.NEGATIVE_INFINITY) < this.o.minBatchIntervalMs) return false;
+    if (pending.length >= this.o.maxRecordsPerBatch) return true;
     if (now - pending[0]!.timestampMs >= this.o.flushIntervalMs) return true;
     let cost = 0n;
     for (const e of pending) {
@@ -213,6 +226,7 @@ export class Settler {
         const pending = log.pending(team);
         const seq = account.lastBatchSeq + 1n;
         batch = await log.seal(team, seq, Math.min(pending.length, this.o.maxRecordsPerBatch));
+        this.lastSealAt.set(team, now);
         const t = totals(batch.entries);
         gate.sealReservation(team, seq, t.units, t.cost);
         report.sealed += 1;

@@ -10,7 +10,8 @@
 //   "gateOptions": { "maxChainStalenessMs": 15000, "onChainUnavailable": "deny", "staleAllowance": "1000000",
 //                    "network": "solana:localnet", "rateLimits": [{ "ratePerSec": 20, "burst": 40 }, …per tier id],
 //                    … any GateOptions number/string; amounts as strings },
-//   "settler":  { "flushIntervalMs": 2000, "flushCost": "1000000", "maxRecordsPerBatch": 20000, "maxTeamsPerTx": 8 },
+//   "settler":  { "flushIntervalMs": 2000, "flushCost": "1000000", "maxRecordsPerBatch": 20000, "maxTeamsPerTx": 8,
+//                 "minBatchIntervalMs": 1000 },
 //   "indexer":  { "pollMs": 1000 }   or false when another process indexes
 //
 // SIGINT/SIGTERM: stop accepting, settle what is pending (≤ 10 s), close the log, exit 0.
@@ -46,7 +47,7 @@ const GATE_NUMBERS = [
   "baseFeeHorizonMs",
   "maxUnits",
 ] as const;
-const SETTLER_NUMBERS = ["flushIntervalMs", "maxRecordsPerBatch", "maxTeamsPerTx", "tickMs", "compactEveryMs"] as const;
+const SETTLER_NUMBERS = ["flushIntervalMs", "maxRecordsPerBatch", "maxTeamsPerTx", "minBatchIntervalMs", "tickMs", "compactEveryMs"] as const;
 
 function amount(v: unknown, name: string): bigint {
   if (typeof v !== "string" || !/^\d+$/.test(v)) fail(`${name} must be a string of base units, e.g. "1000000"`);

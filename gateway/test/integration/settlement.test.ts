@@ -66,6 +66,21 @@ describe("settlement against the program in litesvm", function () {
     assert.deepEqual(seqs, [[1n, 40n], [2n, 40n], [3n, 20n]]);
   });
 
+  it("waits minBatchIntervalMs between two batches of a team unless forced", async () => {
+    let now = Date.now();
+    s = await createStack({ settler: { maxRecordsPerBatch: 40, minBatchIntervalMs: 1_000, now: () => now } });
+    const t = await s.team({ deposit: 100n * USDC });
+    await serve(s.gate, t.key, 100);
+    assert.equal((await s.settler.settleOnce()).settled, 1, "due by count: the first batch goes at once");
+    assert.equal((await s.settler.settleOnce()).sealed, 0, "the next batch waits for the interval");
+    now += 999;
+    assert.equal((await s.settler.settleOnce()).sealed, 0);
+    now += 1;
+    assert.equal((await s.settler.settleOnce()).settled, 1, "one second after the previous batch");
+    assert.equal((await s.settler.settleOnce(true)).settled, 1, "a forced round (drain, close) does not wait");
+    assert.equal((await s.d.team(t.owner.publicKey)).periodRequests, 100n);
+  });
+
   it("settles several teams in one transaction", async () => {
     s = await createStack();
     const teams = [];
