@@ -1,4 +1,4 @@
-// npm run bench:gateway [-- --rounds 3 --seconds 5 --connections 50 --skip-build]
+// npm run bench:gateway [-- --rounds 3 --seconds 5 --connections 50 --warmup 5 --skip-build]
 //
 // What the metering gate costs, measured in one run on this machine with autocannon (from npm) at 50
 // connections, alternating A/B over rounds (ABBA order) and reporting medians:
@@ -36,23 +36,27 @@ interface Args {
   rounds: number;
   seconds: number;
   connections: number;
+  /** Seconds of load per target before the rounds, once it answers: settlement and JIT reach steady state. */
+  warmup: number;
   skipBuild: boolean;
   /** Measure only one side (for investigation; the JSON line then shows 0 for the other). */
   only: "next" | "proxy" | null;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { rounds: 3, seconds: 5, connections: 50, skipBuild: false, only: null };
+  const a: Args = { rounds: 3, seconds: 5, connections: 50, warmup: 5, skipBuild: false, only: null };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
     if (argv[i] === "--rounds") (a.rounds = Number(v)), i++;
     else if (argv[i] === "--seconds") (a.seconds = Number(v)), i++;
     else if (argv[i] === "--connections") (a.connections = Number(v)), i++;
+    else if (argv[i] === "--warmup") (a.warmup = Number(v)), i++;
     else if (argv[i] === "--skip-build") a.skipBuild = true;
     else if (argv[i] === "--only" && (v === "next" || v === "proxy")) (a.only = v), i++;
     else throw new Error(`unknown argument ${argv[i]}`);
   }
   if (!(a.rounds >= 1 && a.seconds >= 1 && a.connections >= 1)) throw new Error("rounds, seconds and connections must be positive");
+  if (!(a.warmup >= 0)) throw new Error("warmup must be zero or more seconds");
   return a;
 }
 
@@ -346,6 +350,9 @@ async function main(): Promise<void> {
       let ok = 0;
       for (let attempt = 0; attempt < 20 && ok === 0; attempt++) ok = (await run(name, 2)).ok;
       if (ok === 0) throw new Error(`${name}: no successful answer during warm-up`);
+      // The gated side runs more code (settlement, ledger and chain clients) that the JIT compiles during its
+      // first seconds of load; the rounds measure both sides warm.
+      if (args.warmup > 0) await run(name, args.warmup);
     }
 
     const results: Record<keyof typeof targets, Run[]> = { nextUngated: [], nextGated: [], proxyUngated: [], proxyGated: [] };
