@@ -18,7 +18,7 @@ import { programErrorOf } from "../../sdk/src/errors";
 import { toHex } from "../../sdk/src/receipts";
 import { InlineRootComputer, type RootComputer } from "./settle/root-computer";
 import { encodeUsagePage } from "../../convex/model/usagePage";
-import { RECORDS_PER_PAGE } from "../../convex/model/usage";
+import { pageRecords } from "../../convex/model/usage";
 import type { TransactionInstruction } from "@solana/web3.js";
 import type { TeamBillingAccount } from "../../sdk/src/accounts";
 import type { Gate } from "./gate";
@@ -367,11 +367,11 @@ export class Settler {
     if (pages === undefined) {
       pages = (async () => {
         const out: string[] = [];
-        for (let i = 0; i < batch.entries.length; i += RECORDS_PER_PAGE) {
-          if (i > 0) await new Promise((r) => setImmediate(r));
+        for (const page of pageRecords(batch.entries)) {
+          if (out.length > 0) await new Promise((r) => setImmediate(r));
           out.push(
             encodeUsagePage(
-              batch.entries.slice(i, i + RECORDS_PER_PAGE).map((e) => ({
+              page.map((e) => ({
                 requestId: e.requestId,
                 timestampMs: e.timestampMs,
                 endpoint: e.endpoint,
