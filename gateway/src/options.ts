@@ -3,6 +3,7 @@ import { TIER_RATE_LIMITS, validateRateLimits, type RateLimit } from "./config/r
 import type { BalanceSource } from "./balance/source";
 import type { KeySource } from "./keys/source";
 import type { UsageSink } from "./usage/sink";
+import { randomRequestId } from "./request-id";
 
 /** What the gate does when a team's chain data is older than `maxChainStalenessMs`. */
 export type OnChainUnavailable =
@@ -50,7 +51,10 @@ export interface GateOptions {
   network?: string;
   /** Clock, unix ms. Default Date.now. */
   now?: () => number;
-  /** Request id generator (X-Request-Id, usage receipts). Default crypto.randomUUID. */
+  /**
+   * Request id generator (X-Request-Id, usage receipts): ids must be unique and 1 to 64 printable ASCII
+   * characters without spaces (the ledger's rule). Default randomRequestId: 128 random bits in hex.
+   */
   requestId?: () => string;
 }
 
@@ -77,7 +81,7 @@ export function resolveGateOptions(o: GateOptions): ResolvedGateOptions {
     maxUnits: o.maxUnits ?? 10_000,
     network: o.network ?? "solana:localnet",
     now: o.now ?? Date.now,
-    requestId: o.requestId ?? (() => crypto.randomUUID()),
+    requestId: o.requestId ?? randomRequestId,
   };
   validateRateLimits(r.rateLimits);
   for (const name of [

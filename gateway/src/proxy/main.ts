@@ -177,6 +177,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
             polls: b.polls,
             lastPollMs: b.lastPollMs,
             unsettled: runtime.log.unsettled,
+            logGroups: runtime.log.groupsWritten,
+            logLines: runtime.log.linesWritten,
             settledUnits: String(runtime.settler.settledUnits),
           }),
         );

@@ -8,10 +8,10 @@
 // headers are not forwarded; X-Request-Id is. With no gate (`gate: null`) the same code forwards without
 // metering, so the two can be compared.
 import http from "node:http";
-import { HEADER, UsageLogUnavailableError, type Admission, type Gate } from "../gate";
+import { HEADER, type Admission, type Gate } from "../gate";
 import { REFUSALS, REFUSAL_MESSAGES, type RefusalCode } from "../errors";
 import { chargeServed, unchargedHeaders, type ChargePolicy } from "../adapters/fetch";
-import { apiKeyFrom, userIdFrom } from "../request";
+import { apiKeyFromValues, userIdFromValue } from "../request";
 import { RouteTable, type ProxyConfig, type ProxyRoute } from "./config";
 
 export interface MeteringProxyOptions {
@@ -71,23 +71,49 @@ function sendCode(res: http.ServerResponse, code: RefusalCode, headers: Record<s
 
 function unitsOf(route: ProxyRoute, req: http.IncomingMessage): number {
   if (typeof route.units === "number") return route.units;
-  const v = req.headers[route.units.header];
+  return unitsFrom(req.headers[route.units.header]);
+}
+
+function unitsFrom(v: string | string[] | undefined): number {
   const s = Array.isArray(v) ? v[0] : v;
   return s !== undefined && /^\d+$/.test(s) ? Number(s) : Number.NaN; // the gate answers 422 for NaN
 }
 
-export function createMeteringProxy(options: MeteringProxyOptions): http.Server {
-  const table = new RouteTable(options.routes);
-  const charge = options.charge ?? chargeServed;
-  const agentOpts = options.upstreamAgent ?? { maxSockets: 256, keepAliveMsecs: 1000 };
-  const agent = new http.Agent({ keepAlive: true, maxSockets: agentOpts.maxSockets, keepAliveMsecs: agentOpts.keepAliveMsecs });
-  const gate = options.gate;
+function first(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
 
-  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+/** Writes the upstream response on: status, its headers plus `gateHeaders`, then the body. */
+function passOn(res: http.ServerResponse, upRes: http.IncomingMessage, status: number, gateHeaders: Readonly<Record<string, string>>): void {
+  res.writeHead(status, upRes.statusMessage, Object.assign(copyHeaders(upRes.headers, DROP_RESPONSE), gateHeaders));
+  upRes.pipe(res);
+  upRes.on("error", () => res.destroy()); // upstream died mid-body: the client must see a cut-off
+}
+
+/**
+ * The proxy's request path. Written as methods and inline callbacks, not per-request named closures:
+ * under tsx (how `npm run gateway` runs) every named closure costs an Object.defineProperty of its
+ * name, per request.
+ */
+class MeteringProxy {
+  private readonly table: RouteTable;
+  private readonly charge: ChargePolicy;
+  readonly agent: http.Agent;
+
+  constructor(
+    options: MeteringProxyOptions,
+    private readonly gate: Gate | null = options.gate,
+  ) {
+    this.table = new RouteTable(options.routes);
+    this.charge = options.charge ?? chargeServed;
+    const agentOpts = options.upstreamAgent ?? { maxSockets: 256, keepAliveMsecs: 1000 };
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: agentOpts.maxSockets, keepAliveMsecs: agentOpts.keepAliveMsecs });
+  }
+
+  handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
-    const path = q < 0 ? url : url.slice(0, q);
-    const m = table.match(req.method ?? "GET", path);
+    const m = this.table.match(req.method ?? "GET", q < 0 ? url : url.slice(0, q));
     if (m.kind !== "found") {
       sendJson(res, m.kind === "method" ? 405 : 404, {
         error: m.kind === "method" ? "method_not_allowed" : "not_found",
@@ -97,84 +123,93 @@ export function createMeteringProxy(options: MeteringProxyOptions): http.Server 
       return;
     }
     const route = m.route;
+    const gate = this.gate;
+    if (gate === null) return this.forward(req, res, route, url, null);
 
-    let admission: Admission | null = null;
-    if (gate !== null) {
-      const get = (n: string) => {
-        const v = req.headers[n];
-        return Array.isArray(v) ? v[0] : v;
-      };
-      const input = { key: apiKeyFrom(get), userId: userIdFrom(get), endpoint: route.endpoint, units: unitsOf(route, req) };
-      admission = gate.admitNow(input) ?? (await gate.admit(input));
-      if (!admission.ok) {
-        sendJson(res, admission.status, admission.body, admission.headers);
-        req.resume();
-        return;
-      }
+    const h = req.headers;
+    const input = {
+      key: apiKeyFromValues(first(h.authorization), first(h["x-api-key"])),
+      userId: userIdFromValue(first(h["x-user-id"])),
+      endpoint: route.endpoint,
+      units: unitsOf(route, req),
+    };
+    const now = gate.admitNow(input);
+    if (now !== undefined) return this.admitted(req, res, route, url, now);
+    gate.admit(input).then(
+      (a) => this.admitted(req, res, route, url, a),
+      (err: unknown) => failed(res, err),
+    );
+  }
+
+  private admitted(req: http.IncomingMessage, res: http.ServerResponse, route: ProxyRoute, url: string, a: Admission): void {
+    if (!a.ok) {
+      sendJson(res, a.status, a.body, a.headers);
+      req.resume();
+      return;
     }
-    const ticket = admission?.ticket ?? null;
+    this.forward(req, res, route, url, a);
+  }
 
+  private forward(req: http.IncomingMessage, res: http.ServerResponse, route: ProxyRoute, url: string, admission: Admission | null): void {
+    const ticket = admission?.ticket ?? null;
     const headers = copyHeaders(req.headers, DROP_REQUEST);
     if (admission !== null) headers["x-request-id"] = admission.requestId;
+    headers.host = route.upstream.host;
     const up = http.request({
       protocol: "http:",
       hostname: route.upstream.hostname,
       port: route.upstream.port || 80,
       method: req.method,
       path: url,
-      headers: { ...headers, host: route.upstream.host },
-      agent,
+      headers,
+      agent: this.agent,
     });
 
     // Client went away before the upstream answered: not served.
-    const onClientClose = (): void => {
+    res.on("close", () => {
       if (!res.writableFinished) {
         up.destroy();
         ticket?.release();
       }
-    };
-    res.on("close", onClientClose);
-
+    });
     up.on("error", () => {
       ticket?.release();
       sendCode(res, "bad_gateway", admission ? unchargedHeaders(admission.headers) : {});
     });
-
-    up.on("response", (upRes) => {
-      const status = upRes.statusCode ?? 502;
-      const outHeaders = copyHeaders(upRes.headers, DROP_RESPONSE);
-      const pass = (gateHeaders: Readonly<Record<string, string>>): void => {
-        res.writeHead(status, upRes.statusMessage, Object.assign(outHeaders, gateHeaders));
-        upRes.pipe(res);
-        upRes.on("error", () => res.destroy()); // upstream died mid-body: the client must see a cut-off
-      };
-      if (ticket === null || admission === null) return pass({});
-      if (!charge(status)) {
-        ticket.release();
-        return pass(unchargedHeaders(admission.headers));
-      }
-      ticket.commit().then(
-        () => pass(admission!.headers),
-        (err: unknown) => {
-          upRes.destroy();
-          if (err instanceof UsageLogUnavailableError) {
-            sendCode(res, "usage_log_unavailable", { ...unchargedHeaders(admission!.headers), [HEADER.retryAfter]: "1" });
-          } else {
-            res.destroy(err instanceof Error ? err : new Error(String(err)));
-          }
-        },
-      );
-    });
-
+    up.on("response", (upRes) => this.respond(res, upRes, admission));
     req.pipe(up);
-  };
+  }
 
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      sendCode(res, "internal_error");
-      process.emitWarning(`metering proxy: ${err instanceof Error ? err.stack : String(err)}`);
+  private respond(res: http.ServerResponse, upRes: http.IncomingMessage, admission: Admission | null): void {
+    const status = upRes.statusCode ?? 502;
+    const ticket = admission?.ticket ?? null;
+    if (ticket === null || admission === null) return passOn(res, upRes, status, {});
+    if (!this.charge(status)) {
+      ticket.release();
+      return passOn(res, upRes, status, unchargedHeaders(admission.headers));
+    }
+    ticket.commitThen((err) => {
+      if (err === null) return passOn(res, upRes, status, admission.headers);
+      upRes.destroy();
+      sendCode(res, "usage_log_unavailable", { ...unchargedHeaders(admission.headers), [HEADER.retryAfter]: "1" });
     });
+  }
+}
+
+function failed(res: http.ServerResponse, err: unknown): void {
+  sendCode(res, "internal_error");
+  process.emitWarning(`metering proxy: ${err instanceof Error ? err.stack : String(err)}`);
+}
+
+export function createMeteringProxy(options: MeteringProxyOptions): http.Server {
+  const proxy = new MeteringProxy(options);
+  const server = http.createServer((req, res) => {
+    try {
+      proxy.handle(req, res);
+    } catch (err) {
+      failed(res, err);
+    }
   });
-  server.on("close", () => agent.destroy());
+  server.on("close", () => proxy.agent.destroy());
   return server;
 }

@@ -1,6 +1,17 @@
-// Line format of the usage log: `<crc32 of the JSON, 8 hex> <JSON>\n`, one record per line.
-// The checksum tells a torn last line (the process died mid-write) from a good one.
+// Line format of the usage log.
+//
+// Lines are written in groups (one write each, see log.ts); every group ends with a trailer line
+//   #<crc32 of the group's bytes before the trailer, 8 hex> <number of lines>
+// The trailer tells a torn tail (the process died mid-write) from a complete group, and a complete group
+// from a corrupted one. Inside a group:
+//   u <requestId> <teamId> <team> <userId> <endpoint> <units> <cost> <timestampMs>
+//                 a served request whose text fields are printable ASCII without spaces (all of them in
+//                 practice: ids, base58 addresses, endpoints); userId is empty when unattributed
+//   j <JSON>      any line as JSON (a served request with other characters, a batch formed, a batch settled)
 // Amounts and counts are decimal strings: JSON numbers cannot hold a u64.
+//
+// Logs written before groups existed hold self-checked lines, `<crc32 of the JSON, 8 hex> <JSON>`; they
+// are still read (replay), never written.
 import { crc32 } from "node:zlib";
 import type { UsageEntry } from "./sink";
 
@@ -66,33 +77,87 @@ export function entryOf(l: UsageLine): UsageEntry {
   };
 }
 
-export function encodeLine(l: LogLine): string {
-  return framed(JSON.stringify(l));
-}
+/** A text field the compact `u` line can carry: printable ASCII, no spaces, not empty. */
+const PLAIN = /^[\x21-\x7e]+$/;
+const DECIMAL = /^(0|[1-9][0-9]*)$/;
 
-function framed(json: string): string {
-  return `${crc32(json).toString(16).padStart(8, "0")} ${json}\n`;
+/** Any line, as JSON (newline included). */
+export function encodeLine(l: LogLine): string {
+  return `j ${JSON.stringify(l)}\n`;
 }
 
 /**
- * encodeLine(usageLine(e)) without the intermediate object: the same JSON text (same keys, same order),
- * written out for the request path, where every allocation shows up in GC time.
+ * A served request's line (newline included): the compact form when its strings allow it, else JSON.
+ * This runs once per served request, before its response, so it builds one string and nothing else.
  */
 export function encodeUsageEntry(e: UsageEntry): string {
-  const q = JSON.stringify;
-  return framed(
-    `{"t":"u","id":${q(e.requestId)},"tid":${q(e.teamId)},"team":${q(e.team)},"user":${e.userId === null ? "null" : q(e.userId)},"ep":${q(e.endpoint)},"n":"${e.units}","c":"${e.cost}","ts":${q(e.timestampMs)}}`,
-  );
+  const user = e.userId;
+  if (
+    PLAIN.test(e.requestId) &&
+    PLAIN.test(e.teamId) &&
+    PLAIN.test(e.team) &&
+    PLAIN.test(e.endpoint) &&
+    (user === null || PLAIN.test(user)) &&
+    Number.isSafeInteger(e.timestampMs) &&
+    e.timestampMs >= 0
+  ) {
+    return `u ${e.requestId} ${e.teamId} ${e.team} ${user ?? ""} ${e.endpoint} ${e.units} ${e.cost} ${e.timestampMs}\n`;
+  }
+  return encodeLine(usageLine(e));
 }
 
-/** Decodes one line (without its newline); null when the checksum or the JSON does not hold. */
+/**
+ * One group, ready for one write: the lines' UTF-8 bytes and the trailer over them. `body` is the lines
+ * joined (each ends with a newline), `lines` how many there are.
+ */
+export function frameGroup(body: string, lines: number): Buffer {
+  const len = Buffer.byteLength(body);
+  const buf = Buffer.allocUnsafe(len + 32); // the trailer: '#', 8 hex, ' ', the count, '\n'
+  buf.write(body, 0, len, "utf8");
+  const crc = crc32(buf.subarray(0, len));
+  const end = len + buf.write(`#${crc.toString(16).padStart(8, "0")} ${lines}\n`, len, "latin1");
+  return buf.subarray(0, end);
+}
+
+/** Decodes one line of a group (without its newline); null when it is not a well-formed `u` or `j` line. */
 export function decodeLine(line: string): LogLine | null {
+  if (line.startsWith("u ")) {
+    const f = line.split(" ");
+    if (f.length !== 9) return null;
+    const [, id, tid, team, user, ep, n, c, ts] = f as [string, string, string, string, string, string, string, string, string];
+    if (!PLAIN.test(id) || !PLAIN.test(tid) || !PLAIN.test(team) || !PLAIN.test(ep) || (user !== "" && !PLAIN.test(user))) return null;
+    if (!DECIMAL.test(n) || !DECIMAL.test(c) || !DECIMAL.test(ts)) return null;
+    const timestampMs = Number(ts);
+    if (!Number.isSafeInteger(timestampMs)) return null;
+    return { t: "u", id, tid, team, user: user === "" ? null : user, ep, n, c, ts: timestampMs };
+  }
+  if (line.startsWith("j ")) return parseJsonLine(line.slice(2));
+  return null;
+}
+
+/** A trailer line (without its newline): the crc and line count it states, or null when it is not one. */
+export function decodeTrailer(line: string): { crc: string; lines: number } | null {
+  const m = /^#([0-9a-f]{8}) ([1-9][0-9]*)$/.exec(line);
+  return m ? { crc: m[1]!, lines: Number(m[2]) } : null;
+}
+
+/** True when `crc` (8 hex) is the crc32 of `body`. */
+export function crcMatches(body: string, crc: string): boolean {
+  return crc32(body).toString(16).padStart(8, "0") === crc;
+}
+
+/** A self-checked line of the format before groups, `<crc32 8 hex> <JSON>`; null when it does not hold. */
+export function decodeLegacyLine(line: string): LogLine | null {
   if (line.length < 10 || line[8] !== " ") return null;
   const json = line.slice(9);
-  if (crc32(json).toString(16).padStart(8, "0") !== line.slice(0, 8)) return null;
+  if (!crcMatches(json, line.slice(0, 8))) return null;
+  return parseJsonLine(json);
+}
+
+function parseJsonLine(json: string): LogLine | null {
   try {
     const l = JSON.parse(json) as LogLine;
-    return l.t === "u" || l.t === "b" || l.t === "s" ? l : null;
+    return l !== null && typeof l === "object" && (l.t === "u" || l.t === "b" || l.t === "s") ? l : null;
   } catch {
     return null;
   }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import os from "node:os";
+import { crc32 } from "node:zlib";
 import path from "node:path";
 import { UsageLogCorruptError } from "./codec";
 import { UsageLog, UsageLogLockedError, UsageLogStateError } from "./log";
@@ -119,6 +120,58 @@ describe("durable usage log", () => {
     const third = await UsageLog.open({ dir });
     assert.equal(third.unsettled, 3);
     await third.close();
+  });
+
+  it("drops a group whose trailer does not check out at the end of the last segment", async () => {
+    const dir = await tmpDir();
+    const log = await UsageLog.open({ dir });
+    await log.append(entry(0));
+    await log.close();
+    const [seg] = await segFiles(dir);
+    const good = await fsp.readFile(path.join(dir, seg!), "utf8");
+    // A whole group whose bytes do not match its trailer (e.g. a power loss left garbage in the page).
+    const forged = good.replace("req-0", "req-9");
+    await fsp.appendFile(path.join(dir, seg!), forged);
+    const again = await UsageLog.open({ dir });
+    assert.equal(again.unsettled, 1);
+    assert.deepEqual(again.pending("TeamA").map((e) => e.requestId), ["req-0"]);
+    assert.equal((await fsp.readFile(path.join(dir, seg!), "utf8")).length, good.length, "bad tail group truncated");
+    await again.close();
+  });
+
+  it("applies nothing of a group without its trailer, even when its lines are whole", async () => {
+    const dir = await tmpDir();
+    const log = await UsageLog.open({ dir });
+    await log.append(entry(0));
+    await log.close();
+    const [seg] = await segFiles(dir);
+    const good = await fsp.readFile(path.join(dir, seg!), "utf8");
+    const lines = good.split("\n");
+    await fsp.appendFile(path.join(dir, seg!), lines[0]!.replace("req-0", "req-2") + "\n"); // line written, trailer not
+    const again = await UsageLog.open({ dir });
+    assert.deepEqual(again.pending("TeamA").map((e) => e.requestId), ["req-0"]);
+    await again.close();
+  });
+
+  it("replays a log written in the format before groups (self-checked JSON lines), then appends in groups", async () => {
+    const dir = await tmpDir();
+    const legacy = (l: object) => {
+      const json = JSON.stringify(l);
+      return `${crc32(json).toString(16).padStart(8, "0")} ${json}\n`;
+    };
+    const u = (i: number) => ({ t: "u", id: `old-${i}`, tid: "team-1", team: "TeamA", user: null, ep: "/api/v1/verify", n: "1", c: "10000", ts: 1_700_000_000_000 + i });
+    await fsp.writeFile(
+      path.join(dir, "seg-000000000001.log"),
+      legacy(u(1)) + legacy(u(2)) + legacy(u(3)) + legacy({ t: "b", team: "TeamA", seq: "7", ids: ["old-1", "old-2"] }) + legacy({ t: "s", team: "TeamA", seq: "7", sig: "sig7" }),
+    );
+    const log = await UsageLog.open({ dir });
+    assert.deepEqual(log.pending("TeamA").map((e) => e.requestId), ["old-3"]);
+    assert.equal(log.openBatch("TeamA"), null);
+    await log.append(entry(0));
+    await log.close();
+    const again = await UsageLog.open({ dir });
+    assert.deepEqual(again.pending("TeamA").map((e) => e.requestId), ["old-3", "req-0"]);
+    await again.close();
   });
 
   it("refuses to open over a bad line before the last segment's tail", async () => {

@@ -8,7 +8,8 @@
 //   LOCK          pid of the one process writing this directory
 //
 // Durability: appends are group-committed — every line appended during one turn of the event loop (and
-// while a write is in progress) goes out in one write. Two policies:
+// while a write is in progress) goes out in one write, closed by a trailer line with the group's crc32
+// (codec.ts). Two policies:
 //   "fsync" (default): each group is followed by fdatasync and append() resolves after it, so an entry
 //                      whose append resolved survives a process kill and an OS crash or power loss.
 //   "write":           append() resolves once the group is written (one write(2) into the page cache):
@@ -20,17 +21,21 @@
 //
 // Compaction: when a segment reaches `maxSegmentBytes` (or compact() is called) the log rotates to a new
 // segment, writes a checkpoint of the live state, then deletes the older segments and checkpoints. Settled
-// requests are thereby dropped. Replay after a crash tolerates a torn last line of the last segment (it
-// is truncated away); a bad line anywhere else is corruption and refuses to open.
+// requests are thereby dropped. Replay applies a group only once its trailer checks out. A torn or bad
+// group at the end of the last segment (the process died mid-write: none of its appends had resolved)
+// is truncated away; a bad group anywhere else is corruption and refuses to open.
 import { promises as fsp, constants as fsc, writeSync } from "node:fs";
 import path from "node:path";
 import {
+  crcMatches,
+  decodeLegacyLine,
   decodeLine,
+  decodeTrailer,
   encodeLine,
   encodeUsageEntry,
   entryOf,
+  frameGroup,
   UsageLogCorruptError,
-  usageLine,
   type LogLine,
 } from "./codec";
 import type { UsageEntry, UsageSink } from "./sink";
@@ -72,12 +77,20 @@ interface TeamLog {
   sealing: boolean;
 }
 
+/** Called with null once an append (or seal, or settle) is durable, or with the error that stopped it. */
+export type Done = (err: unknown) => void;
+
+/** A line waiting for the next group write: its state change is applied only once it is written. */
 interface Queued {
   text: string;
-  apply: () => void;
-  resolve: () => void;
-  reject: (err: unknown) => void;
+  /** A served request (applyAppend), or null for a line with its own `apply`. */
+  entry: UsageEntry | null;
+  apply: (() => void) | null;
+  done: Done;
 }
+
+/** Lines of the previous format start with their own crc: 8 hex digits and a space. */
+const LEGACY_LINE = /^[0-9a-f]{8} /;
 
 const SEG = /^seg-(\d{12})\.log$/;
 const CKPT = /^ckpt-(\d{12})\.log$/;
@@ -200,26 +213,57 @@ export class UsageLog implements UsageSink {
     await this.openSegment();
   }
 
-  /** Applies the lines of one file; returns the byte length of its good prefix (a torn tail is allowed only if `last`). */
+  /**
+   * Applies the complete groups (and legacy lines) of one file; returns the byte length of its good
+   * prefix. A torn or bad group is allowed only at the end of the `last` file: replay stops before it.
+   */
   private replayText(text: string, name: string, last: boolean): number {
-    let at = 0;
-    let bytes = 0;
+    let at = 0; // start of the next line (chars)
+    let good = 0; // bytes of the good prefix: complete groups and legacy lines
+    let groupAt = 0; // start of the open group (chars)
+    let groupBytes = 0;
+    let group: LogLine[] = [];
+    const bad = (what: string): number => {
+      if (last) return good;
+      throw new UsageLogCorruptError(`usage log ${this.dir}/${name}: ${what} at byte ${good}`);
+    };
+    const apply = (l: LogLine): void => {
+      try {
+        this.applyLine(l);
+      } catch (err) {
+        throw new UsageLogCorruptError(`usage log ${this.dir}/${name} at byte ${good}: ${(err as Error).message}`);
+      }
+    };
     while (at < text.length) {
       const nl = text.indexOf("\n", at);
-      const line = nl < 0 ? null : decodeLine(text.slice(at, nl));
-      if (line === null) {
-        if (last) return bytes;
-        throw new UsageLogCorruptError(`usage log ${this.dir}/${name}: bad line at byte ${bytes}`);
+      if (nl < 0) return bad("unterminated line");
+      const line = text.slice(at, nl);
+      const lineBytes = Buffer.byteLength(line) + 1;
+      if (line.startsWith("#")) {
+        const trailer = decodeTrailer(line);
+        if (trailer === null || trailer.lines !== group.length || !crcMatches(text.slice(groupAt, at), trailer.crc)) {
+          return bad("bad group");
+        }
+        for (const l of group) apply(l);
+        good += groupBytes + lineBytes;
+        group = [];
+        groupBytes = 0;
+        groupAt = nl + 1;
+      } else if (group.length === 0 && LEGACY_LINE.test(line)) {
+        const l = decodeLegacyLine(line);
+        if (l === null) return bad("bad line");
+        apply(l);
+        good += lineBytes;
+        groupAt = nl + 1;
+      } else {
+        const l = decodeLine(line);
+        if (l === null) return bad("bad line");
+        group.push(l);
+        groupBytes += lineBytes;
       }
-      try {
-        this.applyLine(line);
-      } catch (err) {
-        throw new UsageLogCorruptError(`usage log ${this.dir}/${name} at byte ${bytes}: ${(err as Error).message}`);
-      }
-      bytes += Buffer.byteLength(text.slice(at, nl + 1));
       at = nl + 1;
     }
-    return bytes;
+    return group.length > 0 ? bad("group without its trailer") : good;
   }
 
   private applyLine(l: LogLine): void {
@@ -285,21 +329,25 @@ export class UsageLog implements UsageSink {
 
   // ---- writing ----------------------------------------------------------------------------------------
 
-  private enqueue(line: LogLine | string, apply: () => void): Promise<void> {
-    if (this.closed) return Promise.reject(new UsageLogStateError("usage log is closed"));
-    if (this.failed !== null) return Promise.reject(this.failed);
-    const text = typeof line === "string" ? line : encodeLine(line);
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ text, apply, resolve, reject });
-      if (!this.flushing && !this.scheduled) {
-        // Flush at the end of this turn of the event loop: the appends of every request handled in it share one write.
-        this.scheduled = true;
-        setImmediate(() => {
-          this.scheduled = false;
-          if (!this.flushing) void this.flushLoop();
-        });
-      }
-    });
+  private enqueue(text: string, entry: UsageEntry | null, apply: (() => void) | null, done: Done): void {
+    if (this.closed) return done(new UsageLogStateError("usage log is closed"));
+    if (this.failed !== null) return done(this.failed);
+    this.queue.push({ text, entry, apply, done });
+    if (!this.flushing && !this.scheduled) {
+      // Flush at the end of this turn of the event loop: the appends of every request handled in it share one write.
+      this.scheduled = true;
+      setImmediate(this.flushSoon);
+    }
+  }
+
+  private readonly flushSoon = (): void => {
+    this.scheduled = false;
+    if (!this.flushing) void this.flushLoop();
+  };
+
+  /** enqueue() as a promise, for the settler's seal and settle lines. */
+  private enqueueLine(line: LogLine, apply: () => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.enqueue(encodeLine(line), null, apply, (err) => (err === null ? resolve() : reject(err))));
   }
 
   /** "write" policy: fdatasync what was written since the last sync (in the background, never on the request path). */
@@ -338,7 +386,9 @@ export class UsageLog implements UsageSink {
         }
         const group = this.queue;
         this.queue = [];
-        const buf = Buffer.from(group.map((q) => q.text).join(""), "utf8");
+        let body = "";
+        for (let i = 0; i < group.length; i++) body += group[i]!.text;
+        const buf = frameGroup(body, group.length);
         try {
           if (this.durability === "fsync") {
             await this.writeAll(buf);
@@ -353,20 +403,24 @@ export class UsageLog implements UsageSink {
           await this.fh!.truncate(this.segBytes).catch((e: unknown) => {
             this.failed = e;
           });
-          for (const q of group) q.reject(err);
+          for (const q of group) q.done(err);
           continue;
         }
         this.segBytes += buf.length;
         this.groupsWritten += 1;
         this.linesWritten += group.length;
-        for (const q of group) q.apply();
-        for (const q of group) q.resolve();
+        for (let i = 0; i < group.length; i++) {
+          const q = group[i]!;
+          if (q.entry !== null) this.applyAppend(q.entry);
+          else q.apply!();
+        }
+        for (let i = 0; i < group.length; i++) group[i]!.done(null);
         if (this.segBytes >= this.maxSegmentBytes) {
           this.rotateWanted = true;
           this.checkpointWanted = true;
         }
       }
-      if (this.failed !== null) for (const q of this.queue.splice(0)) q.reject(this.failed);
+      if (this.failed !== null) for (const q of this.queue.splice(0)) q.done(this.failed);
     } finally {
       this.flushing = false;
     }
@@ -422,23 +476,24 @@ export class UsageLog implements UsageSink {
     }
   }
 
-  private snapshot(): string {
+  /** The live state as one group (empty when nothing is live). */
+  private snapshot(): Buffer {
     const parts: string[] = [];
     for (const [team, t] of this.teams) {
       if (t.open !== null) {
-        for (const e of t.open.entries) parts.push(encodeLine(usageLine(e)));
+        for (const e of t.open.entries) parts.push(encodeUsageEntry(e));
         parts.push(encodeLine({ t: "b", team, seq: t.open.seq.toString(), ids: t.open.entries.map((e) => e.requestId) }));
       }
-      for (const e of t.pending) parts.push(encodeLine(usageLine(e)));
+      for (const e of t.pending) parts.push(encodeUsageEntry(e));
     }
-    return parts.join("");
+    return parts.length === 0 ? Buffer.alloc(0) : frameGroup(parts.join(""), parts.length);
   }
 
-  private async writeCheckpoint(upTo: number, text: string): Promise<void> {
+  private async writeCheckpoint(upTo: number, text: Buffer): Promise<void> {
     const tmp = path.join(this.dir, `${ckptName(upTo)}.tmp`);
     const fh = await fsp.open(tmp, "w");
     try {
-      await fh.writeFile(text, "utf8");
+      await fh.writeFile(text);
       if (this.durability === "fsync") await fh.datasync();
     } finally {
       await fh.close();
@@ -458,10 +513,18 @@ export class UsageLog implements UsageSink {
 
   /** Appends a served request; resolves once durable (see the durability policy above). */
   append(entry: UsageEntry): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.appendThen(entry, (err) => (err === null ? resolve() : reject(err))));
+  }
+
+  /**
+   * append() with a callback instead of a promise (the request path: no promise, no closure of its own):
+   * `done(null)` once durable, `done(err)` when it was not written.
+   */
+  appendThen(entry: UsageEntry, done: Done): void {
     if (this.liveIds.has(entry.requestId)) {
-      return Promise.reject(new UsageLogStateError(`request ${entry.requestId} is already in the usage log`));
+      return done(new UsageLogStateError(`request ${entry.requestId} is already in the usage log`));
     }
-    return this.enqueue(encodeUsageEntry(entry), () => this.applyAppend(entry));
+    this.enqueue(encodeUsageEntry(entry), entry, null, done);
   }
 
   /** Teams with unsettled requests (pending or in an open batch). */
@@ -496,7 +559,7 @@ export class UsageLog implements UsageSink {
     const ids = t.pending.slice(0, n).map((e) => e.requestId);
     t.sealing = true;
     try {
-      await this.enqueue({ t: "b", team, seq: seq.toString(), ids }, () => this.applySeal(team, seq, ids));
+      await this.enqueueLine({ t: "b", team, seq: seq.toString(), ids }, () => this.applySeal(team, seq, ids));
     } finally {
       t.sealing = false;
     }
@@ -509,7 +572,7 @@ export class UsageLog implements UsageSink {
     if (t?.open == null || t.open.seq !== seq) {
       throw new UsageLogStateError(`team ${team} has no open batch ${seq}`);
     }
-    await this.enqueue({ t: "s", team, seq: seq.toString(), sig: signature }, () => {
+    await this.enqueueLine({ t: "s", team, seq: seq.toString(), sig: signature }, () => {
       if (t.open?.seq === seq) this.applySettle(t);
     });
   }

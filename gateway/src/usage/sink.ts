@@ -22,6 +22,8 @@ export interface UsageEntry {
 /** Where served usage goes. `append` resolves only once the entry is durable (the durable log's contract). */
 export interface UsageSink {
   append(entry: UsageEntry): Promise<void>;
+  /** The same with a callback: `done(null)` once durable, `done(err)` when not written (the request path uses it when offered). */
+  appendThen?(entry: UsageEntry, done: (err: unknown) => void): void;
 }
 
 /** In-memory sink for tests: not durable. */
