@@ -291,9 +291,10 @@ async function main(): Promise<void> {
     for (const mode of ["on", "off"] as const) {
       const file = path.join(tmp, `proxy-${mode}.json`);
       await fsp.writeFile(file, JSON.stringify(proxyConfig(mode === "on")));
-      // BENCH_PROFILE_DIR: CPU profile of the gated proxy, for investigation.
-      const profile = mode === "on" && process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-      const p = await start(`proxy (gate ${mode})`, process.execPath, [...profile, "--import", "tsx", "gateway/src/proxy/main.ts", "--config", file], { ...runtimeEnv, GATEWAY_STATUS_MS: process.env.BENCH_STATUS_MS ?? "0" }, /"url":"(http:\/\/[^"]+)"/);
+      // For investigation: BENCH_PROFILE_DIR=<dir> writes CPU profiles of both proxies to <dir>/on and <dir>/off;
+      // BENCH_NODE_FLAGS="<flags>" starts both proxies with extra node flags (e.g. --perf-basic-prof for perf).
+      const profile = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}/${mode}`] : [];
+      const p = await start(`proxy (gate ${mode})`, process.execPath, [...profile, ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(" ") : []), "--import", "tsx", "gateway/src/proxy/main.ts", "--config", file], { ...runtimeEnv, GATEWAY_STATUS_MS: process.env.BENCH_STATUS_MS ?? "0" }, /"url":"(http:\/\/[^"]+)"/);
       proxies[mode] = `${p.match[1]}/api/v1/verify`;
     }
 
@@ -379,7 +380,7 @@ async function main(): Promise<void> {
     const deadline = Date.now() + 180_000;
     type Stats = { served: number; unsettled: number | null };
     let nextStats: Stats = { served: 0, unsettled: null };
-    for (;;) {
+    for (; args.only !== "proxy"; ) {
       nextStats = (await (await fetch(`${nextBase}/stats`)).json()) as Stats;
       if (nextStats.unsettled === 0 || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 1_000));

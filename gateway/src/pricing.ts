@@ -6,7 +6,7 @@
 // spend cap both telescope). When the period has ended, the settler rolls it before settling: the request
 // is then priced in the new period (counters from zero, pending tier applied) — never above the old price.
 import { NO_PENDING_TIER } from "../../sdk/src/constants";
-import { quoteUsage } from "../../sdk/src/pricing";
+import { quoteCharge } from "../../sdk/src/pricing";
 import type { TeamChainState } from "./balance/source";
 import { termsOf } from "./balance/team-book";
 
@@ -26,13 +26,12 @@ export function priceRequest(
 ): RequestPrice {
   const rolls = nowSec >= s.periodEnd;
   const tier = rolls && s.pendingTier !== NO_PENDING_TIER ? s.pendingTier : s.tier;
-  const q = quoteUsage({
-    terms: termsOf(s, tier),
-    periodRequests: (rolls ? 0n : s.periodRequests) + reservedUnits,
-    periodOverageSpend: (rolls ? 0n : s.periodOverageSpend) + reservedCharged,
-    spendCap: s.spendCap,
-    vaultBalance: s.vaultBalance,
-    requestCount: units,
-  });
+  const q = quoteCharge(
+    termsOf(s, tier),
+    (rolls ? 0n : s.periodRequests) + reservedUnits,
+    (rolls ? 0n : s.periodOverageSpend) + reservedCharged,
+    s.spendCap,
+    units,
+  );
   return { cost: q.charged, waived: q.waived };
 }

@@ -124,18 +124,33 @@ export interface UsageQuote {
   vaultBalanceAfter: bigint;
 }
 
-/** What `deduct_usage` charges for a batch of `requestCount` requests (docs/billing-math.md, "Usage batch"). */
-export function quoteUsage(input: UsageQuoteInput): UsageQuote {
-  const { terms } = input;
+/** The charge part of a usage quote: what the gate needs to price one request. */
+export interface UsageCharge {
+  billable: bigint;
+  cost: bigint;
+  charged: bigint;
+  waived: bigint;
+  periodRequestsAfter: bigint;
+}
+
+/**
+ * billable, cost, charged and waived of `requestCount` more requests, exactly as quoteUsage (and
+ * deduct_usage) computes them, without the vault, revenue and counter parts: the gate prices every
+ * request with it.
+ */
+export function quoteCharge(
+  terms: TierTerms,
+  periodRequests: bigint,
+  periodOverageSpend: bigint,
+  spendCap: bigint,
+  requestCount: bigint,
+): UsageCharge {
   const included = u64(terms.includedRequests, "terms.includedRequests");
   const price = u64(terms.overagePrice, "terms.overagePrice");
-  const p = u64(input.periodRequests, "periodRequests");
-  const s = u64(input.periodOverageSpend, "periodOverageSpend");
-  const cap = u64(input.spendCap, "spendCap");
-  const v = u64(input.vaultBalance, "vaultBalance");
-  const n = u64(input.requestCount, "requestCount");
-  const unpaidBefore = u64(input.unpaidOverage ?? 0n, "unpaidOverage");
-  const spentBefore = u64(input.totalSpent ?? 0n, "totalSpent");
+  const p = u64(periodRequests, "periodRequests");
+  const s = u64(periodOverageSpend, "periodOverageSpend");
+  const cap = u64(spendCap, "spendCap");
+  const n = u64(requestCount, "requestCount");
   if (n === 0n) throw new InvalidAmountError("a usage batch must count at least one request");
 
   const periodRequestsAfter = addU64(p, n, "period_requests + request_count");
@@ -143,7 +158,22 @@ export function quoteUsage(input: UsageQuoteInput): UsageQuote {
   const cost = mulU64(billable, price, "billable × overage_price");
   const allowed = cap > 0n ? saturatingSub(cap, s) : cost;
   const charged = min(cost, allowed);
-  const waived = cost - charged;
+  return { billable, cost, charged, waived: cost - charged, periodRequestsAfter };
+}
+
+/** What `deduct_usage` charges for a batch of `requestCount` requests (docs/billing-math.md, "Usage batch"). */
+export function quoteUsage(input: UsageQuoteInput): UsageQuote {
+  const v = u64(input.vaultBalance, "vaultBalance");
+  const unpaidBefore = u64(input.unpaidOverage ?? 0n, "unpaidOverage");
+  const spentBefore = u64(input.totalSpent ?? 0n, "totalSpent");
+  const { billable, cost, charged, waived, periodRequestsAfter } = quoteCharge(
+    input.terms,
+    input.periodRequests,
+    input.periodOverageSpend,
+    input.spendCap,
+    input.requestCount,
+  );
+  const s = input.periodOverageSpend;
   const paid = min(charged, v);
   const unpaid = charged - paid;
   return {
