@@ -159,6 +159,22 @@ export function usageNodeHash(left: Uint8Array, right: Uint8Array, hash: Sha256 
   return hash(concat([Uint8Array.of(NODE_PREFIX), left, right]));
 }
 
+/** usageNodeHash through one reusable 65-byte input (a tree hashes as many inner nodes as leaves). */
+class NodeHasher {
+  private readonly buf = new Uint8Array(65);
+
+  constructor(private readonly hash: Sha256) {
+    this.buf[0] = NODE_PREFIX;
+  }
+
+  node(left: Uint8Array, right: Uint8Array): Uint8Array {
+    if (left.length !== 32 || right.length !== 32) return usageNodeHash(left, right, this.hash);
+    this.buf.set(left, 1);
+    this.buf.set(right, 33);
+    return this.hash(this.buf); // the hash reads its input now: the buffer can be reused
+  }
+}
+
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
@@ -170,6 +186,14 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
  * bytes. The producer's order does not matter, so anyone holding the records rebuilds the same root.
  */
 export function canonicalOrder(records: readonly UsageRecord[]): UsageRecord[] {
+  // Without surrogate code units (no code point above U+FFFF; every real id), UTF-16 order is code-point
+  // order, which is UTF-8 byte order: the strings compare as they are.
+  if (!records.some((r) => typeof r.requestId !== "string" || SURROGATE.test(r.requestId))) {
+    return [...records].sort((a, b) => {
+      if (a.timestampMs !== b.timestampMs) return a.timestampMs < b.timestampMs ? -1 : 1;
+      return a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0;
+    });
+  }
   // Each request id is encoded once, not once per comparison.
   const keyed = records.map((record) => ({ record, id: utf8.encode(record.requestId) }));
   keyed.sort((a, b) => {
@@ -178,6 +202,8 @@ export function canonicalOrder(records: readonly UsageRecord[]): UsageRecord[] {
   });
   return keyed.map((k) => k.record);
 }
+
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 function checkBatch(records: readonly UsageRecord[]): void {
   if (records.length === 0) return;
@@ -209,11 +235,12 @@ export class UsageReceiptTree {
     // checkBatch made every record's team the same: decode it once.
     const writer = new LeafWriter(this.records.length > 0 ? teamBytes(this.records[0].team) : new Uint8Array(32));
     const levels: Uint8Array[][] = [this.records.map((r) => hash(writer.leafInput(r)))];
+    const nodes = new NodeHasher(hash);
     while (levels[levels.length - 1].length > 1) {
       const below = levels[levels.length - 1];
       const above: Uint8Array[] = [];
       for (let i = 0; i < below.length; i += 2) {
-        above.push(i + 1 < below.length ? usageNodeHash(below[i], below[i + 1], hash) : below[i]);
+        above.push(i + 1 < below.length ? nodes.node(below[i], below[i + 1]) : below[i]);
       }
       levels.push(above);
     }

@@ -84,6 +84,17 @@ describe("usage receipts", () => {
     assert.deepEqual(canonicalOrder(sameMs).map((r) => r.requestId), ["a", "b"]);
   });
 
+  it("orders request ids by their UTF-8 bytes, also where UTF-16 order differs", () => {
+    const at = (ids: string[]) => ids.map((id, i) => record(i, { timestampMs: 7n, requestId: id }));
+    // U+E000 is one UTF-16 unit above the surrogates of U+1F600, yet below it in UTF-8 (EE… < F0…).
+    const mixed = at(["\u{1F600}", "\uE000", "z", "é"]);
+    assert.deepEqual(canonicalOrder(mixed).map((r) => r.requestId), ["z", "é", "\uE000", "\u{1F600}"]);
+    // Without astral characters the plain string comparison gives the same order.
+    const plain = at(["req-10", "req-9", "Req-1", "é", "\uE000", "z"]);
+    const bytes = [...plain].sort((a, b) => Buffer.compare(Buffer.from(a.requestId), Buffer.from(b.requestId)));
+    assert.deepEqual(canonicalOrder(plain).map((r) => r.requestId), bytes.map((r) => r.requestId));
+  });
+
   it("proves and verifies every record of batches of 1 to 17 records", () => {
     for (let n = 1; n <= 17; n++) {
       const tree = new UsageReceiptTree(batch(n));
