@@ -215,8 +215,11 @@ function refusal(
 /** decideWith's answer when the team's chain state must be read first (admit() does, admitNow() cannot). */
 const NEEDS_CHAIN_READ = Symbol("needs chain read");
 
+/** 1 as one shared bigint: most requests count one unit, and their usage entries live until settled. */
+const ONE = 1n;
+
 function parseUnits(units: number | bigint | undefined, max: number): bigint | null {
-  if (units === undefined) return 1n;
+  if (units === undefined || units === 1) return ONE;
   if (typeof units === "bigint") return units >= 1n && units <= BigInt(max) ? units : null;
   return Number.isInteger(units) && units >= 1 && units <= max ? BigInt(units) : null;
 }
@@ -229,6 +232,8 @@ export class Gate implements GateCore {
   readonly stats: GateStats = { admitted: 0, refused: 0, committed: 0, released: 0 };
   private readonly limiter: TokenBucketLimiter;
   private readonly books = new Map<string, TeamBook>();
+  /** The last price computed (see decideWith). */
+  private lastCost = 0n;
 
   constructor(options: GateOptions) {
     this.options = resolveGateOptions(options);
@@ -402,7 +407,8 @@ export class Gate implements GateCore {
       }
       throw err;
     }
-    const cost = price.cost;
+    // Requests of a team mostly cost the same: entries share one bigint (they live until settled, ~1–2 s).
+    const cost = price.cost === this.lastCost ? this.lastCost : (this.lastCost = price.cost);
     headers[HEADER.cost] = cost.toString();
     if (price.waived > 0n) {
       return refusal(

@@ -126,6 +126,82 @@ describe("metering reverse proxy", () => {
     assert.equal(mem.gate.book(TEST_TEAM)!.reservedUnits, 0n);
   });
 
+  it("resends a bodyless request once when the upstream closed the kept-alive connection it went out on", async () => {
+    // An upstream that drops every connection on its second request, as one does when its idle timeout
+    // fires just as a reused connection carries the next request.
+    const perConnection = new WeakMap<object, number>();
+    let handled = 0;
+    const flaky = http.createServer((req, res) => {
+      const n = (perConnection.get(req.socket) ?? 0) + 1;
+      perConnection.set(req.socket, n);
+      if (n === 2) return req.socket.destroy();
+      handled++;
+      req.resume();
+      res.end("ok");
+    });
+    const flakyUrl = await listen(flaky);
+    const cfg = parseProxyConfig({
+      routes: [
+        { path: "/get", upstream: flakyUrl },
+        { path: "/post", methods: ["POST"], upstream: flakyUrl },
+      ],
+    });
+    const p = createMeteringProxy({ gate: mem.gate, routes: cfg.routes, upstreamAgent: { maxSockets: 1, keepAliveMsecs: 1000 } });
+    const pBase = await listen(p);
+    try {
+      assert.equal((await fetch(`${pBase}/get`, { headers: auth })).status, 200);
+      const again = await fetch(`${pBase}/get`, { headers: auth });
+      assert.equal(again.status, 200, "resent on a fresh connection");
+      assert.equal(await again.text(), "ok");
+      assert.equal(handled, 2);
+      assert.equal(mem.usage.entries.length, 2, "charged once per request");
+
+      // A request with a body is not resent (it cannot be replayed): 502, not charged. It goes out as the
+      // second request of the connection the resent GET opened.
+      const post = await fetch(`${pBase}/post`, { method: "POST", headers: auth, body: "x" });
+      assert.equal(post.status, 502);
+      const body = (await post.json()) as { error: string; detail: string };
+      assert.equal(body.error, "bad_gateway");
+      assert.ok(body.detail, "the upstream error is named");
+      assert.equal(handled, 2);
+      assert.equal(mem.usage.entries.length, 2);
+      assert.equal(mem.gate.book(TEST_TEAM)!.reservedUnits, 2n, "the refused request's reservation was given back");
+    } finally {
+      p.closeAllConnections();
+      await new Promise<void>((r) => p.close(() => r()));
+      flaky.closeAllConnections();
+      await new Promise<void>((r) => flaky.close(() => r()));
+    }
+  });
+
+  it("gives the reservation back, charges nothing and keeps serving when the client leaves before the upstream answers", async () => {
+    const slow = http.createServer((req, res) => {
+      req.resume();
+      setTimeout(() => res.end("late"), 200);
+    });
+    const slowUrl = await listen(slow);
+    const cfg = parseProxyConfig({ routes: [{ path: "/slow", upstream: slowUrl }] });
+    const p = createMeteringProxy({ gate: mem.gate, routes: cfg.routes, upstreamAgent: cfg.upstreamAgent });
+    const pBase = await listen(p);
+    try {
+      const abort = new AbortController();
+      setTimeout(() => abort.abort(), 50);
+      await assert.rejects(fetch(`${pBase}/slow`, { headers: auth, signal: abort.signal }));
+      await new Promise((r) => setTimeout(r, 300)); // the upstream answers meanwhile
+      assert.equal(mem.usage.entries.length, 0);
+      assert.equal(mem.gate.book(TEST_TEAM)!.reservedUnits, 0n);
+      const next = await fetch(`${pBase}/slow`, { headers: auth });
+      assert.equal(next.status, 200);
+      assert.equal(await next.text(), "late");
+      assert.equal(mem.usage.entries.length, 1);
+    } finally {
+      p.closeAllConnections();
+      await new Promise<void>((r) => p.close(() => r()));
+      slow.closeAllConnections();
+      await new Promise<void>((r) => slow.close(() => r()));
+    }
+  });
+
   it("answers 503 without the upstream's answer when the usage log fails", async () => {
     mem.usage.failWith = new Error("disk full");
     const res = await fetch(`${base}/v1/verify`, { method: "POST", headers: auth, body: "x" });

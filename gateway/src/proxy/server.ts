@@ -83,6 +83,26 @@ function first(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** One request on its way upstream (kept so it can be resent once, see send). */
+interface UpstreamCall {
+  req: http.IncomingMessage;
+  res: http.ServerResponse;
+  route: ProxyRoute;
+  url: string;
+  headers: http.OutgoingHttpHeaders;
+  admission: Admission | null;
+  up: http.ClientRequest | null;
+}
+
+/** Errors of a reused connection the upstream had already closed. */
+const RETRYABLE = new Set(["ECONNRESET", "EPIPE"]);
+
+/** A request whose body is empty: it has been read whole by the time its upstream request fails. */
+function hasNoBody(req: http.IncomingMessage): boolean {
+  const len = req.headers["content-length"];
+  return req.headers["transfer-encoding"] === undefined && (len === undefined || len === "0") && req.readableEnded;
+}
+
 /** Writes the upstream response on: status, its headers plus `gateHeaders`, then the body. */
 function passOn(res: http.ServerResponse, upRes: http.IncomingMessage, status: number, gateHeaders: Readonly<Record<string, string>>): void {
   res.writeHead(status, upRes.statusMessage, Object.assign(copyHeaders(upRes.headers, DROP_RESPONSE), gateHeaders));
@@ -151,39 +171,60 @@ class MeteringProxy {
   }
 
   private forward(req: http.IncomingMessage, res: http.ServerResponse, route: ProxyRoute, url: string, admission: Admission | null): void {
-    const ticket = admission?.ticket ?? null;
     const headers = copyHeaders(req.headers, DROP_REQUEST);
     if (admission !== null) headers["x-request-id"] = admission.requestId;
     headers.host = route.upstream.host;
+    const call: UpstreamCall = { req, res, route, url, headers, admission, up: null };
+    // Client went away before the upstream answered: not served.
+    res.on("close", () => {
+      if (!res.writableFinished) {
+        call.up?.destroy();
+        admission?.ticket?.release();
+      }
+    });
+    this.send(call, false);
+  }
+
+  /** Sends (or, once, resends) the upstream request of `call`. */
+  private send(call: UpstreamCall, retry: boolean): void {
+    const { req, res, route, admission } = call;
     const up = http.request({
       protocol: "http:",
       hostname: route.upstream.hostname,
       port: route.upstream.port || 80,
       method: req.method,
-      path: url,
-      headers,
+      path: call.url,
+      headers: call.headers,
       agent: this.agent,
     });
-
-    // Client went away before the upstream answered: not served.
-    res.on("close", () => {
-      if (!res.writableFinished) {
-        up.destroy();
-        ticket?.release();
+    call.up = up;
+    up.on("error", (err: NodeJS.ErrnoException) => {
+      // A kept-alive connection the upstream closed as this request went out: nothing reached the
+      // upstream's handler, so a request without a body is sent once more on a fresh connection.
+      if (!retry && up.reusedSocket && RETRYABLE.has(err.code ?? "") && hasNoBody(req) && !res.headersSent && !res.destroyed) {
+        // After the agent has dropped the dead connection; not when the client left meanwhile.
+        setImmediate(() => {
+          if (!res.destroyed) this.send(call, true);
+        });
+        return;
       }
-    });
-    up.on("error", () => {
-      ticket?.release();
-      sendCode(res, "bad_gateway", admission ? unchargedHeaders(admission.headers) : {});
+      admission?.ticket?.release();
+      sendJson(res, REFUSALS.bad_gateway, { error: "bad_gateway", message: REFUSAL_MESSAGES.bad_gateway, detail: err.code ?? err.message }, admission ? unchargedHeaders(admission.headers) : {});
     });
     up.on("response", (upRes) => this.respond(res, upRes, admission));
-    req.pipe(up);
+    if (retry) up.end();
+    else req.pipe(up);
   }
 
   private respond(res: http.ServerResponse, upRes: http.IncomingMessage, admission: Admission | null): void {
     const status = upRes.statusCode ?? 502;
     const ticket = admission?.ticket ?? null;
     if (ticket === null || admission === null) return passOn(res, upRes, status, {});
+    if (ticket.status !== "open") {
+      // The client left before the upstream answered: the reservation is already given back.
+      upRes.resume();
+      return;
+    }
     if (!this.charge(status)) {
       ticket.release();
       return passOn(res, upRes, status, unchargedHeaders(admission.headers));
