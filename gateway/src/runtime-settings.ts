@@ -1,11 +1,14 @@
 // Starting a gateway runtime from plain settings (a config file's sections or the environment): an RPC
 // URL, the billing authority's keypair file, the ledger URL. Shared by `npm run gateway` and the Next.js
 // binding.
-import { AnchorProvider, type Wallet } from "@coral-xyz/anchor";
-import { Connection, Keypair, PublicKey, Transaction, VersionedTransaction } from "@solana/web3.js";
+import { AnchorProvider } from "@coral-xyz/anchor";
+import { Connection, Keypair, PublicKey } from "@solana/web3.js";
 import { promises as fsp } from "node:fs";
 import { createLedgerClient, resolveLedgerUrl } from "../../ledger/client";
+import { keypairWallet } from "./chain/keypair-wallet";
 import { startGatewayRuntime, type GatewayRuntime, type GatewayRuntimeOptions } from "./runtime";
+
+export { keypairWallet };
 
 export class GatewaySettingsError extends Error {
   readonly code = "gateway_not_configured";
@@ -33,24 +36,6 @@ export async function readKeypair(file: string): Promise<Keypair> {
   }
   if (!Array.isArray(bytes) || bytes.length !== 64) throw new GatewaySettingsError(`${file} is not a keypair file (a JSON array of 64 bytes)`);
   return Keypair.fromSecretKey(Uint8Array.from(bytes as number[]));
-}
-
-/**
- * An anchor Wallet over a keypair. (anchor's own `Wallet` class exists only in its Node entry point, not in
- * the ESM build Next.js bundles.)
- */
-export function keypairWallet(payer: Keypair): Wallet {
-  const sign = <T extends Transaction | VersionedTransaction>(tx: T): T => {
-    if (tx instanceof VersionedTransaction) tx.sign([payer]);
-    else tx.partialSign(payer);
-    return tx;
-  };
-  return {
-    payer,
-    publicKey: payer.publicKey,
-    signTransaction: async (tx) => sign(tx),
-    signAllTransactions: async (txs) => txs.map(sign),
-  };
 }
 
 export async function startRuntimeFromSettings(
