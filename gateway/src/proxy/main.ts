@@ -16,9 +16,11 @@
 //
 // SIGINT/SIGTERM: stop accepting, settle what is pending (≤ 10 s), close the log, exit 0.
 // Logs are JSON lines on stdout: listening, background_error/background_ok per component, chain_poll_slow,
-// stopping, stopped; with env GATEWAY_STATUS_MS=<ms> also a status line at that interval.
+// stopping, stopped; with env GATEWAY_STATUS_MS=<ms> also a status line at that interval (served, chain data
+// ages, unsettled, log groups, event-loop delay percentiles over the interval).
 import { promises as fsp } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { GateOptions } from "../options";
 import type { GatewayRuntime } from "../runtime";
 import { startRuntimeFromSettings } from "../runtime-settings";
@@ -163,7 +165,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     watch.unref();
     const statusMs = Number(env.GATEWAY_STATUS_MS ?? 0);
     if (statusMs > 0) {
+      // Event-loop delay over each interval (ms): stalls show up in every request's latency.
+      const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+      loopDelay.enable();
       setInterval(() => {
+        const delay = { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
+        loopDelay.reset();
         const b = runtime.balances;
         const ages = b.teams().map((t) => {
           const s = b.peek(t);
@@ -177,6 +184,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
             polls: b.polls,
             lastPollMs: b.lastPollMs,
             unsettled: runtime.log.unsettled,
+            loopDelayMs: { p50: Math.round(delay.p50 * 10) / 10, p99: Math.round(delay.p99 * 10) / 10, max: Math.round(delay.max * 10) / 10 },
             logGroups: runtime.log.groupsWritten,
             logLines: runtime.log.linesWritten,
             settledUnits: String(runtime.settler.settledUnits),
