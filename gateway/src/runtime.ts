@@ -78,7 +78,8 @@ function fileCursor(file: string) {
 export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<GatewayRuntime> {
   const client = new PrepaidBillingClient(o.provider, o.programId ? { programId: o.programId } : {});
   const usageLogDir = o.usageLogDir ?? path.join(".data", "gateway", "usage");
-  const log = await UsageLog.open({ dir: usageLogDir, durability: o.durability ?? "write" });
+  // The gate's default request ids are 128 random bits: unique by construction, so the log need not index them.
+  const log = await UsageLog.open({ dir: usageLogDir, durability: o.durability ?? "write", uniqueIds: o.gate?.requestId === undefined });
   const balances = new ChainBalanceSource({ connection: o.provider.connection, programId: client.programId, pollMs: o.balancesPollMs });
   const gate = createGate({ ...o.gate, keys: new LedgerKeySource(o.ledger), balances, usage: log });
   gate.restore(log);

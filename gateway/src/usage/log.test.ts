@@ -103,6 +103,24 @@ describe("durable usage log", () => {
     await assert.rejects(log.append(entry(2)), /closed/);
   });
 
+  it("with uniqueIds: counts unsettled entries without indexing their ids, across seal, settle and replay", async () => {
+    const dir = await tmpDir();
+    const log = await UsageLog.open({ dir, uniqueIds: true });
+    for (let i = 0; i < 6; i++) await log.append(entry(i * 2)); // TeamA
+    assert.equal(log.unsettled, 6);
+    await log.seal("TeamA", 1n, 4);
+    assert.equal(log.unsettled, 6, "sealed is still unsettled");
+    await log.settle("TeamA", 1n, "sig");
+    assert.equal(log.unsettled, 2);
+    await log.close();
+    const again = await UsageLog.open({ dir, uniqueIds: true });
+    assert.equal(again.unsettled, 2);
+    assert.deepEqual(again.pending("TeamA").map((e) => e.requestId), ["req-8", "req-10"]);
+    await again.append(entry(12));
+    assert.equal(again.unsettled, 3);
+    await again.close();
+  });
+
   it("cuts a torn last line off on replay and keeps appending", async () => {
     const dir = await tmpDir();
     const log = await UsageLog.open({ dir });

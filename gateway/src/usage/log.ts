@@ -51,6 +51,12 @@ export interface UsageLogOptions {
   maxSegmentBytes?: number;
   /** With "write": interval of the background fdatasync, ms (0 = only on rotation and close). Default 100. */
   syncIntervalMs?: number;
+  /**
+   * The caller's request ids are unique by construction (the gate's default: 128 random bits), so appends
+   * skip the duplicate check and its index of every unsettled id. Default false: an id already unsettled
+   * is refused (UsageLogStateError). Replay checks for duplicates either way.
+   */
+  uniqueIds?: boolean;
 }
 
 /** Requests the settler sealed into batch `seq` of a team: settled together by one deduct_usage. */
@@ -99,8 +105,12 @@ const ckptName = (n: number) => `ckpt-${String(n).padStart(12, "0")}.log`;
 
 export class UsageLog implements UsageSink {
   private readonly teams = new Map<string, TeamLog>();
-  /** Ids of unsettled entries (replay is idempotent by id; a duplicate id is a caller bug). */
+  /** Ids of unsettled entries (replay is idempotent by id; a duplicate id is a caller bug). Not kept after replay with uniqueIds. */
   private readonly liveIds = new Set<string>();
+  /** Whether liveIds is kept (always during replay). */
+  private trackIds = true;
+  /** Unsettled entries. */
+  private live = 0;
   private queue: Queued[] = [];
   private flushing = false;
   private scheduled = false;
@@ -126,6 +136,7 @@ export class UsageLog implements UsageSink {
     private readonly durability: Durability,
     private readonly maxSegmentBytes: number,
     private readonly syncIntervalMs: number,
+    private readonly uniqueIds: boolean,
   ) {}
 
   /** Opens (creating or replaying) the log in `dir`, taking its lock. */
@@ -143,13 +154,17 @@ export class UsageLog implements UsageSink {
       throw new RangeError(`syncIntervalMs must be a non-negative integer, got ${syncIntervalMs}`);
     }
     await fsp.mkdir(options.dir, { recursive: true });
-    const log = new UsageLog(options.dir, durability, maxSegmentBytes, syncIntervalMs);
+    const log = new UsageLog(options.dir, durability, maxSegmentBytes, syncIntervalMs, options.uniqueIds === true);
     await log.lock();
     try {
       await log.replay();
     } catch (err) {
       await log.unlock();
       throw err;
+    }
+    if (log.uniqueIds) {
+      log.trackIds = false;
+      log.liveIds.clear();
     }
     if (durability === "write" && syncIntervalMs > 0) {
       log.syncTimer = setInterval(() => void log.backgroundSync(), syncIntervalMs);
@@ -291,7 +306,8 @@ export class UsageLog implements UsageSink {
 
   private applyAppend(e: UsageEntry): void {
     this.teamLog(e.team).pending.push(e);
-    this.liveIds.add(e.requestId);
+    this.live += 1;
+    if (this.trackIds) this.liveIds.add(e.requestId);
   }
 
   private applySeal(team: string, seq: bigint, ids: readonly string[]): void {
@@ -305,7 +321,8 @@ export class UsageLog implements UsageSink {
   }
 
   private applySettle(t: TeamLog): void {
-    for (const e of t.open!.entries) this.liveIds.delete(e.requestId);
+    this.live -= t.open!.entries.length;
+    if (this.trackIds) for (const e of t.open!.entries) this.liveIds.delete(e.requestId);
     t.open = null;
   }
 
@@ -521,7 +538,7 @@ export class UsageLog implements UsageSink {
    * `done(null)` once durable, `done(err)` when it was not written.
    */
   appendThen(entry: UsageEntry, done: Done): void {
-    if (this.liveIds.has(entry.requestId)) {
+    if (this.trackIds && this.liveIds.has(entry.requestId)) {
       return done(new UsageLogStateError(`request ${entry.requestId} is already in the usage log`));
     }
     this.enqueue(encodeUsageEntry(entry), entry, null, done);
@@ -595,7 +612,7 @@ export class UsageLog implements UsageSink {
 
   /** Number of unsettled requests. */
   get unsettled(): number {
-    return this.liveIds.size;
+    return this.live;
   }
 
   /** Waits for queued appends, then closes the segment and releases the lock. */
