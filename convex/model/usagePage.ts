@@ -42,12 +42,15 @@ function u64(text: string, line: number, name: string): bigint {
   return n;
 }
 
-/** The text of one page; refuses (invalid_argument) a record that could not be read back identically. */
-export function encodeUsagePage(records: readonly UsageRecord[]): string {
+/**
+ * The text of one page; refuses (invalid_argument) a record that could not be read back identically.
+ * `firstLine` numbers the lines in errors when `records` are a slice of a page (their texts join with "\n").
+ */
+export function encodeUsagePage(records: readonly UsageRecord[], firstLine = 1): string {
   const lines = new Array<string>(records.length);
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
-    const line = i + 1;
+    const line = firstLine + i;
     if (!Number.isSafeInteger(r.timestampMs) || r.timestampMs < 0) bad(line, "timestampMs must be a non-negative safe integer");
     if (!Number.isSafeInteger(r.units) || r.units < 1) bad(line, "units must be a safe integer of at least 1");
     if (typeof r.cost !== "bigint" || r.cost < 0n || r.cost > U64_MAX) bad(line, "cost must be a u64 bigint");

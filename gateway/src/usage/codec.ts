@@ -28,13 +28,14 @@ export interface UsageLine {
   ts: number;
 }
 
-/** A batch formed by the settler: the listed requests settle with deduct_usage(seq). Written before the tx is sent. */
-export interface BatchLine {
-  t: "b";
-  team: string;
-  seq: string;
-  ids: string[];
-}
+/**
+ * A batch formed by the settler, written before its transaction is sent: the team's first `n` pending
+ * requests (`first` and `last` name the ends, a check on replay) settle with deduct_usage(seq). Logs
+ * before this form list the batch's request ids instead (`ids`); both replay.
+ */
+export type BatchLine =
+  | { t: "b"; team: string; seq: string; n: number; first: string; last: string }
+  | { t: "b"; team: string; seq: string; ids: string[] };
 
 /** The batch was settled on chain (signature null when it was found settled without ours, e.g. after a crash). */
 export interface SettledLine {

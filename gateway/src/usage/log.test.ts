@@ -4,7 +4,7 @@ import { promises as fsp } from "node:fs";
 import os from "node:os";
 import { crc32 } from "node:zlib";
 import path from "node:path";
-import { UsageLogCorruptError } from "./codec";
+import { encodeLine, encodeUsageEntry, frameGroup, UsageLogCorruptError } from "./codec";
 import { UsageLog, UsageLogLockedError, UsageLogStateError } from "./log";
 import type { UsageEntry } from "./sink";
 
@@ -190,6 +190,24 @@ describe("durable usage log", () => {
     const again = await UsageLog.open({ dir });
     assert.deepEqual(again.pending("TeamA").map((e) => e.requestId), ["old-3", "req-0"]);
     await again.close();
+  });
+
+  it("replays a sealed batch by count and ends, and refuses a batch line that does not match the pending requests", async () => {
+    const dir = await tmpDir();
+    const log = await UsageLog.open({ dir });
+    for (let i = 0; i < 5; i++) await log.append(entry(i * 2)); // TeamA: req-0 … req-8
+    await log.seal("TeamA", 3n, 3);
+    await log.close();
+    const again = await UsageLog.open({ dir });
+    assert.deepEqual(again.openBatch("TeamA")!.entries.map((e) => e.requestId), ["req-0", "req-2", "req-4"]);
+    assert.deepEqual(again.pending("TeamA").map((e) => e.requestId), ["req-6", "req-8"]);
+    await again.close();
+
+    const bad = await tmpDir();
+    const lines = [encodeUsageEntry(entry(0)), encodeUsageEntry(entry(2)), encodeLine({ t: "b", team: "TeamA", seq: "1", n: 2, first: "req-0", last: "req-9" })];
+    await fsp.writeFile(path.join(bad, "seg-000000000001.log"), frameGroup(lines.join(""), lines.length));
+    await fsp.writeFile(path.join(bad, "seg-000000000002.log"), ""); // the group above is not the last file's tail
+    await assert.rejects(UsageLog.open({ dir: bad }), UsageLogCorruptError);
   });
 
   it("refuses to open over a bad line before the last segment's tail", async () => {

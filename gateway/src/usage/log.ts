@@ -288,7 +288,8 @@ export class UsageLog implements UsageSink {
       const t = this.teamLog(l.team);
       const seq = BigInt(l.seq);
       if (t.open !== null && t.open.seq === seq) return;
-      this.applySeal(l.team, seq, l.ids);
+      if ("ids" in l) this.applySealIds(l.team, seq, l.ids);
+      else this.applySeal(l.team, seq, l.n, l.first, l.last);
     } else {
       const t = this.teams.get(l.team);
       if (t?.open && t.open.seq === BigInt(l.seq)) this.applySettle(t);
@@ -310,7 +311,19 @@ export class UsageLog implements UsageSink {
     if (this.trackIds) this.liveIds.add(e.requestId);
   }
 
-  private applySeal(team: string, seq: bigint, ids: readonly string[]): void {
+  /** Seals the team's first `n` pending requests, which must run from `first` to `last`. */
+  private applySeal(team: string, seq: bigint, n: number, first: string, last: string): void {
+    const t = this.teamLog(team);
+    if (t.open !== null) throw new Error(`team ${team}: batch ${seq} sealed while batch ${t.open.seq} is open`);
+    if (!(Number.isInteger(n) && n >= 1 && n <= t.pending.length) || t.pending[0]!.requestId !== first || t.pending[n - 1]!.requestId !== last) {
+      throw new Error(`team ${team}: batch ${seq} does not match the pending requests`);
+    }
+    t.open = { team, seq, entries: t.pending.slice(0, n) };
+    t.pending = t.pending.slice(n);
+  }
+
+  /** applySeal for the batch lines of logs before the counted form: the batch's ids listed. */
+  private applySealIds(team: string, seq: bigint, ids: readonly string[]): void {
     const t = this.teamLog(team);
     if (t.open !== null) throw new Error(`team ${team}: batch ${seq} sealed while batch ${t.open.seq} is open`);
     const wanted = new Set(ids);
@@ -499,7 +512,8 @@ export class UsageLog implements UsageSink {
     for (const [team, t] of this.teams) {
       if (t.open !== null) {
         for (const e of t.open.entries) parts.push(encodeUsageEntry(e));
-        parts.push(encodeLine({ t: "b", team, seq: t.open.seq.toString(), ids: t.open.entries.map((e) => e.requestId) }));
+        const sealed = t.open.entries;
+        parts.push(encodeLine({ t: "b", team, seq: t.open.seq.toString(), n: sealed.length, first: sealed[0]!.requestId, last: sealed[sealed.length - 1]!.requestId }));
       }
       for (const e of t.pending) parts.push(encodeUsageEntry(e));
     }
@@ -573,10 +587,13 @@ export class UsageLog implements UsageSink {
     if (!(Number.isInteger(n) && n >= 1 && n <= t.pending.length)) {
       throw new RangeError(`seal count must be 1..${t.pending.length}, got ${count}`);
     }
-    const ids = t.pending.slice(0, n).map((e) => e.requestId);
+    // The first n pending stay the first n until the line is applied: appends only add at the end, and
+    // `sealing` keeps a second seal out. So the line names them by count and ends, not id by id.
+    const first = t.pending[0]!.requestId;
+    const last = t.pending[n - 1]!.requestId;
     t.sealing = true;
     try {
-      await this.enqueueLine({ t: "b", team, seq: seq.toString(), ids }, () => this.applySeal(team, seq, ids));
+      await this.enqueueLine({ t: "b", team, seq: seq.toString(), n, first, last }, () => this.applySeal(team, seq, n, first, last));
     } finally {
       t.sealing = false;
     }
