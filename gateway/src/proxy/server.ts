@@ -116,14 +116,13 @@ function passOn(res: http.ServerResponse, upRes: http.IncomingMessage, status: n
  * name, per request.
  */
 class MeteringProxy {
+  private readonly gate: Gate | null;
   private readonly table: RouteTable;
   private readonly charge: ChargePolicy;
   readonly agent: http.Agent;
 
-  constructor(
-    options: MeteringProxyOptions,
-    private readonly gate: Gate | null = options.gate,
-  ) {
+  constructor(options: MeteringProxyOptions) {
+    this.gate = options.gate;
     this.table = new RouteTable(options.routes);
     this.charge = options.charge ?? chargeServed;
     const agentOpts = options.upstreamAgent ?? { maxSockets: 256, keepAliveMsecs: 1000 };
