@@ -93,6 +93,11 @@ export interface Admission {
   readonly ticket: Ticket | null;
 }
 
+/** A sink's failure as a non-null reason (null means success to Ticket.appended). */
+function sinkFailure(err: unknown): unknown {
+  return err ?? new Error("usage sink failed");
+}
+
 /** Raised for misuse of a ticket (a bug in the caller, not a normal "no"). */
 export class TicketStateError extends Error {}
 
@@ -136,14 +141,15 @@ export class Ticket {
     try {
       appended = usage.append(this.entry);
     } catch (err) {
-      return this.appended(err ?? new Error("usage sink failed"), done);
+      return this.appended(sinkFailure(err), done);
     }
     appended.then(
       () => this.appended(null, done),
-      (err: unknown) => this.appended(err ?? new Error("usage sink failed"), done),
+      (err: unknown) => this.appended(sinkFailure(err), done),
     );
   }
 
+  /** Ends the commit: `err` null when the entry is durable. */
   private appended(err: unknown, done: (err: UsageLogUnavailableError | null) => void): void {
     if (err === null) {
       this.state = "committed";

@@ -4,7 +4,7 @@
 import { PublicKey } from "@solana/web3.js";
 import { parseEvents } from "../../sdk/src/events";
 import { teamPda } from "../../sdk/src/pdas";
-import { toHex, usageRoot, type UsageRecord } from "../../sdk/src/receipts";
+import { receiptRecordOf, toHex, usageRoot, type UsageRecord } from "../../sdk/src/receipts";
 import type { TeamAccess } from "../auth/access";
 import { serverEnv } from "../env";
 import { AppError } from "../errors";
@@ -39,18 +39,7 @@ export async function verifyBatch(access: TeamAccess, batchId: string): Promise<
   }
   const programId = serverEnv().programId;
   const team = access.team.chainTeam ?? teamPda(new PublicKey(access.team.ownerWallet), programId).address.toBase58();
-  const records: UsageRecord[] = pages.flatMap((p) =>
-    p.records.map((r) => ({
-      team,
-      batchSeq: first.batchSeq,
-      requestId: r.requestId,
-      timestampMs: BigInt(r.timestampMs),
-      endpoint: r.endpoint,
-      userId: r.userId,
-      units: BigInt(r.units),
-      cost: r.cost,
-    })),
-  );
+  const records: UsageRecord[] = pages.flatMap((p) => p.records.map((r) => receiptRecordOf(team, first.batchSeq, r)));
   if (records.length === 0) throw new AppError("conflict", "The ledger holds no records for this batch, so there is nothing to recompute.", "no_records");
   const recomputedRoot = toHex(usageRoot(records));
 

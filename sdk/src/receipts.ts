@@ -27,6 +27,30 @@ export interface UsageRecord {
   cost: bigint;
 }
 
+/** A usage record as the ledger keeps it (convex/model/usagePage.ts): counts and times as safe integers. */
+export interface LedgerUsageRecord {
+  requestId: string;
+  timestampMs: number;
+  endpoint: string;
+  userId: string;
+  units: number;
+  cost: bigint;
+}
+
+/** The receipt record of a ledger record settled in batch `batchSeq` of `team`. */
+export function receiptRecordOf(team: string, batchSeq: bigint, r: LedgerUsageRecord): UsageRecord {
+  return {
+    team,
+    batchSeq,
+    requestId: r.requestId,
+    timestampMs: BigInt(r.timestampMs),
+    endpoint: r.endpoint,
+    userId: r.userId,
+    units: BigInt(r.units),
+    cost: r.cost,
+  };
+}
+
 /** A sha256 implementation: 32-byte digest of `data`. */
 export type Sha256 = (data: Uint8Array) => Uint8Array;
 

@@ -17,6 +17,11 @@ async function listen(server: http.Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
+async function closeServer(server: http.Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((r) => server.close(() => r()));
+}
+
 async function upstream() {
   const seen: Seen[] = [];
   let connections = 0;
@@ -61,8 +66,7 @@ describe("metering reverse proxy", () => {
     base = await listen(proxy);
   });
   afterEach(async () => {
-    proxy.closeAllConnections();
-    await new Promise<void>((r) => proxy.close(() => r()));
+    await closeServer(proxy);
     await up.close();
   });
 
@@ -167,10 +171,8 @@ describe("metering reverse proxy", () => {
       assert.equal(mem.usage.entries.length, 2);
       assert.equal(mem.gate.book(TEST_TEAM)!.reservedUnits, 2n, "the refused request's reservation was given back");
     } finally {
-      p.closeAllConnections();
-      await new Promise<void>((r) => p.close(() => r()));
-      flaky.closeAllConnections();
-      await new Promise<void>((r) => flaky.close(() => r()));
+      await closeServer(p);
+      await closeServer(flaky);
     }
   });
 
@@ -195,10 +197,8 @@ describe("metering reverse proxy", () => {
       assert.equal(await next.text(), "late");
       assert.equal(mem.usage.entries.length, 1);
     } finally {
-      p.closeAllConnections();
-      await new Promise<void>((r) => p.close(() => r()));
-      slow.closeAllConnections();
-      await new Promise<void>((r) => slow.close(() => r()));
+      await closeServer(p);
+      await closeServer(slow);
     }
   });
 

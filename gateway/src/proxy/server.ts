@@ -65,17 +65,13 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, heade
   res.end(text);
 }
 
-function sendCode(res: http.ServerResponse, code: RefusalCode, headers: Record<string, string> = {}): void {
-  sendJson(res, REFUSALS[code], { error: code, message: REFUSAL_MESSAGES[code] }, headers);
+function sendCode(res: http.ServerResponse, code: RefusalCode, headers: Record<string, string> = {}, extra: Record<string, string> = {}): void {
+  sendJson(res, REFUSALS[code], { error: code, message: REFUSAL_MESSAGES[code], ...extra }, headers);
 }
 
 function unitsOf(route: ProxyRoute, req: http.IncomingMessage): number {
   if (typeof route.units === "number") return route.units;
-  return unitsFrom(req.headers[route.units.header]);
-}
-
-function unitsFrom(v: string | string[] | undefined): number {
-  const s = Array.isArray(v) ? v[0] : v;
+  const s = first(req.headers[route.units.header]);
   return s !== undefined && /^\d+$/.test(s) ? Number(s) : Number.NaN; // the gate answers 422 for NaN
 }
 
@@ -208,7 +204,7 @@ class MeteringProxy {
         return;
       }
       admission?.ticket?.release();
-      sendJson(res, REFUSALS.bad_gateway, { error: "bad_gateway", message: REFUSAL_MESSAGES.bad_gateway, detail: err.code ?? err.message }, admission ? unchargedHeaders(admission.headers) : {});
+      sendCode(res, "bad_gateway", admission ? unchargedHeaders(admission.headers) : {}, { detail: err.code ?? err.message });
     });
     up.on("response", (upRes) => this.respond(res, upRes, admission));
     if (retry) up.end();
@@ -219,11 +215,6 @@ class MeteringProxy {
     const status = upRes.statusCode ?? 502;
     const ticket = admission?.ticket ?? null;
     if (ticket === null || admission === null) return passOn(res, upRes, status, {});
-    if (ticket.status !== "open") {
-      // The client left before the upstream answered: the reservation is already given back.
-      upRes.resume();
-      return;
-    }
     if (!this.charge(status)) {
       ticket.release();
       return passOn(res, upRes, status, unchargedHeaders(admission.headers));

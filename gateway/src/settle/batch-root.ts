@@ -2,7 +2,7 @@
 // settler already builds for recordUsageBatch, so a batch is encoded once and crosses to the worker
 // thread as a few strings (a copy) instead of thousands of objects (a structured clone).
 import { hash } from "node:crypto";
-import { usageRoot, type Sha256, type UsageRecord } from "../../../sdk/src/receipts";
+import { receiptRecordOf, usageRoot, type Sha256, type UsageRecord } from "../../../sdk/src/receipts";
 import { decodeUsagePage } from "../../../convex/model/usagePage";
 
 /** One batch of one team, its records as page texts. */
@@ -20,18 +20,7 @@ export const nodeSha256: Sha256 = (data) => hash("sha256", data, "buffer");
 export function receiptRecords(batch: BatchPages): UsageRecord[] {
   const out: UsageRecord[] = [];
   for (const page of batch.pages) {
-    for (const r of decodeUsagePage(page)) {
-      out.push({
-        team: batch.team,
-        batchSeq: batch.seq,
-        requestId: r.requestId,
-        timestampMs: BigInt(r.timestampMs),
-        endpoint: r.endpoint,
-        userId: r.userId,
-        units: BigInt(r.units),
-        cost: r.cost,
-      });
-    }
+    for (const r of decodeUsagePage(page)) out.push(receiptRecordOf(batch.team, batch.seq, r));
   }
   return out;
 }

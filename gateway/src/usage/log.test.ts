@@ -33,6 +33,16 @@ async function segFiles(dir: string): Promise<string[]> {
   return (await fsp.readdir(dir)).filter((n) => n.endsWith(".log")).sort();
 }
 
+/** A closed log holding one served request (req-0 of TeamA): its directory, its segment and the segment's text. */
+async function logOfOne(): Promise<{ dir: string; seg: string; text: string }> {
+  const dir = await tmpDir();
+  const log = await UsageLog.open({ dir });
+  await log.append(entry(0));
+  await log.close();
+  const seg = path.join(dir, (await segFiles(dir))[0]!);
+  return { dir, seg, text: await fsp.readFile(seg, "utf8") };
+}
+
 describe("durable usage log", () => {
   afterEach(async () => {
     for (const d of dirs) await fsp.rm(d, { recursive: true, force: true });
@@ -141,31 +151,21 @@ describe("durable usage log", () => {
   });
 
   it("drops a group whose trailer does not check out at the end of the last segment", async () => {
-    const dir = await tmpDir();
-    const log = await UsageLog.open({ dir });
-    await log.append(entry(0));
-    await log.close();
-    const [seg] = await segFiles(dir);
-    const good = await fsp.readFile(path.join(dir, seg!), "utf8");
+    const { dir, seg, text: good } = await logOfOne();
     // A whole group whose bytes do not match its trailer (e.g. a power loss left garbage in the page).
     const forged = good.replace("req-0", "req-9");
-    await fsp.appendFile(path.join(dir, seg!), forged);
+    await fsp.appendFile(seg, forged);
     const again = await UsageLog.open({ dir });
     assert.equal(again.unsettled, 1);
     assert.deepEqual(again.pending("TeamA").map((e) => e.requestId), ["req-0"]);
-    assert.equal((await fsp.readFile(path.join(dir, seg!), "utf8")).length, good.length, "bad tail group truncated");
+    assert.equal((await fsp.readFile(seg, "utf8")).length, good.length, "bad tail group truncated");
     await again.close();
   });
 
   it("applies nothing of a group without its trailer, even when its lines are whole", async () => {
-    const dir = await tmpDir();
-    const log = await UsageLog.open({ dir });
-    await log.append(entry(0));
-    await log.close();
-    const [seg] = await segFiles(dir);
-    const good = await fsp.readFile(path.join(dir, seg!), "utf8");
+    const { dir, seg, text: good } = await logOfOne();
     const lines = good.split("\n");
-    await fsp.appendFile(path.join(dir, seg!), lines[0]!.replace("req-0", "req-2") + "\n"); // line written, trailer not
+    await fsp.appendFile(seg, lines[0]!.replace("req-0", "req-2") + "\n"); // line written, trailer not
     const again = await UsageLog.open({ dir });
     assert.deepEqual(again.pending("TeamA").map((e) => e.requestId), ["req-0"]);
     await again.close();

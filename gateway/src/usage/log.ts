@@ -136,7 +136,6 @@ export class UsageLog implements UsageSink {
     private readonly durability: Durability,
     private readonly maxSegmentBytes: number,
     private readonly syncIntervalMs: number,
-    private readonly uniqueIds: boolean,
   ) {}
 
   /** Opens (creating or replaying) the log in `dir`, taking its lock. */
@@ -154,7 +153,7 @@ export class UsageLog implements UsageSink {
       throw new RangeError(`syncIntervalMs must be a non-negative integer, got ${syncIntervalMs}`);
     }
     await fsp.mkdir(options.dir, { recursive: true });
-    const log = new UsageLog(options.dir, durability, maxSegmentBytes, syncIntervalMs, options.uniqueIds === true);
+    const log = new UsageLog(options.dir, durability, maxSegmentBytes, syncIntervalMs);
     await log.lock();
     try {
       await log.replay();
@@ -162,7 +161,7 @@ export class UsageLog implements UsageSink {
       await log.unlock();
       throw err;
     }
-    if (log.uniqueIds) {
+    if (options.uniqueIds === true) {
       log.trackIds = false;
       log.liveIds.clear();
     }
