@@ -110,6 +110,8 @@ export class Settler {
   private lastCompactAt = 0;
   /** Clock ms when each team's last batch was sealed (minBatchIntervalMs). */
   private readonly lastSealAt = new Map<string, number>();
+  /** Per team: the pending list due() last summed, how many of its entries, and their cost. */
+  private readonly pendingSums = new Map<string, { list: readonly UsageEntry[]; counted: number; cost: bigint }>();
   /** Totals since start. */
   settledBatches = 0;
   settledUnits = 0n;
@@ -199,12 +201,21 @@ export class Settler {
     if (now - (this.lastSealAt.get(team) ?? Number.NEGATIVE_INFINITY) < this.o.minBatchIntervalMs) return false;
     if (pending.length >= this.o.maxRecordsPerBatch) return true;
     if (now - pending[0]!.timestampMs >= this.o.flushIntervalMs) return true;
-    let cost = 0n;
-    for (const e of pending) {
-      cost += e.cost;
-      if (cost >= this.o.flushCost) return true;
+    return this.pendingCost(team, pending) >= this.o.flushCost;
+  }
+
+  /**
+   * The team's pending cost, summed incrementally: the log only appends to a pending list until a seal
+   * replaces it, so each entry is added once rather than at every tick (a busy team holds thousands).
+   */
+  private pendingCost(team: string, pending: readonly UsageEntry[]): bigint {
+    let sum = this.pendingSums.get(team);
+    if (sum === undefined || sum.list !== pending) {
+      sum = { list: pending, counted: 0, cost: 0n };
+      this.pendingSums.set(team, sum);
     }
-    return false;
+    for (; sum.counted < pending.length; sum.counted++) sum.cost += pending[sum.counted]!.cost;
+    return sum.cost;
   }
 
   private async round(force: boolean): Promise<RoundReport> {

@@ -81,6 +81,24 @@ describe("settlement against the program in litesvm", function () {
     assert.equal((await s.d.team(t.owner.publicKey)).periodRequests, 100n);
   });
 
+  it("settles a team once its pending cost reaches flushCost, each request's cost summed once", async () => {
+    s = await createStack({ settler: { flushIntervalMs: 60_000, flushCost: 3n * PRICE, minBatchIntervalMs: 0 } });
+    const t = await s.team({ deposit: 100n * USDC });
+    const quota = await serve(s.gate, t.key, 1, () => ({ endpoint: "/api/v1/batch/verify", units: 10_000 }));
+    assert.equal(quota[0]!.cost, 0n, "the period's quota costs nothing");
+    await serve(s.gate, t.key, 2);
+    assert.equal((await s.settler.settleOnce()).sealed, 0, "2 × PRICE pending: below flushCost");
+    await serve(s.gate, t.key, 1);
+    assert.equal((await s.settler.settleOnce()).settled, 1, "3 × PRICE pending: due");
+    assert.equal((await s.d.team(t.owner.publicKey)).periodRequests, 10_003n);
+    // The next pending list is summed from nothing.
+    await serve(s.gate, t.key, 2);
+    assert.equal((await s.settler.settleOnce()).sealed, 0);
+    await serve(s.gate, t.key, 1);
+    assert.equal((await s.settler.settleOnce()).settled, 1);
+    assert.equal((await s.d.team(t.owner.publicKey)).periodRequests, 10_006n);
+  });
+
   it("settles several teams in one transaction", async () => {
     s = await createStack();
     const teams = [];
