@@ -13,6 +13,7 @@ import {
   role,
   teamStatus,
   tier,
+  usageRecord,
 } from "./model/validators";
 
 export const invoiceLine = v.object({
@@ -136,9 +137,15 @@ export default defineSchema({
     /**
      * The page's records as text (model/usagePage.ts: one record per line), as recordUsageBatch received
      * them: at most RECORDS_PER_PAGE records and MAX_PAGE_TEXT_BYTES bytes, under Convex's 1 MiB
-     * document limit. getBatchRecords decodes it back to record objects.
+     * document limit. getBatchRecords decodes it back to record objects. Absent only on pages stored in
+     * the earlier form (`records`).
      */
-    text: v.string(),
+    text: v.optional(v.string()),
+    /**
+     * The page's records as objects: how pages were stored before `text`. New pages never carry it; it stays
+     * in the schema so a ledger recorded then still deploys and its batches still read (getBatchRecords).
+     */
+    records: v.optional(v.array(usageRecord)),
   })
     // getBatchRecords: pages of a batch in order.
     .index("by_batch_page", ["batch", "page"]),

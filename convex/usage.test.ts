@@ -161,6 +161,33 @@ describe("usage batches", () => {
     assert.deepEqual([last.pageCount, last.recordCount, last.records], [3, 5_001, makeRecords(5_001, { endpoints: ["/a", "/b"], users: ["owner", "admin"] }).slice(5_000)]);
   });
 
+  it("reads a page stored in the earlier form (records as objects) as well as one stored as text", async () => {
+    const t = newLedger();
+    const f = await teamWithRoles(t);
+    const records = makeRecords(3, { users: ["owner"] });
+    await t.mutation(api.usage.recordUsageBatch, batchArgs(f.teamId, "b-1", 1n, records));
+    const older = makeRecords(2, { tag: "old", users: ["owner"] });
+    // A batch as a ledger recorded it before pages were text: its page holds `records`, no `text`.
+    await t.run(async (ctx) => {
+      const batch = await ctx.db.insert("usageBatches", {
+        batchId: "b-0",
+        teamId: f.teamId,
+        batchSeq: 9n,
+        requestCount: 2n,
+        amount: 20_000n,
+        usageRoot: ROOT,
+        recordCount: 2,
+        pageCount: 1,
+        status: "settled",
+        recordedAtMs: DAY,
+      });
+      await ctx.db.insert("usageRecordPages", { batch, page: 0, records: older });
+    });
+    const read = async (batchId: string) => (await t.query(api.usage.getBatchRecords, { auth: as(f.owner), batchId, page: 0 })).records;
+    assert.deepEqual(await read("b-0"), older);
+    assert.deepEqual(await read("b-1"), records);
+  });
+
   it("splits a batch across days and periods into the right rollups, whatever the records' order", async () => {
     const t = newLedger();
     const f = await teamWithRoles(t);

@@ -317,5 +317,11 @@ export async function batchRecordsPage(ctx: QueryCtx, batch: Doc<"usageBatches">
     .query("usageRecordPages")
     .withIndex("by_batch_page", (q) => q.eq("batch", batch._id).eq("page", page))
     .unique();
-  return { ...batchView(batch), page, records: row === null ? [] : decodeUsagePage(row.text) };
+  return { ...batchView(batch), page, records: row === null ? [] : storedPageRecords(row) };
+}
+
+/** A stored page's records, whichever form it was stored in (schema: usageRecordPages). */
+function storedPageRecords(row: Doc<"usageRecordPages">): UsageRecord[] {
+  if (row.text !== undefined) return decodeUsagePage(row.text);
+  return row.records ?? [];
 }
