@@ -39,6 +39,7 @@ import {
   type LogLine,
 } from "./codec";
 import type { UsageEntry, UsageSink } from "./sink";
+import { GroupBuffer } from "./group-buffer";
 
 export type Durability = "fsync" | "write";
 
@@ -86,9 +87,8 @@ interface TeamLog {
 /** Called with null once an append (or seal, or settle) is durable, or with the error that stopped it. */
 export type Done = (err: unknown) => void;
 
-/** A line waiting for the next group write: its state change is applied only once it is written. */
+/** A line waiting for the next group write (its bytes are in the GroupBuffer): its state change is applied only once it is written. */
 interface Queued {
-  text: string;
   /** A served request (applyAppend), or null for a line with its own `apply`. */
   entry: UsageEntry | null;
   apply: (() => void) | null;
@@ -112,6 +112,8 @@ export class UsageLog implements UsageSink {
   /** Unsettled entries. */
   private live = 0;
   private queue: Queued[] = [];
+  /** The bytes of the queued lines. */
+  private group = new GroupBuffer();
   private flushing = false;
   private scheduled = false;
   private syncTimer: NodeJS.Timeout | null = null;
@@ -358,10 +360,13 @@ export class UsageLog implements UsageSink {
 
   // ---- writing ----------------------------------------------------------------------------------------
 
-  private enqueue(text: string, entry: UsageEntry | null, apply: (() => void) | null, done: Done): void {
+  /** Queues a served request (`text` null: its line is built from `entry`) or another line (`text`, with `apply`). */
+  private enqueue(text: string | null, entry: UsageEntry | null, apply: (() => void) | null, done: Done): void {
     if (this.closed) return done(new UsageLogStateError("usage log is closed"));
     if (this.failed !== null) return done(this.failed);
-    this.queue.push({ text, entry, apply, done });
+    if (text === null) this.group.addEntry(entry!);
+    else this.group.addText(text);
+    this.queue.push({ entry, apply, done });
     if (!this.flushing && !this.scheduled) {
       // Flush at the end of this turn of the event loop: the appends of every request handled in it share one write.
       this.scheduled = true;
@@ -415,15 +420,20 @@ export class UsageLog implements UsageSink {
         }
         const group = this.queue;
         this.queue = [];
-        let body = "";
-        for (let i = 0; i < group.length; i++) body += group[i]!.text;
-        const buf = frameGroup(body, group.length);
+        const bytes = this.group;
+        let buf: Buffer;
         try {
           if (this.durability === "fsync") {
+            // Lines appended during the write and fdatasync go to a fresh buffer.
+            this.group = new GroupBuffer();
+            buf = bytes.frame();
             await this.writeAll(buf);
             await this.fh!.datasync();
           } else {
-            // A few KB into the page cache: a synchronous write costs microseconds and no thread-pool round trip.
+            // A few KB into the page cache: a synchronous write costs microseconds and no thread-pool round
+            // trip, and nothing can append meanwhile, so the buffer is reused.
+            buf = bytes.frame();
+            bytes.reset();
             this.writeAllSync(buf);
             this.unsyncedBytes += buf.length;
           }
@@ -554,7 +564,7 @@ export class UsageLog implements UsageSink {
     if (this.trackIds && this.liveIds.has(entry.requestId)) {
       return done(new UsageLogStateError(`request ${entry.requestId} is already in the usage log`));
     }
-    this.enqueue(encodeUsageEntry(entry), entry, null, done);
+    this.enqueue(null, entry, null, done);
   }
 
   /** Teams with unsettled requests (pending or in an open batch). */
