@@ -275,6 +275,11 @@ export class Gate implements GateCore {
     this.bookOf(team).seal(seq, units, cost);
   }
 
+  /** The settler gave batch `seq` back unsent: its requests are unbatched again (see TeamBook.unseal). */
+  unsealReservation(team: string, seq: bigint, units: bigint, cost: bigint): void {
+    this.bookOf(team).unseal(seq, units, cost);
+  }
+
   private bookOf(team: string): TeamBook {
     let b = this.books.get(team);
     if (b === undefined) {

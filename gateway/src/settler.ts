@@ -14,6 +14,12 @@
 //      (BatchAlreadySettled): the log records it, the ledger marks it settled with the signature, and the
 //      gate's reservation ends once the balance source shows it.
 // Rounds never overlap and a team has at most one open batch: never two batches in flight per team.
+//
+// Several settlers (gateway instances) serving one team: the ledger decides who owns a batch_seq — the
+// first to record `<team>:<seq>` (ledger first, so nobody sends a seq before recording it). A settler whose
+// batch meets another's records under its id (BatchConflictError) never sent it: it gives the batch back to
+// its log unsent (unseal) and seals the same requests under the next free seq. And a seq the chain shows
+// settled counts as this settler's only once the ledger confirms it holds this batch's records under it.
 import { programErrorOf } from "../../sdk/src/errors";
 import { toHex } from "../../sdk/src/receipts";
 import { InlineRootComputer, type RootComputer } from "./settle/root-computer";
@@ -25,7 +31,7 @@ import type { Gate } from "./gate";
 import type { UsageLog, SealedBatch } from "./usage/log";
 import type { UsageEntry } from "./usage/sink";
 import { rollDue, type SettlementChain } from "./chain/settlement-chain";
-import type { BatchToRecord, SettlementLedger } from "./ledger/settlement-ledger";
+import { BatchConflictError, type BatchToRecord, type SettlementLedger } from "./ledger/settlement-ledger";
 import { UNATTRIBUTED_USER_ID } from "../../convex/model/format";
 
 /** User id the ledger and the receipts carry for requests without X-User-ID (attributed to the team);
@@ -115,6 +121,8 @@ export class Settler {
   /** Totals since start. */
   settledBatches = 0;
   settledUnits = 0n;
+  /** Batches given back unsent because another settler held their seq. */
+  givenBack = 0;
   lastError: unknown = null;
 
   constructor(options: SettlerOptions) {
@@ -246,7 +254,18 @@ export class Settler {
         report.sealed += 1;
       }
       if (account.lastBatchSeq >= batch.seq) {
-        // Charged already (a confirmation we never saw, before a restart): settled, exactly once.
+        // The chain has this seq: charged already if the batch is ours (a confirmation we never saw, before
+        // a restart), which the ledger tells — it holds this batch's records under the id, or another's.
+        try {
+          await this.record(batch);
+        } catch (err) {
+          if (err instanceof BatchConflictError) await this.giveBack(batch, report);
+          else {
+            this.lastError = err;
+            report.deferred.push({ team, seq: batch.seq, reason: `ledger: ${(err as Error).message}` });
+          }
+          continue;
+        }
         await this.finalize(batch, null, report);
         settledTeams.push(team);
         continue;
@@ -274,6 +293,10 @@ export class Settler {
         });
         ready.push(w);
       } catch (err) {
+        if (err instanceof BatchConflictError) {
+          await this.giveBack(w.batch, report);
+          continue;
+        }
         this.lastError = err;
         report.deferred.push({ team: w.team, seq: w.batch.seq, reason: `ledger: ${(err as Error).message}` });
       }
@@ -417,6 +440,28 @@ export class Settler {
       this.roots.set(id, root);
     }
     return root;
+  }
+
+  /**
+   * Another settler recorded this batch's seq first: the batch goes back to the log unsent, its requests
+   * ahead of the pending ones, and the next round seals them under a free seq.
+   */
+  private async giveBack(batch: SealedBatch, report: RoundReport): Promise<void> {
+    const id = batchIdOf(batch.team, batch.seq);
+    try {
+      await this.o.log.unseal(batch.team, batch.seq);
+    } catch (err) {
+      this.lastError = err;
+      report.deferred.push({ team: batch.team, seq: batch.seq, reason: `usage log: ${(err as Error).message}` });
+      return;
+    }
+    this.roots.delete(id);
+    this.pages.delete(id);
+    this.lastSealAt.delete(batch.team);
+    const t = totals(batch.entries);
+    this.o.gate.unsealReservation(batch.team, batch.seq, t.units, t.cost);
+    this.givenBack += 1;
+    report.deferred.push({ team: batch.team, seq: batch.seq, reason: `batch_seq ${batch.seq} belongs to another settler's batch in the ledger; sealed again under the next` });
   }
 
   private async finalize(batch: SealedBatch, signature: string | null, report: RoundReport): Promise<void> {

@@ -81,6 +81,17 @@ export interface Stack {
   close(): Promise<void>;
   /** A new log + gate + settler over the same directory, chain and ledger (a restart). */
   restart(): Promise<void>;
+  /**
+   * Another gateway instance: its own usage log (a new directory), gate and settler, over the same keys,
+   * chain and ledger. Closed with the stack.
+   */
+  instance(): Promise<Instance>;
+}
+
+export interface Instance {
+  log: UsageLog;
+  gate: Gate;
+  settler: Settler;
 }
 
 let teamCounter = 0;
@@ -102,8 +113,9 @@ export async function createStack(
   const chain = new FlakyChain(new SdkSettlementChain(d.client, d.billingAuthority));
   const ledger = o.ledger ?? new MemorySettlementLedger();
 
-  const build = async () => {
-    const log = await UsageLog.open({ dir });
+  const others: (Instance & { dir: string })[] = [];
+  const build = async (logDir = dir): Promise<Instance> => {
+    const log = await UsageLog.open({ dir: logDir });
     const gate = createGate({ keys, balances, usage: log, rateLimits: UNLIMITED, ...o.gate });
     gate.restore(log);
     const settler = new Settler({
@@ -140,14 +152,22 @@ export async function createStack(
       return { ...fixture, key, teamId, address: fixture.team.toBase58() };
     },
     async close() {
-      await stack.settler.stop();
-      await stack.log.close();
-      await fsp.rm(dir, { recursive: true, force: true });
+      for (const i of [stack, ...others]) {
+        await i.settler.stop();
+        await i.log.close();
+      }
+      for (const d of [dir, ...others.map((i) => i.dir)]) await fsp.rm(d, { recursive: true, force: true });
     },
     async restart() {
       await stack.settler.stop();
       await stack.log.close();
       Object.assign(stack, await build());
+    },
+    async instance() {
+      const otherDir = await fsp.mkdtemp(path.join(os.tmpdir(), "gw-stack-"));
+      const i = { ...(await build(otherDir)), dir: otherDir };
+      others.push(i);
+      return i;
     },
   };
   return stack;

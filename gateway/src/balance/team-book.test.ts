@@ -73,6 +73,26 @@ describe("team book and the available formula", () => {
     assert.equal(book.reservedCharged, 0n);
   });
 
+  it("moves a batch given back unsent to the unbatched stage, or reserves it again once a chain state ended it", () => {
+    const book = new TeamBook();
+    book.observe(fullState({ lastBatchSeq: 4n, slot: 1 }));
+    book.reserve(5n, 500n);
+    book.seal(5n, 3n, 300n);
+    book.unseal(5n, 3n, 300n);
+    assert.equal(book.batchesInFlight, 0);
+    assert.deepEqual([book.reservedUnits, book.reservedCharged], [5n, 500n]);
+    book.seal(5n, 5n, 500n); // all of it sealed again
+    assert.throws(() => book.unseal(5n, 6n, 600n), TeamBookError);
+    // Another settler's seq 5 reaches the chain first: the book ends batch 5 with it...
+    book.observe(fullState({ lastBatchSeq: 5n, slot: 2 }));
+    assert.deepEqual([book.reservedUnits, book.batchesInFlight], [0n, 0]);
+    // ...and the batch, ours and not charged, comes back: reserved again, sealable under seq 6.
+    book.unseal(5n, 5n, 500n);
+    assert.deepEqual([book.reservedUnits, book.reservedCharged], [5n, 500n]);
+    book.seal(6n, 5n, 500n);
+    assert.equal(book.batchesInFlight, 1);
+  });
+
   it("refuses to release or seal more than was reserved", () => {
     const book = new TeamBook();
     book.reserve(1n, 10n);

@@ -79,6 +79,27 @@ export class TeamBook {
     this.unbatched.charged -= charged;
   }
 
+  /**
+   * Moves batch `seq` (given back unsent: another settler holds that batch_seq) back to the unbatched
+   * stage. When a chain state showing `seq` settled (the other settler's batch) already ended it, the
+   * reservation starts again.
+   */
+  unseal(seq: bigint, units: bigint, charged: bigint): void {
+    const b = this.batches.get(seq);
+    if (b === undefined) {
+      this.reserve(units, charged);
+      return;
+    }
+    if (units > b.units || charged > b.charged) {
+      throw new TeamBookError(`unseal of ${units} units / ${charged} exceeds batch ${seq}`);
+    }
+    b.units -= units;
+    b.charged -= charged;
+    if (b.units === 0n && b.charged === 0n) this.batches.delete(seq);
+    this.unbatched.units += units;
+    this.unbatched.charged += charged;
+  }
+
   /** Batches sealed and not yet seen settled. */
   get batchesInFlight(): number {
     return this.batches.size;

@@ -1,6 +1,6 @@
 // The ledger calls of settlement (usage.recordUsageBatch, markBatchSettled, markBatchFailed) behind a small
 // interface, so the settler can be exercised against the real ledger or an in-memory one.
-import { api, type LedgerClient } from "../../../ledger/client";
+import { api, ledgerErrorOf, type LedgerClient } from "../../../ledger/client";
 import { decodeUsagePage } from "../../../convex/model/usagePage";
 import type { UsageRecord } from "../../../convex/model/validators";
 import type { Id } from "../../../convex/_generated/dataModel";
@@ -25,8 +25,16 @@ export interface BatchToRecord {
   pages: string[];
 }
 
+/**
+ * The ledger holds other records under this batch's id (`<team>:<batch_seq>`): another settler sealed and
+ * recorded that batch_seq first, so it is that settler's to send, and this batch must take another.
+ */
+export class BatchConflictError extends Error {
+  readonly code = "batch_conflict";
+}
+
 export interface SettlementLedger {
-  /** Idempotent: recording the same batch again changes nothing. */
+  /** Idempotent: recording the same batch again changes nothing. BatchConflictError when the id holds another batch. */
   recordBatch(batch: BatchToRecord): Promise<void>;
   markSettled(batchId: string, signature: string): Promise<void>;
   markFailed(batchId: string, reason: string): Promise<void>;
@@ -36,6 +44,15 @@ export class ConvexSettlementLedger implements SettlementLedger {
   constructor(private readonly ledger: LedgerClient) {}
 
   async recordBatch(b: BatchToRecord): Promise<void> {
+    try {
+      await this.record(b);
+    } catch (err) {
+      if (ledgerErrorOf(err)?.code === "conflict") throw new BatchConflictError(ledgerErrorOf(err)!.message);
+      throw err;
+    }
+  }
+
+  private async record(b: BatchToRecord): Promise<void> {
     await this.ledger.server().mutation(api.usage.recordUsageBatch, {
       batchId: b.batchId,
       // The ledger's team id came from resolveApiKey: a teams table id carried as a plain string.
@@ -71,7 +88,9 @@ export class MemorySettlementLedger implements SettlementLedger {
     this.recordCalls += 1;
     const existing = this.batches.get(b.batchId);
     if (existing) {
-      if (existing.usageRoot !== b.usageRoot || existing.amount !== b.amount) throw new Error(`conflict: batch ${b.batchId}`);
+      if (existing.usageRoot !== b.usageRoot || existing.amount !== b.amount || existing.requestCount !== b.requestCount) {
+        throw new BatchConflictError(`batch ${b.batchId} was already recorded with different contents`);
+      }
       return;
     }
     this.batches.set(b.batchId, { ...b, records: b.pages.flatMap(decodeUsagePage), status: "pending" });

@@ -63,7 +63,11 @@ describe("usage log line codec", () => {
     assert.equal(decodeLine(line.replace(" 3 ", " 03 ")), null, "a non-canonical decimal");
     assert.equal(decodeLine(line + " extra"), null, "a field too many");
     assert.equal(decodeLine(line.split(" ").slice(0, 8).join(" ")), null, "a field too few");
-    assert.equal(decodeLine('j {"t":"x"}'), null, "an unknown line type");
+    assert.equal(decodeLine('j {"t":"z"}'), null, "an unknown line type");
+    assert.equal(decodeLine('j {"t":"x"}'), null, "a line without the fields of its type");
+    assert.equal(decodeLine('j {"t":"s","team":"T","seq":"1"}'), null, "settled without its signature (null or a string)");
+    assert.equal(decodeLine('j {"t":"b","team":"T","seq":"-1","n":1,"first":"a","last":"a"}'), null, "a seq that is not a decimal");
+    assert.deepEqual(decodeLine('j {"t":"x","team":"T","seq":"7"}'), { t: "x", team: "T", seq: "7" }, "a batch given back");
     assert.equal(decodeLine("j {not json"), null);
     assert.equal(decodeLine("x something"), null);
   });

@@ -7,7 +7,8 @@
 //   u <requestId> <teamId> <team> <userId> <endpoint> <units> <cost> <timestampMs>
 //                 a served request whose text fields are printable ASCII without spaces (all of them in
 //                 practice: ids, base58 addresses, endpoints); userId is empty when unattributed
-//   j <JSON>      any line as JSON (a served request with other characters, a batch formed, a batch settled)
+//   j <JSON>      any line as JSON (a served request with other characters, a batch formed, a batch settled,
+//                 a batch given back)
 // Amounts and counts are decimal strings: JSON numbers cannot hold a u64.
 //
 // Logs written before groups existed hold self-checked lines, `<crc32 of the JSON, 8 hex> <JSON>`; they
@@ -45,7 +46,17 @@ export interface SettledLine {
   sig: string | null;
 }
 
-export type LogLine = UsageLine | BatchLine | SettledLine;
+/**
+ * The team's open batch `seq` was given back unsent: its requests return, in order, to the front of the
+ * pending ones (another settler holds that batch_seq in the ledger; they are sealed again under another).
+ */
+export interface UnsealedLine {
+  t: "x";
+  team: string;
+  seq: string;
+}
+
+export type LogLine = UsageLine | BatchLine | SettledLine | UnsealedLine;
 
 export class UsageLogCorruptError extends Error {
   readonly code = "usage_log_corrupt";
@@ -156,10 +167,37 @@ export function decodeLegacyLine(line: string): LogLine | null {
 }
 
 function parseJsonLine(json: string): LogLine | null {
+  let l: unknown;
   try {
-    const l = JSON.parse(json) as LogLine;
-    return l !== null && typeof l === "object" && (l.t === "u" || l.t === "b" || l.t === "s") ? l : null;
+    l = JSON.parse(json);
   } catch {
     return null;
+  }
+  return isLogLine(l) ? l : null;
+}
+
+const isString = (v: unknown): v is string => typeof v === "string";
+const isDecimal = (v: unknown): boolean => isString(v) && DECIMAL.test(v);
+
+/** Whether a parsed JSON line has every field its type needs, of the right kind. */
+function isLogLine(v: unknown): v is LogLine {
+  if (v === null || typeof v !== "object") return false;
+  const l = v as Record<string, unknown>;
+  switch (l.t) {
+    case "u":
+      return (
+        isString(l.id) && isString(l.tid) && isString(l.team) && (l.user === null || isString(l.user)) && isString(l.ep) &&
+        isDecimal(l.n) && isDecimal(l.c) && Number.isSafeInteger(l.ts)
+      );
+    case "b":
+      if (!isString(l.team) || !isDecimal(l.seq)) return false;
+      if ("ids" in l) return Array.isArray(l.ids) && l.ids.every(isString);
+      return Number.isInteger(l.n) && (l.n as number) >= 1 && isString(l.first) && isString(l.last);
+    case "s":
+      return isString(l.team) && isDecimal(l.seq) && (l.sig === null || isString(l.sig));
+    case "x":
+      return isString(l.team) && isDecimal(l.seq);
+    default:
+      return false;
   }
 }

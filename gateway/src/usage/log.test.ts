@@ -96,6 +96,35 @@ describe("durable usage log", () => {
     await third.close();
   });
 
+  it("gives an open batch back unsent: its requests lead the pending ones again, also after a restart and a compaction", async () => {
+    const dir = await tmpDir();
+    const log = await UsageLog.open({ dir });
+    for (let i = 0; i < 5; i++) await log.append(entry(i * 2));
+    await log.seal("TeamA", 7n, 3);
+    await log.append(entry(10));
+    await assert.rejects(log.unseal("TeamA", 6n), UsageLogStateError, "only the open batch, by its seq");
+    await log.unseal("TeamA", 7n);
+    const order = ["req-0", "req-2", "req-4", "req-6", "req-8", "req-10"];
+    assert.equal(log.openBatch("TeamA"), null);
+    assert.deepEqual(log.pending("TeamA").map((e) => e.requestId), order);
+    assert.equal(log.unsettled, 6);
+    await assert.rejects(log.unseal("TeamA", 7n), UsageLogStateError, "nothing open any more");
+    const again = await log.seal("TeamA", 8n, 4); // sealed again under another seq
+    assert.deepEqual(again.entries.map((e) => e.requestId), order.slice(0, 4));
+    await log.close();
+
+    const reopened = await UsageLog.open({ dir });
+    assert.equal(reopened.openBatch("TeamA")?.seq, 8n, "replay: sealed 7, given back, sealed 8");
+    assert.deepEqual(reopened.pending("TeamA").map((e) => e.requestId), order.slice(4));
+    await reopened.unseal("TeamA", 8n);
+    await reopened.compact();
+    await reopened.close();
+    const compacted = await UsageLog.open({ dir });
+    assert.equal(compacted.openBatch("TeamA"), null);
+    assert.deepEqual(compacted.pending("TeamA").map((e) => e.requestId), order);
+    await compacted.close();
+  });
+
   it("refuses bad seal requests", async () => {
     const log = await UsageLog.open({ dir: await tmpDir() });
     await assert.rejects(log.seal("TeamA", 1n), UsageLogStateError, "nothing to seal");

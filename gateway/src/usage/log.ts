@@ -2,7 +2,7 @@
 //
 // Files in `dir`:
 //   seg-<n>.log   append-only segments of lines (see codec.ts): u = served request, b = batch formed,
-//                 s = batch settled
+//                 s = batch settled, x = batch given back unsent
 //   ckpt-<n>.log  the live state (unsettled requests, the open batch of each team) as of the end of
 //                 segment n, written by compaction; replay starts from the newest checkpoint
 //   LOCK          pid of the one process writing this directory
@@ -291,6 +291,9 @@ export class UsageLog implements UsageSink {
       if (t.open !== null && t.open.seq === seq) return;
       if ("ids" in l) this.applySealIds(l.team, seq, l.ids);
       else this.applySeal(l.team, seq, l.n, l.first, l.last);
+    } else if (l.t === "x") {
+      const t = this.teams.get(l.team);
+      if (t?.open && t.open.seq === BigInt(l.seq)) this.applyUnseal(t);
     } else {
       const t = this.teams.get(l.team);
       if (t?.open && t.open.seq === BigInt(l.seq)) this.applySettle(t);
@@ -332,6 +335,12 @@ export class UsageLog implements UsageSink {
     if (entries.length !== ids.length) throw new Error(`team ${team}: batch ${seq} names requests not pending`);
     t.pending = t.pending.filter((e) => !wanted.has(e.requestId));
     t.open = { team, seq, entries };
+  }
+
+  /** The open batch's requests go back, in order, before the pending ones. */
+  private applyUnseal(t: TeamLog): void {
+    t.pending = t.open!.entries.concat(t.pending);
+    t.open = null;
   }
 
   private applySettle(t: TeamLog): void {
@@ -617,6 +626,20 @@ export class UsageLog implements UsageSink {
     }
     await this.enqueueLine({ t: "s", team, seq: seq.toString(), sig: signature }, () => {
       if (t.open?.seq === seq) this.applySettle(t);
+    });
+  }
+
+  /**
+   * Gives the team's open batch `seq` back unsent, durably: its requests return to the front of the
+   * pending ones, to be sealed again under another batch_seq (another settler holds `seq`).
+   */
+  async unseal(team: string, seq: bigint): Promise<void> {
+    const t = this.teams.get(team);
+    if (t?.open == null || t.open.seq !== seq) {
+      throw new UsageLogStateError(`team ${team} has no open batch ${seq}`);
+    }
+    await this.enqueueLine({ t: "x", team, seq: seq.toString() }, () => {
+      if (t.open?.seq === seq) this.applyUnseal(t);
     });
   }
 

@@ -12,7 +12,8 @@ import type { Id } from "../../../convex/_generated/dataModel";
 import { ChainIndexer } from "../../src/chain/indexer";
 import { ConvexIndexerLedger } from "../../src/ledger/indexer-ledger";
 import { LedgerKeySource } from "../../src/ledger/key-source";
-import { ConvexSettlementLedger } from "../../src/ledger/settlement-ledger";
+import { BatchConflictError, ConvexSettlementLedger } from "../../src/ledger/settlement-ledger";
+import { encodeUsagePage } from "../../../convex/model/usagePage";
 import { createGate } from "../../src/gate";
 import { Settler, UNATTRIBUTED_USER_ID } from "../../src/settler";
 import { createStack, serve, UNLIMITED, type Stack } from "../stack";
@@ -100,6 +101,18 @@ describe("gateway with the embedded ledger and the program", function () {
 
     const balance = await ledger.as(owner).query(api.chain.getBalance, { teamId: tid });
     assert.equal(balance?.vaultBalance, await s.d.balance(t.vault), "the indexer kept the ledger's balance");
+  });
+
+  it("gives a settler BatchConflictError when the ledger holds another batch under the id, and nothing for the same one", async () => {
+    const owner = Keypair.generate().publicKey.toBase58();
+    const chainTeam = Keypair.generate().publicKey.toBase58();
+    const { teamId } = await ledger.as(owner).mutation(api.teams.create, { name: "Twice", tier: 0, userId: "owner", chainTeam, vault: Keypair.generate().publicKey.toBase58() });
+    const settlement = new ConvexSettlementLedger(ledger);
+    const page = (id: string) => encodeUsagePage([{ requestId: id, timestampMs: Date.now(), endpoint: "/api/v1/verify", userId: UNATTRIBUTED_USER_ID, units: 1, cost: 0n }]);
+    const batch = { batchId: `${chainTeam}:1`, teamId, batchSeq: 1n, requestCount: 1n, amount: 0n, usageRoot: "ab".repeat(32), pages: [page("first")] };
+    await settlement.recordBatch(batch);
+    await settlement.recordBatch(batch); // the same batch again: idempotent
+    await assert.rejects(settlement.recordBatch({ ...batch, usageRoot: "cd".repeat(32), pages: [page("second")] }), BatchConflictError);
   });
 
   it("runs as one runtime: proxy traffic settled on close, events indexed, nothing left unsettled", async () => {

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { DEFAULT_TIERS, USDC } from "../../../sdk/src/constants";
+import { fromHex } from "../../../sdk/src/receipts";
+import { encodeUsagePage } from "../../../convex/model/usagePage";
+import { rollDue } from "../../src/chain/settlement-chain";
 import { MemorySettlementLedger } from "../../src/ledger/settlement-ledger";
 import { UNATTRIBUTED_USER_ID } from "../../src/settler";
 import { createStack, serve, type Stack } from "../stack";
@@ -194,5 +197,95 @@ describe("settlement against the program in litesvm", function () {
     assert.match(r.deferred[0]!.reason, /ahead of the chain/);
     assert.equal(ledger.batches.get(`${t.address}:5`)?.status, "failed");
     assert.equal((await s.d.team(t.owner.publicKey)).lastBatchSeq, 0n);
+  });
+
+  describe("several gateway instances serving one team", () => {
+    /** Every record the ledger holds for the team, by request id. */
+    const ledgerRecords = (team: string) =>
+      [...(s.ledger as MemorySettlementLedger).batches.values()].filter((b) => b.batchId.startsWith(`${team}:`)).flatMap((b) => b.records);
+
+    it("gives a batch back unsent when another settler recorded its batch_seq first, and seals it again after that one", async () => {
+      s = await createStack();
+      const t = await s.team({ deposit: 100n * USDC });
+      const served = await serve(s.gate, t.key, 30);
+      // Another instance sealed seq 1 (5 requests) and recorded it in the ledger; it has not sent it yet.
+      const elsewhere = {
+        batchId: `${t.address}:1`,
+        teamId: t.teamId,
+        batchSeq: 1n,
+        requestCount: 5n,
+        amount: 0n,
+        usageRoot: "cd".repeat(32),
+        pages: [encodeUsagePage(Array.from({ length: 5 }, (_, i) => ({ requestId: `elsewhere-${i}`, timestampMs: Date.now(), endpoint: "/api/v1/verify", userId: UNATTRIBUTED_USER_ID, units: 1, cost: 0n })))],
+      };
+      await s.ledger.recordBatch(elsewhere);
+      const book = s.gate.book(t.address)!;
+      const reserved = [book.reservedUnits, book.reservedCharged];
+
+      const r = await s.settler.settleOnce(true);
+      assert.equal(r.settled, 0);
+      assert.match(r.deferred[0]!.reason, /batch_seq 1 belongs to another settler's batch/);
+      assert.equal(s.settler.givenBack, 1);
+      assert.equal(s.log.openBatch(t.address), null, "given back to the log");
+      assert.deepEqual(s.log.pending(t.address).map((e) => e.requestId), served.map((a) => a.requestId), "pending again, in order");
+      assert.equal(book.batchesInFlight, 0);
+      assert.deepEqual([book.reservedUnits, book.reservedCharged], reserved, "still reserved, as unbatched");
+      assert.equal((await s.d.team(t.owner.publicKey)).lastBatchSeq, 0n, "nothing sent");
+
+      // The other instance sends its seq 1; the requests given back go out as seq 2.
+      const { nowSec, teams } = await s.chain.readTeams([t.address]);
+      const account = teams.get(t.address)!;
+      await s.chain.send(await s.chain.instructions({ account, seq: 1n, requestCount: 5n, usageRoot: fromHex(elsewhere.usageRoot), roll: rollDue(account, nowSec) }));
+      assert.equal(await s.settler.drain(), 0);
+      const team = await s.d.team(t.owner.publicKey);
+      assert.equal(team.lastBatchSeq, 2n);
+      assert.equal(team.periodRequests, 35n, "both batches, each once");
+      const mine = (s.ledger as MemorySettlementLedger).batches.get(`${t.address}:2`)!;
+      assert.deepEqual([mine.status, mine.records.length], ["settled", 30]);
+    });
+
+    it("does not take another settler's batch on chain for its own (a seq sealed by both, recorded first by the other)", async () => {
+      s = await createStack();
+      const t = await s.team({ deposit: 100n * USDC });
+      const other = await s.instance();
+      await serve(s.gate, t.key, 30);
+      await serve(other.gate, t.key, 20);
+      // The other instance seals seq 1 and stalls before recording it; this one settles its own seq 1.
+      const stalled = await other.log.seal(t.address, 1n);
+      other.gate.sealReservation(t.address, 1n, 20n, stalled.entries.reduce((n, e) => n + e.cost, 0n));
+      assert.equal((await s.settler.settleOnce(true)).settled, 1);
+      // Resumed, it finds seq 1 on chain: the ledger holds the first instance's records under it, so its
+      // own batch was never charged — given back, and settled as seq 2.
+      const r = await other.settler.settleOnce(true);
+      assert.equal(r.settled, 0);
+      assert.equal(other.settler.givenBack, 1);
+      assert.equal(await other.settler.drain(), 0);
+      const team = await s.d.team(t.owner.publicKey);
+      assert.equal(team.periodRequests, 50n, "every request of both instances, once");
+      assert.equal(team.lastBatchSeq, 2n);
+      const ids = ledgerRecords(t.address).map((rec) => rec.requestId);
+      assert.equal(new Set(ids).size, 50);
+      assert.equal(ids.length, 50);
+    });
+
+    it("charges every request of two instances once when both settle the team at the same time", async () => {
+      s = await createStack();
+      const t = await s.team({ deposit: 100n * USDC });
+      const other = await s.instance();
+      for (let wave = 0; wave < 3; wave++) {
+        await Promise.all([serve(s.gate, t.key, 40), serve(other.gate, t.key, 25)]);
+        // Both read the same last_batch_seq and seal the same next seq: the ledger gives it to one.
+        await Promise.all([s.settler.settleOnce(true), other.settler.settleOnce(true)]);
+      }
+      const left = await Promise.all([s.settler.drain({ maxIdleRounds: 10 }), other.settler.drain({ maxIdleRounds: 10 })]);
+      assert.deepEqual(left, [0, 0]);
+      assert.ok(s.settler.givenBack + other.settler.givenBack >= 1, "the two met on a seq at least once");
+      const team = await s.d.team(t.owner.publicKey);
+      assert.equal(team.periodRequests, 195n);
+      const ids = ledgerRecords(t.address).map((rec) => rec.requestId);
+      assert.equal(new Set(ids).size, 195);
+      assert.equal(ids.length, 195);
+      assert.ok([...(s.ledger as MemorySettlementLedger).batches.values()].every((b) => b.status === "settled"));
+    });
   });
 });
