@@ -282,6 +282,32 @@ describe("durable usage log", () => {
     await again.close();
   });
 
+  it("checkpoints the state of the rotation while appends, seals and settles go on during its encoding", async () => {
+    const dir = await tmpDir();
+    const log = await UsageLog.open({ dir, durability: "write", uniqueIds: true });
+    const wave = (from: number, n: number) => Promise.all(Array.from({ length: n }, (_, i) => log.append(entry((from + i) * 2, { requestId: `w-${from + i}` }))));
+    await wave(0, 9_000); // several slices of the checkpoint's encoding
+    await log.seal("TeamA", 1n, 4_000);
+    const compaction = log.compact();
+    // Meanwhile: more requests, the open batch settled, the next one sealed.
+    await wave(9_000, 500);
+    await log.settle("TeamA", 1n, "sig1");
+    await log.seal("TeamA", 2n, 100);
+    await wave(9_500, 500);
+    await compaction;
+    // The checkpoint holds what was live at the rotation: batch 1 (4,000) and 5,000 pending, nothing later.
+    const ckpt = (await segFiles(dir)).find((f) => f.startsWith("ckpt-"))!;
+    const lines = (await fsp.readFile(path.join(dir, ckpt), "utf8")).split("\n");
+    assert.equal(lines.filter((l) => l.startsWith("u ")).length, 9_000);
+    assert.deepEqual(lines.filter((l) => l.startsWith("j ")).map((l) => JSON.parse(l.slice(2)).seq), ["1"]);
+    const state = { open: log.openBatch("TeamA"), pending: log.pending("TeamA").map((e) => e.requestId), unsettled: log.unsettled };
+    assert.equal(state.unsettled, 6_000);
+    await log.close();
+    const again = await UsageLog.open({ dir });
+    assert.deepEqual({ open: again.openBatch("TeamA"), pending: again.pending("TeamA").map((e) => e.requestId), unsettled: again.unsettled }, state);
+    await again.close();
+  });
+
   it("rotates and compacts by itself when a segment reaches maxSegmentBytes", async () => {
     const dir = await tmpDir();
     const log = await UsageLog.open({ dir, maxSegmentBytes: 2_000 });
