@@ -92,14 +92,22 @@ const ENCODE_SLICE = 500;
 
 const batchIdOf = (team: string, seq: bigint) => `${team}:${seq}`;
 
-function totals(entries: readonly UsageEntry[]): { units: bigint; cost: bigint } {
-  let units = 0n;
-  let cost = 0n;
-  for (const e of entries) {
-    units += e.units;
-    cost += e.cost;
+/** Units and cost of a sealed batch, summed once per batch (a batch of 20,000 is read at seal, record, send and settle). */
+const batchTotals = new WeakMap<SealedBatch, { units: bigint; cost: bigint }>();
+
+function totals(batch: SealedBatch): { units: bigint; cost: bigint } {
+  let t = batchTotals.get(batch);
+  if (t === undefined) {
+    let units = 0n;
+    let cost = 0n;
+    for (const e of batch.entries) {
+      units += e.units;
+      cost += e.cost;
+    }
+    t = { units, cost };
+    batchTotals.set(batch, t);
   }
-  return { units, cost };
+  return t;
 }
 
 export class Settler {
@@ -249,7 +257,7 @@ export class Settler {
         const seq = account.lastBatchSeq + 1n;
         batch = await log.seal(team, seq, Math.min(pending.length, this.o.maxRecordsPerBatch));
         this.lastSealAt.set(team, now);
-        const t = totals(batch.entries);
+        const t = totals(batch);
         gate.sealReservation(team, seq, t.units, t.cost);
         report.sealed += 1;
       }
@@ -287,7 +295,7 @@ export class Settler {
         w.ixs = await chain.instructions({
           account: w.account,
           seq: w.batch.seq,
-          requestCount: totals(w.batch.entries).units,
+          requestCount: totals(w.batch).units,
           usageRoot: await this.rootOf(w.batch),
           roll: w.roll,
         });
@@ -372,7 +380,7 @@ export class Settler {
   private async record(batch: SealedBatch): Promise<void> {
     const batchId = batchIdOf(batch.team, batch.seq);
     if (this.recorded.has(batchId)) return;
-    const t = totals(batch.entries);
+    const t = totals(batch);
     const toRecord: BatchToRecord = {
       batchId,
       teamId: batch.entries[0]!.teamId,
@@ -458,7 +466,7 @@ export class Settler {
     this.roots.delete(id);
     this.pages.delete(id);
     this.lastSealAt.delete(batch.team);
-    const t = totals(batch.entries);
+    const t = totals(batch);
     this.o.gate.unsealReservation(batch.team, batch.seq, t.units, t.cost);
     this.givenBack += 1;
     report.deferred.push({ team: batch.team, seq: batch.seq, reason: `batch_seq ${batch.seq} belongs to another settler's batch in the ledger; sealed again under the next` });
@@ -469,7 +477,7 @@ export class Settler {
     const id = batchIdOf(batch.team, batch.seq);
     this.roots.delete(id);
     this.pages.delete(id);
-    const units = totals(batch.entries).units;
+    const units = totals(batch).units;
     report.settled += 1;
     report.settledUnits += units;
     this.settledBatches += 1;
