@@ -333,6 +333,40 @@ describe("gate admission", () => {
       assert.equal(a.body!.spendCap, "30000");
     });
 
+    describe("an instance's share (several gates with their own usage logs serving one team)", () => {
+      it("admits against its share of the funds left after debt, withdrawal and base fee, and asks a deposit its share covers", async () => {
+        const { admit } = harness({ instanceShareBps: 4_000 }, { periodRequests: QUOTA, vaultBalance: 100_000n, pendingWithdrawal: 50_000n });
+        assert.equal((await admit()).available, 10_000n, "40% of 50,000 is 20,000, less this request");
+        assert.equal((await admit()).available, 0n);
+        const a = await admit();
+        refused(a, 402, "insufficient_balance");
+        assert.equal(a.body!.available, "0");
+        assert.equal(decodePaymentRequired(a.headers[HEADER.paymentRequired]!).amount, "25000", "40% of 25,000 pays the request");
+      });
+
+      it("counts the other instances' part of the remaining included requests as used: its prices are upper bounds", async () => {
+        const { admit } = harness({ instanceShareBps: 5_000 }, { periodRequests: QUOTA - 4n, vaultBalance: 100n * USDC });
+        assert.equal((await admit()).cost, 0n);
+        assert.equal((await admit()).cost, 0n, "half of the 4 included requests left");
+        assert.equal((await admit()).cost, PRICE);
+      });
+
+      it("counts the other instances' part of the remaining spend cap as spent", async () => {
+        const { admit } = harness({ instanceShareBps: 5_000 }, { periodRequests: QUOTA, periodOverageSpend: 10_000n, spendCap: 50_000n });
+        assert.equal((await admit()).ok, true);
+        assert.equal((await admit()).ok, true, "half of the 40,000 left: two requests");
+        refused(await admit(), 402, "spend_cap_reached");
+      });
+
+      it("is the whole by default and must be an integer from 1 to 10,000", () => {
+        const { keys, balances, usage } = harness();
+        assert.equal(createGate({ keys, balances, usage }).options.instanceShareBps, 10_000);
+        for (const bad of [0, 10_001, 2.5, Number.NaN]) {
+          assert.throws(() => createGate({ keys, balances, usage, instanceShareBps: bad }), /instanceShareBps must be an integer from 1 to 10000/);
+        }
+      });
+    });
+
     it("refuses a member over their allocation and gives it back when a request is not served", async () => {
       const { admit } = harness({}, { periodRequests: QUOTA });
       // bob: allocation 50_000, 20_000 used in the ledger, 10_000 per request

@@ -18,7 +18,7 @@
 import { TokenBucketLimiter, type RateDecision } from "./ratelimit/token-bucket";
 import { KeyCache, KeySourceUnavailableError, type CachedKey } from "./keys/cache";
 import type { KeyRecord } from "./keys/source";
-import { availableBalance, TeamBook } from "./balance/team-book";
+import { availableBalance, FULL_SHARE_BPS, TeamBook } from "./balance/team-book";
 import type { TeamChainState } from "./balance/source";
 import { MemberSpend } from "./members/spend";
 import { priceRequest } from "./pricing";
@@ -221,6 +221,13 @@ function refusal(
 /** decideWith's answer when the team's chain state must be read first (admit() does, admitNow() cannot). */
 const NEEDS_CHAIN_READ = Symbol("needs chain read");
 
+/** The deposit that raises an instance's share of the funds by `needed` (the whole of it for a lone instance). */
+function depositFor(needed: bigint, shareBps: number): bigint {
+  if (shareBps === FULL_SHARE_BPS) return needed;
+  const share = BigInt(shareBps);
+  return (needed * BigInt(FULL_SHARE_BPS) + share - 1n) / share;
+}
+
 /** 1 as one shared bigint: most requests count one unit, and their usage entries live until settled. */
 const ONE = 1n;
 
@@ -411,7 +418,7 @@ export class Gate implements GateCore {
     const nowSec = Math.floor(now / 1000);
     let price;
     try {
-      price = priceRequest(state, book.reservedUnits, book.reservedCharged, units, nowSec);
+      price = priceRequest(state, book.reservedUnits, book.reservedCharged, units, nowSec, o.instanceShareBps);
     } catch (err) {
       if (err instanceof BillingMathError) {
         return refusal("invalid_request", requestId, headers, { detail: err.message }, rate);
@@ -437,9 +444,10 @@ export class Gate implements GateCore {
     }
 
     // 8. Balance.
-    const available = availableBalance(state, book.reservedCharged, nowSec, Math.ceil(o.baseFeeHorizonMs / 1000));
+    const available = availableBalance(state, book.reservedCharged, nowSec, Math.ceil(o.baseFeeHorizonMs / 1000), o.instanceShareBps);
     if (cost > available) {
-      const shortfall = cost - available;
+      // A deposit reaches this instance in its share: ask for enough that its share covers the request.
+      const shortfall = depositFor(cost - available, o.instanceShareBps);
       headers[HEADER.available] = available.toString();
       headers[HEADER.paymentRequired] = encodePaymentRequired({
         version: 1,

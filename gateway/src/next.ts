@@ -7,7 +7,8 @@
 // development does not open a second usage log): by default a full gateway runtime from the environment —
 // SOLANA_RPC_URL, BILLING_AUTHORITY_KEYPAIR (keypair file, required), PREPAID_BILLING_PROGRAM_ID,
 // CONVEX_URL / LEDGER_URL + LEDGER_SERVER_SECRET, GATEWAY_USAGE_DIR (default .data/gateway/app-usage),
-// GATEWAY_NETWORK (named in PAYMENT-REQUIRED). configureBilling() replaces that (tests, custom wiring).
+// GATEWAY_NETWORK (named in PAYMENT-REQUIRED), GATEWAY_INSTANCE_SHARE_BPS (GateOptions.instanceShareBps, when
+// other gateways with their own usage logs serve the same teams). configureBilling() replaces that (tests, custom wiring).
 // Gate in the route handler, never in proxy.ts (facts-platform.md: the proxy layer halves throughput).
 import path from "node:path";
 import {
@@ -56,7 +57,10 @@ export const bindingFromEnv: Factory = async () => {
     {},
     {
       usageLogDir: process.env.GATEWAY_USAGE_DIR ?? path.join(".data", "gateway", "app-usage"),
-      gate: process.env.GATEWAY_NETWORK ? { network: process.env.GATEWAY_NETWORK } : {},
+      gate: {
+        ...(process.env.GATEWAY_NETWORK ? { network: process.env.GATEWAY_NETWORK } : {}),
+        ...(process.env.GATEWAY_INSTANCE_SHARE_BPS ? { instanceShareBps: Number(process.env.GATEWAY_INSTANCE_SHARE_BPS) } : {}),
+      },
     },
   );
   return { gate: runtime.gate, close: () => runtime.close(), unsettled: () => runtime.log.unsettled };

@@ -4,6 +4,7 @@ import type { BalanceSource } from "./balance/source";
 import type { KeySource } from "./keys/source";
 import type { UsageSink } from "./usage/sink";
 import { randomRequestId } from "./request-id";
+import { FULL_SHARE_BPS } from "./balance/team-book";
 
 /** What the gate does when a team's chain data is older than `maxChainStalenessMs`. */
 export type OnChainUnavailable =
@@ -52,6 +53,15 @@ export interface GateOptions {
   /** Clock, unix ms. Default Date.now. */
   now?: () => number;
   /**
+   * This instance's part of every team's funds, in basis points (default 10_000: the only gate serving its
+   * teams). Gate instances that serve the same teams with their own usage logs (a Next app and a metering
+   * proxy, or replicas) must have shares summing to at most 10_000: each admits against its share of the
+   * funds (vault − debt − pending withdrawal − base fee due), of the period's remaining included requests
+   * and of the remaining spend cap, so together they never commit more than the team has. Its prices are
+   * then upper bounds. A lone instance keeps the default.
+   */
+  instanceShareBps?: number;
+  /**
    * Request id generator (X-Request-Id, usage receipts): ids must be unique and 1 to 64 printable ASCII
    * characters without spaces (the ledger's rule). Default randomRequestId: 128 random bits in hex.
    */
@@ -82,6 +92,7 @@ export function resolveGateOptions(o: GateOptions): ResolvedGateOptions {
     network: o.network ?? "solana:localnet",
     now: o.now ?? Date.now,
     requestId: o.requestId ?? randomRequestId,
+    instanceShareBps: o.instanceShareBps ?? FULL_SHARE_BPS,
   };
   validateRateLimits(r.rateLimits);
   for (const name of [
@@ -99,6 +110,9 @@ export function resolveGateOptions(o: GateOptions): ResolvedGateOptions {
   }
   if (r.onChainUnavailable !== "deny" && r.onChainUnavailable !== "allow-up-to") {
     throw new RangeError(`createGate: onChainUnavailable must be "deny" or "allow-up-to", got ${String(r.onChainUnavailable)}`);
+  }
+  if (!(Number.isInteger(r.instanceShareBps) && r.instanceShareBps >= 1 && r.instanceShareBps <= FULL_SHARE_BPS)) {
+    throw new RangeError(`createGate: instanceShareBps must be an integer from 1 to ${FULL_SHARE_BPS}, got ${r.instanceShareBps}`);
   }
   if (typeof r.staleAllowance !== "bigint" || r.staleAllowance < 0n) {
     throw new RangeError("createGate: staleAllowance must be a non-negative bigint (USDC base units)");

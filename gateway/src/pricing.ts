@@ -5,10 +5,14 @@
 // per-request prices of a batch equals what deduct_usage charges for the batch (billable requests and the
 // spend cap both telescope). When the period has ended, the settler rolls it before settling: the request
 // is then priced in the new period (counters from zero, pending tier applied) — never above the old price.
+//
+// A gate instance with a share below the whole (GateOptions.instanceShareBps) counts the other instances'
+// parts of what remains of the included requests and of the spend cap as used: its prices are then upper
+// bounds (a request it prices as overage may turn out included on chain), never below the charge.
 import { NO_PENDING_TIER } from "../../sdk/src/constants";
 import { quoteCharge } from "../../sdk/src/pricing";
 import type { TeamChainState } from "./balance/source";
-import { termsOf } from "./balance/team-book";
+import { FULL_SHARE_BPS, termsOf } from "./balance/team-book";
 
 export interface RequestPrice {
   /** What the request will be charged (after the spend cap), base units. */
@@ -23,15 +27,23 @@ export function priceRequest(
   reservedCharged: bigint,
   units: bigint,
   nowSec: number,
+  shareBps: number = FULL_SHARE_BPS,
 ): RequestPrice {
   const rolls = nowSec >= s.periodEnd;
   const tier = rolls && s.pendingTier !== NO_PENDING_TIER ? s.pendingTier : s.tier;
-  const q = quoteCharge(
-    termsOf(s, tier),
-    (rolls ? 0n : s.periodRequests) + reservedUnits,
-    (rolls ? 0n : s.periodOverageSpend) + reservedCharged,
-    s.spendCap,
-    units,
-  );
+  const terms = termsOf(s, tier);
+  let periodRequests = rolls ? 0n : s.periodRequests;
+  let overageSpend = rolls ? 0n : s.periodOverageSpend;
+  if (shareBps !== FULL_SHARE_BPS) {
+    periodRequests += othersPart(terms.includedRequests - periodRequests, shareBps);
+    if (s.spendCap > 0n) overageSpend += othersPart(s.spendCap - overageSpend, shareBps);
+  }
+  const q = quoteCharge(terms, periodRequests + reservedUnits, overageSpend + reservedCharged, s.spendCap, units);
   return { cost: q.charged, waived: q.waived };
+}
+
+/** What the other instances may take of `remaining`: all but this instance's share (rounded down). */
+function othersPart(remaining: bigint, shareBps: number): bigint {
+  if (remaining <= 0n) return 0n;
+  return remaining - (remaining * BigInt(shareBps)) / BigInt(FULL_SHARE_BPS);
 }

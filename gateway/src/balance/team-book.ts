@@ -120,24 +120,25 @@ export function baseFeeDue(s: TeamChainState, nowSec: number, horizonSec: number
   return due;
 }
 
+/** A gate instance's share of a team's funds when it is the only one, in basis points. */
+export const FULL_SHARE_BPS = 10_000;
+
 /**
  * available = vault balance − unpaid debt − pending withdrawal − reserved unsettled cost − base fee due
  * before the next settlement. Negative when the team owes more than the vault holds.
+ * With several gate instances serving the team, each takes its share (`shareBps`, see
+ * GateOptions.instanceShareBps) of the funds left after debt, withdrawal and base fee, less what it reserved.
  */
 export function availableBalance(
   s: TeamChainState,
   reservedCharged: bigint,
   nowSec: number,
   horizonSec: number,
+  shareBps: number = FULL_SHARE_BPS,
 ): bigint {
-  return (
-    s.vaultBalance -
-    s.unpaidBaseFee -
-    s.unpaidOverage -
-    s.pendingWithdrawal -
-    reservedCharged -
-    baseFeeDue(s, nowSec, horizonSec)
-  );
+  const funds = s.vaultBalance - s.unpaidBaseFee - s.unpaidOverage - s.pendingWithdrawal - baseFeeDue(s, nowSec, horizonSec);
+  const mine = shareBps === FULL_SHARE_BPS || funds <= 0n ? funds : (funds * BigInt(shareBps)) / BigInt(FULL_SHARE_BPS);
+  return mine - reservedCharged;
 }
 
 export function termsOf(s: TeamChainState, tier: number): Readonly<TierTerms> {

@@ -9,6 +9,7 @@
 //                 "billingAuthority": "<keypair JSON file; env BILLING_AUTHORITY_KEYPAIR>", "pollMs": 1000 },
 //   "gateOptions": { "maxChainStalenessMs": 15000, "onChainUnavailable": "deny", "staleAllowance": "1000000",
 //                    "network": "solana:localnet", "rateLimits": [{ "ratePerSec": 20, "burst": 40 }, …per tier id],
+//                    "instanceShareBps": 10000 (lower when other gateways with their own usage logs serve the same teams),
 //                    … any GateOptions number/string; amounts as strings },
 //   "settler":  { "flushIntervalMs": 2000, "flushCost": "1000000", "maxRecordsPerBatch": 20000, "maxTeamsPerTx": 8,
 //                 "minBatchIntervalMs": 1000 },
@@ -48,6 +49,7 @@ const GATE_NUMBERS = [
   "maxChainStalenessMs",
   "baseFeeHorizonMs",
   "maxUnits",
+  "instanceShareBps",
 ] as const;
 const SETTLER_NUMBERS = ["flushIntervalMs", "maxRecordsPerBatch", "maxTeamsPerTx", "minBatchIntervalMs", "tickMs", "compactEveryMs"] as const;
 

@@ -268,6 +268,31 @@ describe("settlement against the program in litesvm", function () {
       assert.equal(ids.length, 50);
     });
 
+    it("with shares summing to the whole, two instances admit no more than the balance pays for, and leave no debt", async () => {
+      const tiers = [{ ...DEFAULT_TIERS[0], includedRequests: 0n }, DEFAULT_TIERS[1], DEFAULT_TIERS[2]];
+      s = await createStack({ deployment: { config: { tiers } }, gate: { instanceShareBps: 5_000 } });
+      const other = await s.instance();
+      const N = 137n;
+      const t = await s.team({ deposit: 50n * USDC + N * PRICE });
+      await s.d.client.rollPeriod({ teamOwner: t.owner.publicKey }); // the base fee is paid up front
+      const burst = (gate: typeof s.gate) =>
+        Promise.all(
+          Array.from({ length: 100 }, async () => {
+            const a = await gate.admit({ key: t.key, endpoint: "/api/v1/verify" });
+            if (a.ok) await a.ticket!.commit();
+            return a.ok;
+          }),
+        );
+      const [mine, theirs] = await Promise.all([burst(s.gate), burst(other.gate)]);
+      const served = [mine, theirs].map((r) => r.filter(Boolean).length);
+      assert.deepEqual(served, [68, 68], "each half of 137 × PRICE pays 68 requests");
+      assert.deepEqual(await Promise.all([s.settler.drain(), other.settler.drain({ maxIdleRounds: 10 })]), [0, 0]);
+      const team = await s.d.team(t.owner.publicKey);
+      assert.equal(team.unpaidOverage, 0n, "no debt on chain");
+      assert.equal(team.periodRequests, 136n);
+      assert.equal(await s.d.balance(t.vault), PRICE);
+    });
+
     it("charges every request of two instances once when both settle the team at the same time", async () => {
       s = await createStack();
       const t = await s.team({ deposit: 100n * USDC });
