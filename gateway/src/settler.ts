@@ -477,6 +477,7 @@ export class Settler {
     const id = batchIdOf(batch.team, batch.seq);
     this.roots.delete(id);
     this.pages.delete(id);
+    this.recorded.delete(id); // the chain is past this seq: no batch of this id will come again
     const units = totals(batch).units;
     report.settled += 1;
     report.settledUnits += units;

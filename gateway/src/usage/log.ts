@@ -123,6 +123,8 @@ export class UsageLog implements UsageSink {
   private queue: Queued[] = [];
   /** The bytes of the queued lines. */
   private group = new GroupBuffer();
+  /** "fsync": the buffer of the group in flight, reused for the next one once written. */
+  private spareGroup: GroupBuffer | null = null;
   private flushing = false;
   private scheduled = false;
   private syncTimer: NodeJS.Timeout | null = null;
@@ -442,11 +444,17 @@ export class UsageLog implements UsageSink {
         let buf: Buffer;
         try {
           if (this.durability === "fsync") {
-            // Lines appended during the write and fdatasync go to a fresh buffer.
-            this.group = new GroupBuffer();
+            // Lines appended during the write and fdatasync go to the other buffer (the two take turns).
+            this.group = this.spareGroup ?? new GroupBuffer();
+            this.spareGroup = null;
             buf = bytes.frame();
-            await this.writeAll(buf);
-            await this.fh!.datasync();
+            try {
+              await this.writeAll(buf);
+              await this.fh!.datasync();
+            } finally {
+              bytes.reset();
+              this.spareGroup = bytes;
+            }
           } else {
             // A few KB into the page cache: a synchronous write costs microseconds and no thread-pool round
             // trip, and nothing can append meanwhile, so the buffer is reused.
