@@ -190,6 +190,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
             logGroups: runtime.log.groupsWritten,
             logLines: runtime.log.linesWritten,
             settledUnits: String(runtime.settler.settledUnits),
+            // Batches given back because another gateway's settler held their batch_seq (several instances).
+            batchesGivenBack: runtime.settler.givenBack,
           }),
         );
       }, statusMs).unref();
