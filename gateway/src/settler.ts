@@ -31,6 +31,7 @@ import type { Gate } from "./gate";
 import type { UsageLog, SealedBatch } from "./usage/log";
 import type { UsageEntry } from "./usage/sink";
 import { rollDue, type SettlementChain } from "./chain/settlement-chain";
+import { FULL_SHARE_BPS } from "./balance/team-book";
 import { BatchConflictError, type BatchToRecord, type SettlementLedger } from "./ledger/settlement-ledger";
 import { UNATTRIBUTED_USER_ID } from "../../convex/model/format";
 
@@ -131,6 +132,7 @@ export class Settler {
   settledUnits = 0n;
   /** Batches given back unsent because another settler held their seq. */
   givenBack = 0;
+  /** The last failure or warning of a round; cleared by a round with nothing deferred. */
   lastError: unknown = null;
 
   constructor(options: SettlerOptions) {
@@ -176,6 +178,10 @@ export class Settler {
   settleOnce(force = false): Promise<RoundReport> {
     if (this.running !== null) return this.running.then(() => this.settleOnce(force));
     this.running = this.round(force)
+      .then((report) => {
+        if (report.deferred.length === 0) this.lastError = null; // a clean round: nothing to report any more
+        return report;
+      })
       .catch((err: unknown) => {
         this.lastError = err;
         throw err;
@@ -469,6 +475,12 @@ export class Settler {
     const t = totals(batch);
     this.o.gate.unsealReservation(batch.team, batch.seq, t.units, t.cost);
     this.givenBack += 1;
+    if (this.o.gate.options.instanceShareBps === FULL_SHARE_BPS) {
+      // Another gateway settles this team while this one admits against all of its funds.
+      this.lastError = new Error(
+        `another gateway's settler serves team ${batch.team} too: give every instance an instanceShareBps (summing to at most ${FULL_SHARE_BPS}) so together they admit no more than the team's balance`,
+      );
+    }
     report.deferred.push({ team: batch.team, seq: batch.seq, reason: `batch_seq ${batch.seq} belongs to another settler's batch in the ledger; sealed again under the next` });
   }
 

@@ -226,6 +226,7 @@ describe("settlement against the program in litesvm", function () {
       assert.equal(r.settled, 0);
       assert.match(r.deferred[0]!.reason, /batch_seq 1 belongs to another settler's batch/);
       assert.equal(s.settler.givenBack, 1);
+      assert.match(String(s.settler.lastError), /another gateway's settler serves team .* give every instance an instanceShareBps/);
       assert.equal(s.log.openBatch(t.address), null, "given back to the log");
       assert.deepEqual(s.log.pending(t.address).map((e) => e.requestId), served.map((a) => a.requestId), "pending again, in order");
       assert.equal(book.batchesInFlight, 0);
@@ -242,6 +243,7 @@ describe("settlement against the program in litesvm", function () {
       assert.equal(team.periodRequests, 35n, "both batches, each once");
       const mine = (s.ledger as MemorySettlementLedger).batches.get(`${t.address}:2`)!;
       assert.deepEqual([mine.status, mine.records.length], ["settled", 30]);
+      assert.equal(s.settler.lastError, null, "cleared by the clean rounds after");
     });
 
     it("does not take another settler's batch on chain for its own (a seq sealed by both, recorded first by the other)", async () => {
