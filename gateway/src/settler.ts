@@ -177,9 +177,11 @@ export class Settler {
   /** One round (see the top of this file); `force` settles all pending usage regardless of age or cost. */
   settleOnce(force = false): Promise<RoundReport> {
     if (this.running !== null) return this.running.then(() => this.settleOnce(force));
+    const errorBefore = this.lastError;
     this.running = this.round(force)
       .then((report) => {
-        if (report.deferred.length === 0) this.lastError = null; // a clean round: nothing to report any more
+        // A clean round (nothing deferred, no new error, no ledger mark owed): nothing to report any more.
+        if (report.deferred.length === 0 && this.lastError === errorBefore && this.toMark.size === 0) this.lastError = null;
         return report;
       })
       .catch((err: unknown) => {

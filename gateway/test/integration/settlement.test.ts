@@ -150,10 +150,33 @@ describe("settlement against the program in litesvm", function () {
     assert.match(r.deferred[0]!.reason, /ledger unreachable/);
     assert.equal(s.chain.sends, 0, "nothing sent before the ledger holds the batch");
     assert.equal(s.log.openBatch(t.address)?.seq, 1n);
+    assert.match(String(s.settler.lastError), /ledger unreachable/);
+    await s.settler.settleOnce(true);
+    assert.match(String(s.settler.lastError), /ledger unreachable/, "still failing: still reported");
     ledger.failWith = null;
     assert.equal(await s.settler.drain(), 0);
     assert.equal((await s.d.team(t.owner.publicKey)).lastBatchSeq, 1n);
     assert.equal([...ledger.batches.values()][0]!.status, "settled");
+    assert.equal(s.settler.lastError, null, "a clean round clears the report");
+  });
+
+  it("keeps reporting a settled batch's ledger mark as owed until the ledger takes it", async () => {
+    const ledger = new MemorySettlementLedger();
+    s = await createStack({ ledger });
+    const t = await s.team({ deposit: 60n * USDC });
+    await serve(s.gate, t.key, 3);
+    const mark = ledger.markSettled.bind(ledger);
+    ledger.markSettled = () => Promise.reject(new Error("ledger down for the mark"));
+    assert.equal((await s.settler.settleOnce(true)).settled, 1, "settled on chain");
+    assert.equal(s.settler.marksOwed, 1);
+    await s.settler.settleOnce(true); // nothing due, the mark still fails
+    assert.match(String(s.settler.lastError), /down for the mark/);
+    ledger.markSettled = mark;
+    await s.settler.settleOnce(true);
+    assert.equal(s.settler.marksOwed, 0);
+    assert.equal([...ledger.batches.values()][0]!.status, "settled");
+    await s.settler.settleOnce(true);
+    assert.equal(s.settler.lastError, null);
   });
 
   it("isolates a team the program refuses in a shared transaction: BatchAlreadySettled counts as settled", async () => {
