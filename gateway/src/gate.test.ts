@@ -358,6 +358,13 @@ describe("gate admission", () => {
         refused(await admit(), 402, "spend_cap_reached");
       });
 
+      it("allows its share of staleAllowance on stale data", async () => {
+        const { admit, clock } = harness({ instanceShareBps: 5_000, onChainUnavailable: "allow-up-to", staleAllowance: 30_000n }, { periodRequests: QUOTA });
+        clock.advance(20_000);
+        assert.equal((await admit()).ok, true);
+        refused(await admit(), 503, "chain_unavailable");
+      });
+
       it("is the whole by default and must be an integer from 1 to 10,000", () => {
         const { keys, balances, usage } = harness();
         assert.equal(createGate({ keys, balances, usage }).options.instanceShareBps, 10_000);

@@ -247,11 +247,14 @@ export class Gate implements GateCore {
   private readonly books = new Map<string, TeamBook>();
   /** The last price computed (see decideWith). */
   private lastCost = 0n;
+  /** What a team may run up on stale data through this instance: its share of staleAllowance. */
+  private readonly staleAllowance: bigint;
 
   constructor(options: GateOptions) {
     this.options = resolveGateOptions(options);
     const o = this.options;
     this.usage = o.usage;
+    this.staleAllowance = (o.staleAllowance * BigInt(o.instanceShareBps)) / BigInt(FULL_SHARE_BPS);
     this.limiter = new TokenBucketLimiter(o.now);
     this.keys = new KeyCache(o.keys, {
       refreshMs: o.keyRefreshMs,
@@ -438,7 +441,7 @@ export class Gate implements GateCore {
         cost,
       );
     }
-    if (stale && book.staleCharged + cost > o.staleAllowance) {
+    if (stale && book.staleCharged + cost > this.staleAllowance) {
       headers[HEADER.retryAfter] = "1";
       return refusal("chain_unavailable", requestId, headers, {}, rate, cost);
     }

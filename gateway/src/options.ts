@@ -39,7 +39,10 @@ export interface GateOptions {
   maxChainStalenessMs?: number;
   /** Behaviour on stale chain data. Default "deny". */
   onChainUnavailable?: OnChainUnavailable;
-  /** With "allow-up-to": cost a team may run up on stale data. Default 1_000_000n (1 USDC). */
+  /**
+   * With "allow-up-to": cost a team may run up on stale data. Default 1_000_000n (1 USDC). An instance with
+   * a share below the whole (instanceShareBps) allows its share of it.
+   */
   staleAllowance?: bigint;
   /**
    * A period ending within this long counts its next base fee as due before the next settlement
