@@ -358,6 +358,13 @@ describe("gate admission", () => {
         refused(await admit(), 402, "spend_cap_reached");
       });
 
+      it("counts the other instances' part of a member's remaining allocation as used", async () => {
+        const { admit } = harness({ instanceShareBps: 5_000 }, { periodRequests: QUOTA, vaultBalance: 100n * USDC });
+        // bob: allocation 50,000 with 20,000 used in the ledger; half of the 30,000 left is 15,000: one request.
+        assert.equal((await admit(1, "bob")).ok, true);
+        refused(await admit(1, "bob"), 402, "member_allocation_exhausted");
+      });
+
       it("allows its share of staleAllowance on stale data", async () => {
         const { admit, clock } = harness({ instanceShareBps: 5_000, onChainUnavailable: "allow-up-to", staleAllowance: 30_000n }, { periodRequests: QUOTA });
         clock.advance(20_000);

@@ -18,7 +18,7 @@
 import { TokenBucketLimiter, type RateDecision } from "./ratelimit/token-bucket";
 import { KeyCache, KeySourceUnavailableError, type CachedKey } from "./keys/cache";
 import type { KeyRecord } from "./keys/source";
-import { availableBalance, FULL_SHARE_BPS, TeamBook } from "./balance/team-book";
+import { availableBalance, FULL_SHARE_BPS, othersPart, TeamBook } from "./balance/team-book";
 import type { TeamChainState } from "./balance/source";
 import { MemberSpend } from "./members/spend";
 import { priceRequest } from "./pricing";
@@ -476,7 +476,9 @@ export class Gate implements GateCore {
     // 9. Member allocation.
     if (grant !== undefined && grant.allocation !== null) {
       const spent = this.members.spent(record.teamId, userId as string, grant, cached.fetchedAt);
-      if (spent + cost > grant.allocation) {
+      // With a share below the whole, the other instances' part of what remains of the allocation counts as used.
+      const allowed = grant.allocation - othersPart(grant.allocation - grant.allocationUsed, o.instanceShareBps);
+      if (spent + cost > allowed) {
         return refusal(
           "member_allocation_exhausted",
           requestId,

@@ -59,9 +59,10 @@ export interface GateOptions {
    * This instance's part of every team's funds, in basis points (default 10_000: the only gate serving its
    * teams). Gate instances that serve the same teams with their own usage logs (a Next app and a metering
    * proxy, or replicas) must have shares summing to at most 10_000: each admits against its share of the
-   * funds (vault − debt − pending withdrawal − base fee due), of the period's remaining included requests
-   * and of the remaining spend cap, so together they never commit more than the team has. Its prices are
-   * then upper bounds. A lone instance keeps the default.
+   * funds (vault − debt − pending withdrawal − base fee due), of the period's remaining included requests,
+   * of the remaining spend cap, of each member's remaining allocation and of staleAllowance, so together
+   * they never commit more than the team has. Its prices are then upper bounds. A lone instance keeps the
+   * default.
    */
   instanceShareBps?: number;
   /**

@@ -12,7 +12,7 @@
 import { NO_PENDING_TIER } from "../../sdk/src/constants";
 import { quoteCharge } from "../../sdk/src/pricing";
 import type { TeamChainState } from "./balance/source";
-import { FULL_SHARE_BPS, termsOf } from "./balance/team-book";
+import { FULL_SHARE_BPS, othersPart, termsOf } from "./balance/team-book";
 
 export interface RequestPrice {
   /** What the request will be charged (after the spend cap), base units. */
@@ -42,8 +42,3 @@ export function priceRequest(
   return { cost: q.charged, waived: q.waived };
 }
 
-/** What the other instances may take of `remaining`: all but this instance's share (rounded down). */
-function othersPart(remaining: bigint, shareBps: number): bigint {
-  if (remaining <= 0n) return 0n;
-  return remaining - (remaining * BigInt(shareBps)) / BigInt(FULL_SHARE_BPS);
-}

@@ -124,6 +124,15 @@ export function baseFeeDue(s: TeamChainState, nowSec: number, horizonSec: number
 export const FULL_SHARE_BPS = 10_000;
 
 /**
+ * What the other instances may take of `remaining` (requests, base units) when this one holds `shareBps`:
+ * all but this instance's share, rounded down. Nothing when nothing remains.
+ */
+export function othersPart(remaining: bigint, shareBps: number): bigint {
+  if (remaining <= 0n || shareBps === FULL_SHARE_BPS) return 0n;
+  return remaining - (remaining * BigInt(shareBps)) / BigInt(FULL_SHARE_BPS);
+}
+
+/**
  * available = vault balance − unpaid debt − pending withdrawal − reserved unsettled cost − base fee due
  * before the next settlement. Negative when the team owes more than the vault holds.
  * With several gate instances serving the team, each takes its share (`shareBps`, see
