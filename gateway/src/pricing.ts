@@ -8,7 +8,8 @@
 //
 // A gate instance with a share below the whole (GateOptions.instanceShareBps) counts the other instances'
 // parts of what remains of the included requests and of the spend cap as used: its prices are then upper
-// bounds (a request it prices as overage may turn out included on chain), never below the charge.
+// bounds (a request it prices as overage may turn out included on chain), never below the charge. These are
+// admission prices (reservations, X-Billing-Cost); the usage records are repriced at sealing (settler.ts).
 import { NO_PENDING_TIER } from "../../sdk/src/constants";
 import { quoteCharge } from "../../sdk/src/pricing";
 import type { TeamChainState } from "./balance/source";

@@ -6,8 +6,10 @@
 //   2. one chain read of those teams (and the cluster clock);
 //   3. a team without an open batch gets one: its first pending requests, batch_seq = last_batch_seq + 1,
 //      sealed durably in the usage log before anything is sent (so a retry after a crash reuses the same
-//      seq and the same records — the chain charges a seq once);
-//   4. each batch is recorded in the ledger (idempotent by batch id) with its usage-receipt root;
+//      seq and the same records — the chain charges a seq once), with the chain state it will be priced
+//      from (PricingBasis);
+//   4. each batch is recorded in the ledger (idempotent by batch id) with its usage-receipt root, each
+//      record costing its share of the batch's charge as the chain prices it from that basis;
 //   5. batches go out packed into transactions (roll_period first where due, then deduct_usage), as many
 //      teams per transaction as fit; a transaction refused by the program is retried team by team;
 //   6. a batch is settled when its transaction confirms or the chain already shows its seq
@@ -28,7 +30,9 @@ import { pageRecords } from "../../convex/model/usage";
 import type { TransactionInstruction } from "@solana/web3.js";
 import type { TeamBillingAccount } from "../../sdk/src/accounts";
 import type { Gate } from "./gate";
-import type { UsageLog, SealedBatch } from "./usage/log";
+import type { PricingBasis, UsageLog, SealedBatch } from "./usage/log";
+import { quoteCharge } from "../../sdk/src/pricing";
+import { NO_PENDING_TIER, type TierTerms } from "../../sdk/src/constants";
 import type { UsageEntry } from "./usage/sink";
 import { rollDue, type SettlementChain } from "./chain/settlement-chain";
 import { FULL_SHARE_BPS } from "./balance/team-book";
@@ -109,6 +113,38 @@ function totals(batch: SealedBatch): { units: bigint; cost: bigint } {
     batchTotals.set(batch, t);
   }
   return t;
+}
+
+/** A batch's records as ledger page texts, and what they cost in all (base units). */
+interface EncodedBatch {
+  pages: string[];
+  amount: bigint;
+}
+
+/**
+ * Each record's share of a batch's charge, in order: deduct_usage prices the batch as a whole from the
+ * basis, and the per-record charges add up to it (billable requests and the spend cap telescope).
+ */
+class BatchPricer {
+  private requests: bigint;
+  private spend: bigint;
+  private readonly terms: TierTerms;
+  /** Charged so far, base units. */
+  total = 0n;
+
+  constructor(private readonly basis: PricingBasis) {
+    this.requests = basis.periodRequests;
+    this.spend = basis.periodOverageSpend;
+    this.terms = { monthlyFee: 0n, includedRequests: basis.includedRequests, overagePrice: basis.overagePrice };
+  }
+
+  next(units: bigint): bigint {
+    const charged = quoteCharge(this.terms, this.requests, this.spend, this.basis.spendCap, units).charged;
+    this.requests += units;
+    this.spend += charged;
+    this.total += charged;
+    return charged;
+  }
 }
 
 export class Settler {
@@ -263,7 +299,7 @@ export class Settler {
       if (batch === null) {
         const pending = log.pending(team);
         const seq = account.lastBatchSeq + 1n;
-        batch = await log.seal(team, seq, Math.min(pending.length, this.o.maxRecordsPerBatch));
+        batch = await log.seal(team, seq, Math.min(pending.length, this.o.maxRecordsPerBatch), this.basisFor(team, account, nowSec));
         this.lastSealAt.set(team, now);
         const t = totals(batch);
         gate.sealReservation(team, seq, t.units, t.cost);
@@ -335,6 +371,25 @@ export class Settler {
     return report;
   }
 
+  /**
+   * What deduct_usage will price the team's next batch from: the account after the roll_period sent with
+   * it (a period that has ended starts over, at its pending tier), with the tier's terms as the gate holds
+   * them. Null when the gate holds no terms for the team (its records then keep the gate's prices).
+   */
+  private basisFor(team: string, account: TeamBillingAccount, nowSec: bigint): PricingBasis | null {
+    const rolls = nowSec >= account.periodEnd;
+    const tier = rolls && account.pendingTier !== NO_PENDING_TIER ? account.pendingTier : account.tier;
+    const terms = this.o.gate.book(team)?.state?.tiers[tier];
+    if (terms === undefined) return null;
+    return {
+      includedRequests: terms.includedRequests,
+      overagePrice: terms.overagePrice,
+      periodRequests: rolls ? 0n : account.periodRequests,
+      periodOverageSpend: rolls ? 0n : account.periodOverageSpend,
+      spendCap: account.spendCap,
+    };
+  }
+
   /** Greedy packing: teams in order while the transaction fits and maxTeamsPerTx allows. */
   private pack(work: Work[]): Work[][] {
     const groups: Work[][] = [];
@@ -388,15 +443,15 @@ export class Settler {
   private async record(batch: SealedBatch): Promise<void> {
     const batchId = batchIdOf(batch.team, batch.seq);
     if (this.recorded.has(batchId)) return;
-    const t = totals(batch);
+    const encoded = await this.pagesOf(batch);
     const toRecord: BatchToRecord = {
       batchId,
       teamId: batch.entries[0]!.teamId,
       batchSeq: batch.seq,
-      requestCount: t.units,
-      amount: t.cost,
+      requestCount: totals(batch).units,
+      amount: encoded.amount,
       usageRoot: toHex(await this.rootOf(batch)),
-      pages: await this.pagesOf(batch),
+      pages: encoded.pages,
     };
     await this.o.ledger.recordBatch(toRecord);
     this.recorded.add(batchId);
@@ -405,21 +460,23 @@ export class Settler {
     for (const e of batch.entries) if (e.userId !== null) this.o.gate.members.recorded(e.teamId, e.userId, e.cost, at);
   }
 
-  /** Page texts and roots of the batches in flight, built once per batch (a retry reuses them). */
-  private readonly pages = new Map<string, Promise<string[]>>();
+  /** Page texts (with their records' total cost) and roots of the batches in flight, built once per batch (a retry reuses them). */
+  private readonly pages = new Map<string, Promise<EncodedBatch>>();
   private readonly roots = new Map<string, Promise<Uint8Array>>();
 
   /**
    * The batch's records as ledger page texts (convex/model/usagePage.ts). Encoded ENCODE_SLICE records at a
    * time with a turn of the event loop in between, so a batch of 20,000 records never holds requests up
-   * for more than a slice's worth (a few hundred µs).
+   * for more than a slice's worth (a few hundred µs). Each record costs its share of the batch's charge,
+   * priced in order from the batch's basis (see PricingBasis); a batch without one keeps the gate's prices.
    */
-  private pagesOf(batch: SealedBatch): Promise<string[]> {
+  private pagesOf(batch: SealedBatch): Promise<EncodedBatch> {
     const id = batchIdOf(batch.team, batch.seq);
     let pages = this.pages.get(id);
     if (pages === undefined) {
       pages = (async () => {
         const out: string[] = [];
+        const pricer = batch.basis === null ? null : new BatchPricer(batch.basis);
         let turns = 0;
         for (const page of pageRecords(batch.entries)) {
           // A page's text is its lines joined by newlines, so it can be encoded in slices, one per turn.
@@ -432,13 +489,13 @@ export class Settler {
               endpoint: e.endpoint,
               userId: e.userId ?? UNATTRIBUTED_USER_ID,
               units: Number(e.units),
-              cost: e.cost,
+              cost: pricer === null ? e.cost : pricer.next(e.units),
             }));
             parts.push(encodeUsagePage(slice, at + 1));
           }
           out.push(parts.join("\n"));
         }
-        return out;
+        return { pages: out, amount: pricer === null ? totals(batch).cost : pricer.total };
       })();
       pages.catch(() => this.pages.delete(id)); // a failure is retried next round
       this.pages.set(id, pages);
@@ -451,7 +508,7 @@ export class Settler {
     const id = batchIdOf(batch.team, batch.seq);
     let root = this.roots.get(id);
     if (root === undefined) {
-      root = this.pagesOf(batch).then((pages) => this.rootComputer.root({ team: batch.team, seq: batch.seq, pages }));
+      root = this.pagesOf(batch).then((encoded) => this.rootComputer.root({ team: batch.team, seq: batch.seq, pages: encoded.pages }));
       root.catch(() => this.roots.delete(id)); // a failure is retried next round
       this.roots.set(id, root);
     }

@@ -68,6 +68,10 @@ describe("usage log line codec", () => {
     assert.equal(decodeLine('j {"t":"s","team":"T","seq":"1"}'), null, "settled without its signature (null or a string)");
     assert.equal(decodeLine('j {"t":"b","team":"T","seq":"-1","n":1,"first":"a","last":"a"}'), null, "a seq that is not a decimal");
     assert.deepEqual(decodeLine('j {"t":"x","team":"T","seq":"7"}'), { t: "x", team: "T", seq: "7" }, "a batch given back");
+    const sealed = '{"t":"b","team":"T","seq":"2","n":3,"first":"a","last":"c","price":{"inc":"10000","per":"10000","pr":"9999","ps":"0","cap":"0"}}';
+    assert.deepEqual(decodeLine(`j ${sealed}`), JSON.parse(sealed), "a batch with its pricing basis");
+    assert.equal(decodeLine(`j ${sealed.replace('"pr":"9999"', '"pr":9999')}`), null, "a basis amount that is not a decimal string");
+    assert.equal(decodeLine(`j ${sealed.replace(',"cap":"0"', "")}`), null, "a basis without its spend cap");
     assert.equal(decodeLine("j {not json"), null);
     assert.equal(decodeLine("x something"), null);
   });

@@ -31,12 +31,22 @@ export interface UsageLine {
 
 /**
  * A batch formed by the settler, written before its transaction is sent: the team's first `n` pending
- * requests (`first` and `last` name the ends, a check on replay) settle with deduct_usage(seq). Logs
- * before this form list the batch's request ids instead (`ids`); both replay.
+ * requests (`first` and `last` name the ends, a check on replay) settle with deduct_usage(seq). `price`,
+ * when present, is the chain state the batch is charged from (see PricingBasis in log.ts), decimal strings.
+ * Logs before this form list the batch's request ids instead (`ids`); both replay.
  */
 export type BatchLine =
-  | { t: "b"; team: string; seq: string; n: number; first: string; last: string }
+  | { t: "b"; team: string; seq: string; n: number; first: string; last: string; price?: PriceLine }
   | { t: "b"; team: string; seq: string; ids: string[] };
+
+/** A batch's pricing basis in a log line: included requests, overage price, period requests, overage spend, spend cap. */
+export interface PriceLine {
+  inc: string;
+  per: string;
+  pr: string;
+  ps: string;
+  cap: string;
+}
 
 /** The batch was settled on chain (signature null when it was found settled without ours, e.g. after a crash). */
 export interface SettledLine {
@@ -179,6 +189,12 @@ function parseJsonLine(json: string): LogLine | null {
 const isString = (v: unknown): v is string => typeof v === "string";
 const isDecimal = (v: unknown): boolean => isString(v) && DECIMAL.test(v);
 
+function isPriceLine(v: unknown): v is PriceLine {
+  if (v === null || typeof v !== "object") return false;
+  const p = v as Record<string, unknown>;
+  return isDecimal(p.inc) && isDecimal(p.per) && isDecimal(p.pr) && isDecimal(p.ps) && isDecimal(p.cap);
+}
+
 /** Whether a parsed JSON line has every field its type needs, of the right kind. */
 function isLogLine(v: unknown): v is LogLine {
   if (v === null || typeof v !== "object") return false;
@@ -192,7 +208,7 @@ function isLogLine(v: unknown): v is LogLine {
     case "b":
       if (!isString(l.team) || !isDecimal(l.seq)) return false;
       if ("ids" in l) return Array.isArray(l.ids) && l.ids.every(isString);
-      return Number.isInteger(l.n) && (l.n as number) >= 1 && isString(l.first) && isString(l.last);
+      return Number.isInteger(l.n) && (l.n as number) >= 1 && isString(l.first) && isString(l.last) && (l.price === undefined || isPriceLine(l.price));
     case "s":
       return isString(l.team) && isDecimal(l.seq) && (l.sig === null || isString(l.sig));
     case "x":

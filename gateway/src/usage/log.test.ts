@@ -125,6 +125,24 @@ describe("durable usage log", () => {
     await compacted.close();
   });
 
+  it("keeps a batch's pricing basis through replay and compaction", async () => {
+    const dir = await tmpDir();
+    const log = await UsageLog.open({ dir });
+    for (let i = 0; i < 4; i++) await log.append(entry(i * 2));
+    const basis = { includedRequests: 10_000n, overagePrice: 10_000n, periodRequests: 9_998n, periodOverageSpend: 0n, spendCap: 0n };
+    assert.deepEqual((await log.seal("TeamA", 3n, 3, basis)).basis, basis);
+    await log.close();
+    const again = await UsageLog.open({ dir });
+    assert.deepEqual(again.openBatch("TeamA")?.basis, basis);
+    await again.compact();
+    await again.close();
+    const compacted = await UsageLog.open({ dir });
+    assert.deepEqual(compacted.openBatch("TeamA")?.basis, basis);
+    await compacted.unseal("TeamA", 3n);
+    assert.equal((await compacted.seal("TeamA", 4n)).basis, null, "sealed without one");
+    await compacted.close();
+  });
+
   it("refuses bad seal requests", async () => {
     const log = await UsageLog.open({ dir: await tmpDir() });
     await assert.rejects(log.seal("TeamA", 1n), UsageLogStateError, "nothing to seal");

@@ -35,6 +35,7 @@ import {
   entryOf,
   UsageLogCorruptError,
   type LogLine,
+  type PriceLine,
 } from "./codec";
 import type { UsageEntry, UsageSink } from "./sink";
 import { GroupBuffer } from "./group-buffer";
@@ -63,6 +64,36 @@ export interface SealedBatch {
   readonly team: string;
   readonly seq: bigint;
   readonly entries: readonly UsageEntry[];
+  /** The chain state the batch is charged from, fixed when it was sealed; null for batches sealed without one. */
+  readonly basis: PricingBasis | null;
+}
+
+/**
+ * What deduct_usage will price a batch from (after the roll_period that goes with it): the tier's terms
+ * and the period's counters. The settler fixes it at sealing, so each record's cost is its share of the
+ * batch's charge in order, and a retry after a restart records the same costs. Amounts in base units.
+ */
+export interface PricingBasis {
+  readonly includedRequests: bigint;
+  readonly overagePrice: bigint;
+  readonly periodRequests: bigint;
+  readonly periodOverageSpend: bigint;
+  readonly spendCap: bigint;
+}
+
+function priceLineOf(b: PricingBasis): PriceLine {
+  return {
+    inc: b.includedRequests.toString(),
+    per: b.overagePrice.toString(),
+    pr: b.periodRequests.toString(),
+    ps: b.periodOverageSpend.toString(),
+    cap: b.spendCap.toString(),
+  };
+}
+
+function basisOf(p: PriceLine | undefined): PricingBasis | null {
+  if (p === undefined) return null;
+  return { includedRequests: BigInt(p.inc), overagePrice: BigInt(p.per), periodRequests: BigInt(p.pr), periodOverageSpend: BigInt(p.ps), spendCap: BigInt(p.cap) };
 }
 
 export class UsageLogLockedError extends Error {
@@ -301,7 +332,7 @@ export class UsageLog implements UsageSink {
       const seq = BigInt(l.seq);
       if (t.open !== null && t.open.seq === seq) return;
       if ("ids" in l) this.applySealIds(l.team, seq, l.ids);
-      else this.applySeal(l.team, seq, l.n, l.first, l.last);
+      else this.applySeal(l.team, seq, l.n, l.first, l.last, basisOf(l.price));
     } else if (l.t === "x") {
       const t = this.teams.get(l.team);
       if (t?.open && t.open.seq === BigInt(l.seq)) this.applyUnseal(t);
@@ -327,13 +358,13 @@ export class UsageLog implements UsageSink {
   }
 
   /** Seals the team's first `n` pending requests, which must run from `first` to `last`. */
-  private applySeal(team: string, seq: bigint, n: number, first: string, last: string): void {
+  private applySeal(team: string, seq: bigint, n: number, first: string, last: string, basis: PricingBasis | null): void {
     const t = this.teamLog(team);
     if (t.open !== null) throw new Error(`team ${team}: batch ${seq} sealed while batch ${t.open.seq} is open`);
     if (!(Number.isInteger(n) && n >= 1 && n <= t.pending.length) || t.pending[0]!.requestId !== first || t.pending[n - 1]!.requestId !== last) {
       throw new Error(`team ${team}: batch ${seq} does not match the pending requests`);
     }
-    t.open = { team, seq, entries: t.pending.slice(0, n) };
+    t.open = { team, seq, entries: t.pending.slice(0, n), basis };
     t.pending = t.pending.slice(n);
   }
 
@@ -345,7 +376,7 @@ export class UsageLog implements UsageSink {
     const entries = t.pending.filter((e) => wanted.has(e.requestId));
     if (entries.length !== ids.length) throw new Error(`team ${team}: batch ${seq} names requests not pending`);
     t.pending = t.pending.filter((e) => !wanted.has(e.requestId));
-    t.open = { team, seq, entries };
+    t.open = { team, seq, entries, basis: null };
   }
 
   /** The open batch's requests go back, in order, before the pending ones. */
@@ -551,7 +582,16 @@ export class UsageLog implements UsageSink {
     for (const [team, t] of this.teams) {
       if (t.open !== null) {
         const sealed = t.open.entries;
-        const line = encodeLine({ t: "b", team, seq: t.open.seq.toString(), n: sealed.length, first: sealed[0]!.requestId, last: sealed[sealed.length - 1]!.requestId });
+        const basis = t.open.basis;
+        const line = encodeLine({
+          t: "b",
+          team,
+          seq: t.open.seq.toString(),
+          n: sealed.length,
+          first: sealed[0]!.requestId,
+          last: sealed[sealed.length - 1]!.requestId,
+          ...(basis !== null ? { price: priceLineOf(basis) } : {}),
+        });
         parts.push({ entries: sealed, count: sealed.length, batchLine: line });
       }
       if (t.pending.length > 0) parts.push({ entries: t.pending, count: t.pending.length, batchLine: null });
@@ -636,9 +676,10 @@ export class UsageLog implements UsageSink {
 
   /**
    * Seals the first `count` pending requests of a team (default all) into batch `seq`, durably, before
-   * the settler sends it. Refused while the team has an open batch: never two in flight.
+   * the settler sends it, with the chain state it is charged from (`basis`, kept in the line). Refused
+   * while the team has an open batch: never two in flight.
    */
-  async seal(team: string, seq: bigint, count?: number): Promise<SealedBatch> {
+  async seal(team: string, seq: bigint, count?: number, basis: PricingBasis | null = null): Promise<SealedBatch> {
     const t = this.teams.get(team);
     if (t === undefined || t.pending.length === 0) throw new UsageLogStateError(`team ${team} has nothing to seal`);
     if (t.open !== null || t.sealing) {
@@ -654,7 +695,8 @@ export class UsageLog implements UsageSink {
     const last = t.pending[n - 1]!.requestId;
     t.sealing = true;
     try {
-      await this.enqueueLine({ t: "b", team, seq: seq.toString(), n, first, last }, () => this.applySeal(team, seq, n, first, last));
+      const line: LogLine = { t: "b", team, seq: seq.toString(), n, first, last, ...(basis !== null ? { price: priceLineOf(basis) } : {}) };
+      await this.enqueueLine(line, () => this.applySeal(team, seq, n, first, last, basis));
     } finally {
       t.sealing = false;
     }

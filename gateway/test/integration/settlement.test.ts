@@ -293,6 +293,25 @@ describe("settlement against the program in litesvm", function () {
       assert.equal(ids.length, 50);
     });
 
+    it("records each request at its share of its batch's on-chain charge, priced from the chain state at sealing", async () => {
+      // 100 included requests; each instance sees only its own 80 and prices them all as included.
+      const tiers = [{ ...DEFAULT_TIERS[0], includedRequests: 100n }, DEFAULT_TIERS[1], DEFAULT_TIERS[2]];
+      s = await createStack({ deployment: { config: { tiers } } });
+      const other = await s.instance();
+      const t = await s.team({ deposit: 100n * USDC });
+      const mine = await serve(s.gate, t.key, 80);
+      const theirs = await serve(other.gate, t.key, 80);
+      assert.equal([...mine, ...theirs].reduce((n, a) => n + a.cost, 0n), 0n, "the gates' own prices");
+      assert.equal(await s.settler.drain(), 0);
+      assert.equal(await other.settler.drain(), 0);
+      const team = await s.d.team(t.owner.publicKey);
+      assert.equal(team.periodRequests, 160n);
+      assert.equal(team.periodOverageSpend, 60n * PRICE, "the chain charged the second batch for 60 requests beyond the 100");
+      const batches = [...(s.ledger as MemorySettlementLedger).batches.values()];
+      assert.deepEqual(batches.map((b) => [b.batchSeq, b.amount]), [[1n, 0n], [2n, 60n * PRICE]], "each batch's amount is its charge");
+      assert.deepEqual(batches[1]!.records.map((r) => r.cost), [...Array<bigint>(20).fill(0n), ...Array<bigint>(60).fill(PRICE)], "in order: 20 still included, then 60 at the overage price");
+    });
+
     it("with shares summing to the whole, two instances admit no more than the balance pays for, and leave no debt", async () => {
       const tiers = [{ ...DEFAULT_TIERS[0], includedRequests: 0n }, DEFAULT_TIERS[1], DEFAULT_TIERS[2]];
       s = await createStack({ deployment: { config: { tiers } }, gate: { instanceShareBps: 5_000 } });
