@@ -15,6 +15,23 @@ import { quoteCharge } from "../../sdk/src/pricing";
 import type { TeamChainState } from "./balance/source";
 import { FULL_SHARE_BPS, othersPart, termsOf } from "./balance/team-book";
 
+/** A team's tier and period counters, as chain state holds them. */
+interface PeriodState {
+  tier: number;
+  pendingTier: number;
+  periodRequests: bigint;
+  periodOverageSpend: bigint;
+}
+
+/**
+ * The tier and counters deduct_usage prices from once the roll_period sent before it has run: a period that
+ * has ended (`rolls`) starts over from zero, at its pending tier if one is set; otherwise nothing changes.
+ */
+export function periodAfterRoll(s: PeriodState, rolls: boolean): PeriodState {
+  if (!rolls) return s;
+  return { tier: s.pendingTier !== NO_PENDING_TIER ? s.pendingTier : s.tier, pendingTier: NO_PENDING_TIER, periodRequests: 0n, periodOverageSpend: 0n };
+}
+
 export interface RequestPrice {
   /** What the request will be charged (after the spend cap), base units. */
   readonly cost: bigint;
@@ -30,11 +47,10 @@ export function priceRequest(
   nowSec: number,
   shareBps: number = FULL_SHARE_BPS,
 ): RequestPrice {
-  const rolls = nowSec >= s.periodEnd;
-  const tier = rolls && s.pendingTier !== NO_PENDING_TIER ? s.pendingTier : s.tier;
-  const terms = termsOf(s, tier);
-  let periodRequests = rolls ? 0n : s.periodRequests;
-  let overageSpend = rolls ? 0n : s.periodOverageSpend;
+  const period = periodAfterRoll(s, nowSec >= s.periodEnd);
+  const terms = termsOf(s, period.tier);
+  let periodRequests = period.periodRequests;
+  let overageSpend = period.periodOverageSpend;
   if (shareBps !== FULL_SHARE_BPS) {
     periodRequests += othersPart(terms.includedRequests - periodRequests, shareBps);
     if (s.spendCap > 0n) overageSpend += othersPart(s.spendCap - overageSpend, shareBps);

@@ -32,7 +32,8 @@ import type { TeamBillingAccount } from "../../sdk/src/accounts";
 import type { Gate } from "./gate";
 import type { PricingBasis, UsageLog, SealedBatch } from "./usage/log";
 import { quoteCharge } from "../../sdk/src/pricing";
-import { NO_PENDING_TIER, type TierTerms } from "../../sdk/src/constants";
+import type { TierTerms } from "../../sdk/src/constants";
+import { periodAfterRoll } from "./pricing";
 import type { UsageEntry } from "./usage/sink";
 import { rollDue, type SettlementChain } from "./chain/settlement-chain";
 import { FULL_SHARE_BPS } from "./balance/team-book";
@@ -377,15 +378,14 @@ export class Settler {
    * them. Null when the gate holds no terms for the team (its records then keep the gate's prices).
    */
   private basisFor(team: string, account: TeamBillingAccount, nowSec: bigint): PricingBasis | null {
-    const rolls = nowSec >= account.periodEnd;
-    const tier = rolls && account.pendingTier !== NO_PENDING_TIER ? account.pendingTier : account.tier;
-    const terms = this.o.gate.book(team)?.state?.tiers[tier];
+    const period = periodAfterRoll(account, nowSec >= account.periodEnd);
+    const terms = this.o.gate.book(team)?.state?.tiers[period.tier];
     if (terms === undefined) return null;
     return {
       includedRequests: terms.includedRequests,
       overagePrice: terms.overagePrice,
-      periodRequests: rolls ? 0n : account.periodRequests,
-      periodOverageSpend: rolls ? 0n : account.periodOverageSpend,
+      periodRequests: period.periodRequests,
+      periodOverageSpend: period.periodOverageSpend,
       spendCap: account.spendCap,
     };
   }

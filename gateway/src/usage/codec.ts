@@ -108,24 +108,99 @@ export function encodeLine(l: LogLine): string {
   return `j ${JSON.stringify(l)}\n`;
 }
 
-/**
- * A served request's line (newline included): the compact form when its strings allow it, else JSON.
- * This runs once per served request, before its response, so it builds one string and nothing else.
- */
-export function encodeUsageEntry(e: UsageEntry): string {
-  const user = e.userId;
-  if (
-    PLAIN.test(e.requestId) &&
-    PLAIN.test(e.teamId) &&
-    PLAIN.test(e.team) &&
-    PLAIN.test(e.endpoint) &&
-    (user === null || PLAIN.test(user)) &&
-    Number.isSafeInteger(e.timestampMs) &&
-    e.timestampMs >= 0
-  ) {
-    return `u ${e.requestId} ${e.teamId} ${e.team} ${user ?? ""} ${e.endpoint} ${e.units} ${e.cost} ${e.timestampMs}\n`;
+const SPACE = 0x20;
+const NEWLINE = 0x0a;
+/** Characters of a decimal safe integer or u64 at most. */
+const MAX_DIGITS = 20;
+/** Bytes of a trailer line at most: '#', 8 hex, ' ', a line count, '\n'. */
+export const MAX_TRAILER_BYTES = 32;
+
+/** Writes `s` at `at` when it is printable ASCII without spaces and not empty: the end, else -1. */
+function putPlain(buf: Buffer, at: number, s: string): number {
+  const n = s.length;
+  if (n === 0) return -1;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e) return -1;
+    buf[at + i] = c;
   }
-  return encodeLine(usageLine(e));
+  return at + n;
+}
+
+/** Writes a non-negative safe integer in decimal at `at`: the end. */
+function putDecimal(buf: Buffer, at: number, value: number): number {
+  let digits = 1;
+  for (let x = value; x >= 10; x = Math.floor(x / 10)) digits++;
+  let x = value;
+  for (let i = at + digits - 1; i >= at; i--) {
+    buf[i] = 0x30 + (x % 10);
+    x = Math.floor(x / 10);
+  }
+  return at + digits;
+}
+
+/** The last cost written and its decimal text: a team's requests mostly cost the same. */
+let lastCost = -1n;
+let lastCostText = "";
+
+function costText(cost: bigint): string {
+  if (cost !== lastCost) {
+    lastCost = cost;
+    lastCostText = cost.toString();
+  }
+  return lastCostText;
+}
+
+/** Bytes the compact line of `e` takes at most (room to reserve before writeUsageLine). */
+export function usageLineBound(e: UsageEntry): number {
+  const user = e.userId === null ? 0 : e.userId.length;
+  return 2 + e.requestId.length + 1 + e.teamId.length + 1 + e.team.length + 1 + user + 1 + e.endpoint.length + 1 + 3 * (MAX_DIGITS + 1);
+}
+
+/**
+ * Writes a served request's compact `u` line (newline included) at `at`, field by field: no string is
+ * built, which matters once per served request, before its response. Returns the end, or -1 when a field
+ * cannot be carried compactly (then the line is JSON: encodeLine(usageLine(e))); bytes written past `at`
+ * before a -1 are garbage to overwrite. `buf` has usageLineBound(e) bytes of room at `at`.
+ */
+export function writeUsageLine(buf: Buffer, at: number, e: UsageEntry): number {
+  const ts = e.timestampMs;
+  if (!(Number.isSafeInteger(ts) && ts >= 0)) return -1;
+  buf[at++] = 0x75; // 'u'
+  buf[at++] = SPACE;
+  if ((at = putPlain(buf, at, e.requestId)) < 0) return -1;
+  buf[at++] = SPACE;
+  if ((at = putPlain(buf, at, e.teamId)) < 0) return -1;
+  buf[at++] = SPACE;
+  if ((at = putPlain(buf, at, e.team)) < 0) return -1;
+  buf[at++] = SPACE;
+  if (e.userId !== null && (at = putPlain(buf, at, e.userId)) < 0) return -1;
+  buf[at++] = SPACE;
+  if ((at = putPlain(buf, at, e.endpoint)) < 0) return -1;
+  buf[at++] = SPACE;
+  at = putPlain(buf, at, e.units === 1n ? "1" : e.units.toString()); // digits: always plain
+  buf[at++] = SPACE;
+  at = putPlain(buf, at, costText(e.cost));
+  buf[at++] = SPACE;
+  at = putDecimal(buf, at, ts);
+  buf[at++] = NEWLINE;
+  return at;
+}
+
+/** A served request's line (newline included) as a string: the compact form when its fields allow it, else JSON. */
+export function encodeUsageEntry(e: UsageEntry): string {
+  const buf = Buffer.allocUnsafe(usageLineBound(e));
+  const end = writeUsageLine(buf, 0, e);
+  return end < 0 ? encodeLine(usageLine(e)) : buf.toString("latin1", 0, end);
+}
+
+/**
+ * Closes the group of `length` bytes at the start of `buf` with its trailer (`buf` has MAX_TRAILER_BYTES of
+ * room after them): the group's length with the trailer.
+ */
+export function writeTrailer(buf: Buffer, length: number, lines: number): number {
+  const crc = crc32(buf.subarray(0, length));
+  return length + buf.write(`#${crc.toString(16).padStart(8, "0")} ${lines}\n`, length, "latin1");
 }
 
 /**
@@ -134,11 +209,9 @@ export function encodeUsageEntry(e: UsageEntry): string {
  */
 export function frameGroup(body: string, lines: number): Buffer {
   const len = Buffer.byteLength(body);
-  const buf = Buffer.allocUnsafe(len + 32); // the trailer: '#', 8 hex, ' ', the count, '\n'
+  const buf = Buffer.allocUnsafe(len + MAX_TRAILER_BYTES);
   buf.write(body, 0, len, "utf8");
-  const crc = crc32(buf.subarray(0, len));
-  const end = len + buf.write(`#${crc.toString(16).padStart(8, "0")} ${lines}\n`, len, "latin1");
-  return buf.subarray(0, end);
+  return buf.subarray(0, writeTrailer(buf, len, lines));
 }
 
 /** Decodes one line of a group (without its newline); null when it is not a well-formed `u` or `j` line. */
