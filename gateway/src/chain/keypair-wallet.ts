@@ -10,8 +10,14 @@ import { Transaction, VersionedTransaction, type Keypair } from "@solana/web3.js
 /** DER prefix of a PKCS#8 Ed25519 private key; the 32-byte seed follows. */
 const PKCS8_ED25519 = Buffer.from("302e020100300506032b657004220420", "hex");
 
-function privateKeyOf(keypair: Keypair): KeyObject {
+function privateKeyOf(keypair: { secretKey: Uint8Array }): KeyObject {
   return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, keypair.secretKey.subarray(0, 32)]), format: "der", type: "pkcs8" });
+}
+
+/** Signs messages with a keypair's secret key (Node's Ed25519): the 64-byte signature. */
+export function nativeSigner(keypair: { secretKey: Uint8Array }): (message: Uint8Array) => Uint8Array {
+  const key = privateKeyOf(keypair);
+  return (message) => new Uint8Array(sign(null, message, key));
 }
 
 export function keypairWallet(payer: Keypair): Wallet {

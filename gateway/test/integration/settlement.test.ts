@@ -113,6 +113,18 @@ describe("settlement against the program in litesvm", function () {
     for (const t of teams) assert.equal((await s.d.team(t.owner.publicKey)).periodRequests, 3n);
   });
 
+  it("packs teams into transactions by size: as many as fit in 1,232 bytes, the rest in the next", async () => {
+    s = await createStack({ settler: { maxTeamsPerTx: 50 } });
+    const teams = [];
+    for (let i = 0; i < 10; i++) teams.push(await s.team({ deposit: 60n * USDC }));
+    for (const t of teams) await serve(s.gate, t.key, 2);
+    const r = await s.settler.settleOnce(true);
+    assert.equal(r.settled, 10);
+    // roll_period + deduct_usage per team: a few teams' accounts fill a legacy transaction.
+    assert.ok(r.transactions >= 2 && r.transactions < 10, `${r.transactions} transactions for 10 teams`);
+    for (const t of teams) assert.equal((await s.d.team(t.owner.publicKey)).periodRequests, 2n);
+  });
+
   it("admits exactly the requests the balance pays for among 200 concurrent ones, and leaves no debt", async () => {
     // Every request is overage (no included requests) so the balance is the only limit.
     const tiers = [{ ...DEFAULT_TIERS[0], includedRequests: 0n }, DEFAULT_TIERS[1], DEFAULT_TIERS[2]];
