@@ -26,12 +26,12 @@ import { encodePaymentRequired } from "./payment-required";
 import { REFUSALS, REFUSAL_MESSAGES, type RefusalCode } from "./errors";
 import { resolveGateOptions, type GateOptions, type ResolvedGateOptions } from "./options";
 import type { UsageEntry } from "./usage/sink";
-import type { SealedBatch } from "./usage/log";
+import type { EntryList, SealedBatch } from "./usage/log";
 
 /** What the usage log holds unsettled (UsageLog implements it). */
 export interface UnsettledUsage {
   teamsWithUsage(): string[];
-  pending(team: string): readonly UsageEntry[];
+  pending(team: string): EntryList;
   openBatch(team: string): SealedBatch | null;
 }
 import { BillingMathError } from "../../sdk/src/errors";
@@ -531,16 +531,20 @@ export class Gate implements GateCore {
     for (const team of log.teamsWithUsage()) {
       const book = this.bookOf(team);
       const open = log.openBatch(team);
-      for (const e of [...(open?.entries ?? []), ...log.pending(team)]) {
-        book.reserve(e.units, e.cost);
-        if (e.userId !== null) this.members.add(e.teamId, e.userId, e.cost);
+      for (const list of open === null ? [log.pending(team)] : [open.entries, log.pending(team)]) {
+        for (let i = 0; i < list.length; i++) {
+          const cost = list.cost(i);
+          book.reserve(list.units(i), cost);
+          const userId = list.userId(i);
+          if (userId !== null) this.members.add(list.teamId(i), userId, cost);
+        }
       }
       if (open !== null) {
         let units = 0n;
         let cost = 0n;
-        for (const e of open.entries) {
-          units += e.units;
-          cost += e.cost;
+        for (let i = 0; i < open.entries.length; i++) {
+          units += open.entries.units(i);
+          cost += open.entries.cost(i);
         }
         book.seal(open.seq, units, cost);
       }

@@ -26,7 +26,8 @@ import { programErrorOf } from "../../sdk/src/errors";
 import { toHex } from "../../sdk/src/receipts";
 import { InlineRootComputer, type RootComputer } from "./settle/root-computer";
 import { encodeUsagePage } from "../../convex/model/usagePage";
-import { pageRecords } from "../../convex/model/usage";
+import { RECORDS_PER_PAGE } from "../../convex/model/usage";
+import type { UsageRecord } from "../../convex/model/validators";
 import type { TransactionInstruction } from "@solana/web3.js";
 import type { TeamBillingAccount } from "../../sdk/src/accounts";
 import type { Gate } from "./gate";
@@ -34,7 +35,6 @@ import type { PricingBasis, UsageLog, SealedBatch } from "./usage/log";
 import { quoteCharge } from "../../sdk/src/pricing";
 import type { TierTerms } from "../../sdk/src/constants";
 import { periodAfterRoll } from "./pricing";
-import type { UsageEntry } from "./usage/sink";
 import { rollDue, type SettlementChain } from "./chain/settlement-chain";
 import { FULL_SHARE_BPS } from "./balance/team-book";
 import { BatchConflictError, type BatchToRecord, type SettlementLedger } from "./ledger/settlement-ledger";
@@ -106,9 +106,10 @@ function totals(batch: SealedBatch): { units: bigint; cost: bigint } {
   if (t === undefined) {
     let units = 0n;
     let cost = 0n;
-    for (const e of batch.entries) {
-      units += e.units;
-      cost += e.cost;
+    const entries = batch.entries;
+    for (let i = 0; i < entries.length; i++) {
+      units += entries.units(i);
+      cost += entries.cost(i);
     }
     t = { units, cost };
     batchTotals.set(batch, t);
@@ -162,8 +163,6 @@ export class Settler {
   private lastCompactAt = 0;
   /** Clock ms when each team's last batch was sealed (minBatchIntervalMs). */
   private readonly lastSealAt = new Map<string, number>();
-  /** Per team: the pending list due() last summed, how many of its entries, and their cost. */
-  private readonly pendingSums = new Map<string, { list: readonly UsageEntry[]; counted: number; cost: bigint }>();
   /** Totals since start. */
   settledBatches = 0;
   settledUnits = 0n;
@@ -261,22 +260,8 @@ export class Settler {
     if (force) return true;
     if (now - (this.lastSealAt.get(team) ?? Number.NEGATIVE_INFINITY) < this.o.minBatchIntervalMs) return false;
     if (pending.length >= this.o.maxRecordsPerBatch) return true;
-    if (now - pending[0]!.timestampMs >= this.o.flushIntervalMs) return true;
-    return this.pendingCost(team, pending) >= this.o.flushCost;
-  }
-
-  /**
-   * The team's pending cost, summed incrementally: the log only appends to a pending list until a seal
-   * replaces it, so each entry is added once rather than at every tick (a busy team holds thousands).
-   */
-  private pendingCost(team: string, pending: readonly UsageEntry[]): bigint {
-    let sum = this.pendingSums.get(team);
-    if (sum === undefined || sum.list !== pending) {
-      sum = { list: pending, counted: 0, cost: 0n };
-      this.pendingSums.set(team, sum);
-    }
-    for (; sum.counted < pending.length; sum.counted++) sum.cost += pending[sum.counted]!.cost;
-    return sum.cost;
+    if (now - pending.timestampMs(0) >= this.o.flushIntervalMs) return true;
+    return log.pendingCost(team) >= this.o.flushCost;
   }
 
   private async round(force: boolean): Promise<RoundReport> {
@@ -446,7 +431,7 @@ export class Settler {
     const encoded = await this.pagesOf(batch);
     const toRecord: BatchToRecord = {
       batchId,
-      teamId: batch.entries[0]!.teamId,
+      teamId: batch.entries.teamId(0),
       batchSeq: batch.seq,
       requestCount: totals(batch).units,
       amount: encoded.amount,
@@ -457,7 +442,11 @@ export class Settler {
     this.recorded.add(batchId);
     // The ledger's member figures now include this batch: move it out of the gate's unrecorded spending.
     const at = this.o.now();
-    for (const e of batch.entries) if (e.userId !== null) this.o.gate.members.recorded(e.teamId, e.userId, e.cost, at);
+    const entries = batch.entries;
+    for (let i = 0; i < entries.length; i++) {
+      const userId = entries.userId(i);
+      if (userId !== null) this.o.gate.members.recorded(entries.teamId(i), userId, entries.cost(i), at);
+    }
   }
 
   /** Page texts (with their records' total cost) and roots of the batches in flight, built once per batch (a retry reuses them). */
@@ -478,19 +467,24 @@ export class Settler {
         const out: string[] = [];
         const pricer = batch.basis === null ? null : new BatchPricer(batch.basis);
         let turns = 0;
-        for (const page of pageRecords(batch.entries)) {
+        for (let pageAt = 0; pageAt < batch.entries.length; pageAt += RECORDS_PER_PAGE) {
+          const page = batch.entries.slice(pageAt, pageAt + RECORDS_PER_PAGE);
           // A page's text is its lines joined by newlines, so it can be encoded in slices, one per turn.
           const parts: string[] = [];
           for (let at = 0; at < page.length; at += ENCODE_SLICE) {
             if (turns++ > 0) await new Promise((r) => setImmediate(r));
-            const slice = page.slice(at, at + ENCODE_SLICE).map((e) => ({
-              requestId: e.requestId,
-              timestampMs: e.timestampMs,
-              endpoint: e.endpoint,
-              userId: e.userId ?? UNATTRIBUTED_USER_ID,
-              units: Number(e.units),
-              cost: pricer === null ? e.cost : pricer.next(e.units),
-            }));
+            const slice: UsageRecord[] = [];
+            for (let i = at; i < Math.min(at + ENCODE_SLICE, page.length); i++) {
+              const units = page.units(i);
+              slice.push({
+                requestId: page.requestId(i),
+                timestampMs: page.timestampMs(i),
+                endpoint: page.endpoint(i),
+                userId: page.userId(i) ?? UNATTRIBUTED_USER_ID,
+                units: Number(units),
+                cost: pricer === null ? page.cost(i) : pricer.next(units),
+              });
+            }
             parts.push(encodeUsagePage(slice, at + 1));
           }
           out.push(parts.join("\n"));

@@ -5,8 +5,11 @@ import os from "node:os";
 import { crc32 } from "node:zlib";
 import path from "node:path";
 import { encodeLine, encodeUsageEntry, frameGroup, UsageLogCorruptError } from "./codec";
-import { UsageLog, UsageLogLockedError, UsageLogStateError } from "./log";
+import { UsageLog, UsageLogLockedError, UsageLogStateError, type SealedBatch } from "./log";
 import type { UsageEntry } from "./sink";
+
+/** A batch with its entries as objects, for comparison. */
+const snapshot = (b: SealedBatch | null) => b && { ...b, entries: b.entries.toArray() };
 
 let dirs: string[] = [];
 async function tmpDir(): Promise<string> {
@@ -56,8 +59,8 @@ describe("durable usage log", () => {
     await Promise.all(entries.map((e) => log.append(e)));
     await log.close();
     const again = await UsageLog.open({ dir });
-    assert.deepEqual(again.pending("TeamA"), entries.filter((e) => e.team === "TeamA"));
-    assert.deepEqual(again.pending("TeamB"), entries.filter((e) => e.team === "TeamB"));
+    assert.deepEqual(again.pending("TeamA").toArray(), entries.filter((e) => e.team === "TeamA"));
+    assert.deepEqual(again.pending("TeamB").toArray(), entries.filter((e) => e.team === "TeamB"));
     assert.deepEqual(again.teamsWithUsage().sort(), ["TeamA", "TeamB"]);
     assert.equal(again.unsettled, 6);
     await again.close();
@@ -76,15 +79,15 @@ describe("durable usage log", () => {
     const log = await UsageLog.open({ dir });
     for (let i = 0; i < 5; i++) await log.append(entry(i * 2)); // all TeamA
     const b = await log.seal("TeamA", 7n, 3);
-    assert.deepEqual(b.entries.map((e) => e.requestId), ["req-0", "req-2", "req-4"]);
-    assert.deepEqual(log.pending("TeamA").map((e) => e.requestId), ["req-6", "req-8"]);
+    assert.deepEqual(b.entries.toArray().map((e) => e.requestId), ["req-0", "req-2", "req-4"]);
+    assert.deepEqual(log.pending("TeamA").toArray().map((e) => e.requestId), ["req-6", "req-8"]);
     await assert.rejects(log.seal("TeamA", 8n), UsageLogStateError, "never two batches in flight per team");
     await assert.rejects(log.settle("TeamA", 6n, "sig"), UsageLogStateError);
     await log.close();
 
     const again = await UsageLog.open({ dir });
     assert.equal(again.openBatch("TeamA")?.seq, 7n, "an open batch survives a restart with the same seq");
-    assert.deepEqual(again.openBatch("TeamA")?.entries, b.entries);
+    assert.deepEqual(again.openBatch("TeamA")?.entries.toArray(), b.entries.toArray());
     await again.settle("TeamA", 7n, "5igNature");
     assert.equal(again.openBatch("TeamA"), null);
     assert.equal(again.unsettled, 2);
@@ -92,7 +95,7 @@ describe("durable usage log", () => {
 
     const third = await UsageLog.open({ dir });
     assert.equal(third.openBatch("TeamA"), null);
-    assert.deepEqual(third.pending("TeamA").map((e) => e.requestId), ["req-6", "req-8"]);
+    assert.deepEqual(third.pending("TeamA").toArray().map((e) => e.requestId), ["req-6", "req-8"]);
     await third.close();
   });
 
@@ -106,22 +109,22 @@ describe("durable usage log", () => {
     await log.unseal("TeamA", 7n);
     const order = ["req-0", "req-2", "req-4", "req-6", "req-8", "req-10"];
     assert.equal(log.openBatch("TeamA"), null);
-    assert.deepEqual(log.pending("TeamA").map((e) => e.requestId), order);
+    assert.deepEqual(log.pending("TeamA").toArray().map((e) => e.requestId), order);
     assert.equal(log.unsettled, 6);
     await assert.rejects(log.unseal("TeamA", 7n), UsageLogStateError, "nothing open any more");
     const again = await log.seal("TeamA", 8n, 4); // sealed again under another seq
-    assert.deepEqual(again.entries.map((e) => e.requestId), order.slice(0, 4));
+    assert.deepEqual(again.entries.toArray().map((e) => e.requestId), order.slice(0, 4));
     await log.close();
 
     const reopened = await UsageLog.open({ dir });
     assert.equal(reopened.openBatch("TeamA")?.seq, 8n, "replay: sealed 7, given back, sealed 8");
-    assert.deepEqual(reopened.pending("TeamA").map((e) => e.requestId), order.slice(4));
+    assert.deepEqual(reopened.pending("TeamA").toArray().map((e) => e.requestId), order.slice(4));
     await reopened.unseal("TeamA", 8n);
     await reopened.compact();
     await reopened.close();
     const compacted = await UsageLog.open({ dir });
     assert.equal(compacted.openBatch("TeamA"), null);
-    assert.deepEqual(compacted.pending("TeamA").map((e) => e.requestId), order);
+    assert.deepEqual(compacted.pending("TeamA").toArray().map((e) => e.requestId), order);
     await compacted.close();
   });
 
@@ -172,7 +175,7 @@ describe("durable usage log", () => {
     await log.close();
     const again = await UsageLog.open({ dir, uniqueIds: true });
     assert.equal(again.unsettled, 2);
-    assert.deepEqual(again.pending("TeamA").map((e) => e.requestId), ["req-8", "req-10"]);
+    assert.deepEqual(again.pending("TeamA").toArray().map((e) => e.requestId), ["req-8", "req-10"]);
     await again.append(entry(12));
     assert.equal(again.unsettled, 3);
     await again.close();
@@ -204,7 +207,7 @@ describe("durable usage log", () => {
     await fsp.appendFile(seg, forged);
     const again = await UsageLog.open({ dir });
     assert.equal(again.unsettled, 1);
-    assert.deepEqual(again.pending("TeamA").map((e) => e.requestId), ["req-0"]);
+    assert.deepEqual(again.pending("TeamA").toArray().map((e) => e.requestId), ["req-0"]);
     assert.equal((await fsp.readFile(seg, "utf8")).length, good.length, "bad tail group truncated");
     await again.close();
   });
@@ -214,7 +217,7 @@ describe("durable usage log", () => {
     const lines = good.split("\n");
     await fsp.appendFile(seg, lines[0]!.replace("req-0", "req-2") + "\n"); // line written, trailer not
     const again = await UsageLog.open({ dir });
-    assert.deepEqual(again.pending("TeamA").map((e) => e.requestId), ["req-0"]);
+    assert.deepEqual(again.pending("TeamA").toArray().map((e) => e.requestId), ["req-0"]);
     await again.close();
   });
 
@@ -230,12 +233,12 @@ describe("durable usage log", () => {
       legacy(u(1)) + legacy(u(2)) + legacy(u(3)) + legacy({ t: "b", team: "TeamA", seq: "7", ids: ["old-1", "old-2"] }) + legacy({ t: "s", team: "TeamA", seq: "7", sig: "sig7" }),
     );
     const log = await UsageLog.open({ dir });
-    assert.deepEqual(log.pending("TeamA").map((e) => e.requestId), ["old-3"]);
+    assert.deepEqual(log.pending("TeamA").toArray().map((e) => e.requestId), ["old-3"]);
     assert.equal(log.openBatch("TeamA"), null);
     await log.append(entry(0));
     await log.close();
     const again = await UsageLog.open({ dir });
-    assert.deepEqual(again.pending("TeamA").map((e) => e.requestId), ["old-3", "req-0"]);
+    assert.deepEqual(again.pending("TeamA").toArray().map((e) => e.requestId), ["old-3", "req-0"]);
     await again.close();
   });
 
@@ -246,8 +249,8 @@ describe("durable usage log", () => {
     await log.seal("TeamA", 3n, 3);
     await log.close();
     const again = await UsageLog.open({ dir });
-    assert.deepEqual(again.openBatch("TeamA")!.entries.map((e) => e.requestId), ["req-0", "req-2", "req-4"]);
-    assert.deepEqual(again.pending("TeamA").map((e) => e.requestId), ["req-6", "req-8"]);
+    assert.deepEqual(again.openBatch("TeamA")!.entries.toArray().map((e) => e.requestId), ["req-0", "req-2", "req-4"]);
+    assert.deepEqual(again.pending("TeamA").toArray().map((e) => e.requestId), ["req-6", "req-8"]);
     await again.close();
 
     const bad = await tmpDir();
@@ -289,13 +292,13 @@ describe("durable usage log", () => {
     assert.ok(ckpt < before / 2, `checkpoint ${ckpt} bytes < half of ${before}`);
     await log.append(entry(3, { requestId: "b-3" }));
     const state = {
-      open: log.openBatch("TeamA"),
-      a: log.pending("TeamA"),
-      b: log.pending("TeamB"),
+      open: snapshot(log.openBatch("TeamA")),
+      a: log.pending("TeamA").toArray(),
+      b: log.pending("TeamB").toArray(),
     };
     await log.close();
     const again = await UsageLog.open({ dir });
-    assert.deepEqual({ open: again.openBatch("TeamA"), a: again.pending("TeamA"), b: again.pending("TeamB") }, state);
+    assert.deepEqual({ open: snapshot(again.openBatch("TeamA")), a: again.pending("TeamA").toArray(), b: again.pending("TeamB").toArray() }, state);
     assert.equal(again.unsettled, 5 + 5 + 4);
     await again.close();
   });
@@ -318,11 +321,11 @@ describe("durable usage log", () => {
     const lines = (await fsp.readFile(path.join(dir, ckpt), "utf8")).split("\n");
     assert.equal(lines.filter((l) => l.startsWith("u ")).length, 9_000);
     assert.deepEqual(lines.filter((l) => l.startsWith("j ")).map((l) => JSON.parse(l.slice(2)).seq), ["1"]);
-    const state = { open: log.openBatch("TeamA"), pending: log.pending("TeamA").map((e) => e.requestId), unsettled: log.unsettled };
+    const state = { open: snapshot(log.openBatch("TeamA")), pending: log.pending("TeamA").toArray().map((e) => e.requestId), unsettled: log.unsettled };
     assert.equal(state.unsettled, 6_000);
     await log.close();
     const again = await UsageLog.open({ dir });
-    assert.deepEqual({ open: again.openBatch("TeamA"), pending: again.pending("TeamA").map((e) => e.requestId), unsettled: again.unsettled }, state);
+    assert.deepEqual({ open: snapshot(again.openBatch("TeamA")), pending: again.pending("TeamA").toArray().map((e) => e.requestId), unsettled: again.unsettled }, state);
     await again.close();
   });
 
@@ -404,7 +407,7 @@ describe("durable usage log", () => {
       });
       await new Promise((r) => child.on("exit", r));
       const log = await UsageLog.open({ dir }); // the dead child's lock is taken over
-      const held = new Set(log.pending("TeamA").map((e) => e.requestId));
+      const held = new Set(log.pending("TeamA").toArray().map((e) => e.requestId));
       const missing = acked.filter((id) => !held.has(id));
       assert.deepEqual(missing, [], "every acknowledged append survived");
       assert.ok(held.size >= acked.length);

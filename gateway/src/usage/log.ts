@@ -39,6 +39,9 @@ import {
 } from "./codec";
 import type { UsageEntry, UsageSink } from "./sink";
 import { GroupBuffer } from "./group-buffer";
+import { EntryList, PendingEntries, StringTable } from "./entry-columns";
+
+export { EntryList };
 
 export type Durability = "fsync" | "write";
 
@@ -63,7 +66,7 @@ export interface UsageLogOptions {
 export interface SealedBatch {
   readonly team: string;
   readonly seq: bigint;
-  readonly entries: readonly UsageEntry[];
+  readonly entries: EntryList;
   /** The chain state the batch is charged from, fixed when it was sealed; null for batches sealed without one. */
   readonly basis: PricingBasis | null;
 }
@@ -106,7 +109,7 @@ export class UsageLogStateError extends Error {
 
 interface TeamLog {
   /** Unbatched entries in append order. */
-  pending: UsageEntry[];
+  pending: PendingEntries;
   /** The one batch sealed and not yet settled. */
   open: SealedBatch | null;
   /** A seal is being written. */
@@ -127,10 +130,9 @@ interface Queued {
 /** Lines of the previous format start with their own crc: 8 hex digits and a space. */
 const LEGACY_LINE = /^[0-9a-f]{8} /;
 
-/** A part of the live state for a checkpoint: the first `count` of `entries`, then the batch line if sealed. */
+/** A part of the live state for a checkpoint: `entries`, then the batch line if sealed. */
 interface LivePart {
-  entries: readonly UsageEntry[];
-  count: number;
+  entries: EntryList;
   /** The `b` line closing a sealed batch's entries; null for pending requests. */
   batchLine: string | null;
 }
@@ -145,6 +147,8 @@ const ckptName = (n: number) => `ckpt-${String(n).padStart(12, "0")}.log`;
 
 export class UsageLog implements UsageSink {
   private readonly teams = new Map<string, TeamLog>();
+  /** Team ids, members and endpoints of the unsettled entries, each stored once. */
+  private readonly strings = new StringTable();
   /** Ids of unsettled entries (replay is idempotent by id; a duplicate id is a caller bug). Not kept after replay with uniqueIds. */
   private readonly liveIds = new Set<string>();
   /** Whether liveIds is kept (always during replay). */
@@ -345,7 +349,7 @@ export class UsageLog implements UsageSink {
   private teamLog(team: string): TeamLog {
     let t = this.teams.get(team);
     if (t === undefined) {
-      t = { pending: [], open: null, sealing: false };
+      t = { pending: new PendingEntries(team, this.strings), open: null, sealing: false };
       this.teams.set(team, t);
     }
     return t;
@@ -361,11 +365,12 @@ export class UsageLog implements UsageSink {
   private applySeal(team: string, seq: bigint, n: number, first: string, last: string, basis: PricingBasis | null): void {
     const t = this.teamLog(team);
     if (t.open !== null) throw new Error(`team ${team}: batch ${seq} sealed while batch ${t.open.seq} is open`);
-    if (!(Number.isInteger(n) && n >= 1 && n <= t.pending.length) || t.pending[0]!.requestId !== first || t.pending[n - 1]!.requestId !== last) {
+    if (!(Number.isInteger(n) && n >= 1 && n <= t.pending.length)) throw new Error(`team ${team}: batch ${seq} does not match the pending requests`);
+    const pending = t.pending.list();
+    if (pending.requestId(0) !== first || pending.requestId(n - 1) !== last) {
       throw new Error(`team ${team}: batch ${seq} does not match the pending requests`);
     }
-    t.open = { team, seq, entries: t.pending.slice(0, n), basis };
-    t.pending = t.pending.slice(n);
+    t.open = { team, seq, entries: t.pending.take(n), basis };
   }
 
   /** applySeal for the batch lines of logs before the counted form: the batch's ids listed. */
@@ -373,21 +378,23 @@ export class UsageLog implements UsageSink {
     const t = this.teamLog(team);
     if (t.open !== null) throw new Error(`team ${team}: batch ${seq} sealed while batch ${t.open.seq} is open`);
     const wanted = new Set(ids);
-    const entries = t.pending.filter((e) => wanted.has(e.requestId));
+    const pending = t.pending.take(t.pending.length).toArray();
+    const entries = pending.filter((e) => wanted.has(e.requestId));
     if (entries.length !== ids.length) throw new Error(`team ${team}: batch ${seq} names requests not pending`);
-    t.pending = t.pending.filter((e) => !wanted.has(e.requestId));
-    t.open = { team, seq, entries, basis: null };
+    for (const e of pending) if (!wanted.has(e.requestId)) t.pending.push(e);
+    t.open = { team, seq, entries: EntryList.of(team, entries, this.strings), basis: null };
   }
 
   /** The open batch's requests go back, in order, before the pending ones. */
   private applyUnseal(t: TeamLog): void {
-    t.pending = t.open!.entries.concat(t.pending);
+    t.pending.unshift(t.open!.entries);
     t.open = null;
   }
 
   private applySettle(t: TeamLog): void {
-    this.live -= t.open!.entries.length;
-    if (this.trackIds) for (const e of t.open!.entries) this.liveIds.delete(e.requestId);
+    const entries = t.open!.entries;
+    this.live -= entries.length;
+    if (this.trackIds) for (let i = 0; i < entries.length; i++) this.liveIds.delete(entries.requestId(i));
     t.open = null;
   }
 
@@ -573,9 +580,8 @@ export class UsageLog implements UsageSink {
   }
 
   /**
-   * The live state at this instant, by reference: each team's open batch and its pending list with the
-   * count it has now. Neither changes afterwards — a batch's entries never do, and a pending list only
-   * grows at its end until a seal or unseal replaces it — so it can be encoded later, a slice at a time.
+   * The live state at this instant: each team's open batch and its pending entries as lists, which never
+   * change (entry-columns.ts), so it can be encoded later, a slice at a time.
    */
   private captureLive(): LivePart[] {
     const parts: LivePart[] = [];
@@ -588,13 +594,13 @@ export class UsageLog implements UsageSink {
           team,
           seq: t.open.seq.toString(),
           n: sealed.length,
-          first: sealed[0]!.requestId,
-          last: sealed[sealed.length - 1]!.requestId,
+          first: sealed.requestId(0),
+          last: sealed.requestId(sealed.length - 1),
           ...(basis !== null ? { price: priceLineOf(basis) } : {}),
         });
-        parts.push({ entries: sealed, count: sealed.length, batchLine: line });
+        parts.push({ entries: sealed, batchLine: line });
       }
-      if (t.pending.length > 0) parts.push({ entries: t.pending, count: t.pending.length, batchLine: null });
+      if (t.pending.length > 0) parts.push({ entries: t.pending.list(), batchLine: null });
     }
     return parts;
   }
@@ -605,12 +611,12 @@ export class UsageLog implements UsageSink {
    */
   private async encodeLive(parts: readonly LivePart[]): Promise<Buffer> {
     let lines = 0;
-    for (const p of parts) lines += p.count;
+    for (const p of parts) lines += p.entries.length;
     const group = new GroupBuffer(Math.max(64 * 1024, lines * 160));
     let slice = 0;
     for (const p of parts) {
-      for (let i = 0; i < p.count; i++) {
-        group.addEntry(p.entries[i]!);
+      for (let i = 0; i < p.entries.length; i++) {
+        group.addEntry(p.entries.at(i));
         if (++slice === SNAPSHOT_SLICE) {
           slice = 0;
           await new Promise((r) => setImmediate(r));
@@ -664,9 +670,14 @@ export class UsageLog implements UsageSink {
     return [...this.teams].filter(([, t]) => t.pending.length > 0 || t.open !== null).map(([team]) => team);
   }
 
-  /** Unbatched requests of a team, in append order. */
-  pending(team: string): readonly UsageEntry[] {
-    return this.teams.get(team)?.pending ?? [];
+  /** Unbatched requests of a team, in append order, as they are now (the list does not follow later appends). */
+  pending(team: string): EntryList {
+    return this.teams.get(team)?.pending.list() ?? EntryList.empty(team);
+  }
+
+  /** Total cost of a team's unbatched requests, base units (summed incrementally: each request once). */
+  pendingCost(team: string): bigint {
+    return this.teams.get(team)?.pending.cost() ?? 0n;
   }
 
   /** The team's batch sealed and not yet settled (at most one). */
@@ -691,8 +702,9 @@ export class UsageLog implements UsageSink {
     }
     // The first n pending stay the first n until the line is applied: appends only add at the end, and
     // `sealing` keeps a second seal out. So the line names them by count and ends, not id by id.
-    const first = t.pending[0]!.requestId;
-    const last = t.pending[n - 1]!.requestId;
+    const pending = t.pending.list();
+    const first = pending.requestId(0);
+    const last = pending.requestId(n - 1);
     t.sealing = true;
     try {
       const line: LogLine = { t: "b", team, seq: seq.toString(), n, first, last, ...(basis !== null ? { price: priceLineOf(basis) } : {}) };

@@ -263,7 +263,7 @@ describe("settlement against the program in litesvm", function () {
       assert.equal(s.settler.givenBack, 1);
       assert.match(String(s.settler.lastError), /another gateway's settler serves team .* give every instance an instanceShareBps/);
       assert.equal(s.log.openBatch(t.address), null, "given back to the log");
-      assert.deepEqual(s.log.pending(t.address).map((e) => e.requestId), served.map((a) => a.requestId), "pending again, in order");
+      assert.deepEqual(s.log.pending(t.address).toArray().map((e) => e.requestId), served.map((a) => a.requestId), "pending again, in order");
       assert.equal(book.batchesInFlight, 0);
       assert.deepEqual([book.reservedUnits, book.reservedCharged], reserved, "still reserved, as unbatched");
       assert.equal((await s.d.team(t.owner.publicKey)).lastBatchSeq, 0n, "nothing sent");
@@ -289,7 +289,7 @@ describe("settlement against the program in litesvm", function () {
       await serve(other.gate, t.key, 20);
       // The other instance seals seq 1 and stalls before recording it; this one settles its own seq 1.
       const stalled = await other.log.seal(t.address, 1n);
-      other.gate.sealReservation(t.address, 1n, 20n, stalled.entries.reduce((n, e) => n + e.cost, 0n));
+      other.gate.sealReservation(t.address, 1n, 20n, stalled.entries.toArray().reduce((n, e) => n + e.cost, 0n));
       assert.equal((await s.settler.settleOnce(true)).settled, 1);
       // Resumed, it finds seq 1 on chain: the ledger holds the first instance's records under it, so its
       // own batch was never charged — given back, and settled as seq 2.
