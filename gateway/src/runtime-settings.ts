@@ -55,11 +55,15 @@ export async function startRuntimeFromSettings(
   });
   const provider = new AnchorProvider(connection, keypairWallet(billingAuthority), { commitment: "confirmed" });
   const programId = s.programId ?? env.PREPAID_BILLING_PROGRAM_ID;
+  const ledgerUrl = s.ledgerUrl ?? resolveLedgerUrl(env).url;
+  const ledger = createLedgerClient({ url: ledgerUrl, serverSecret: env.LEDGER_SERVER_SECRET });
   return startGatewayRuntime({
     ...rest,
     provider,
     billingAuthority,
     programId: programId ? new PublicKey(programId) : undefined,
-    ledger: createLedgerClient({ url: s.ledgerUrl ?? resolveLedgerUrl(env).url, serverSecret: env.LEDGER_SERVER_SECRET }),
+    ledger,
+    // createLedgerClient refused a missing secret above.
+    ledgerAccess: { url: ledgerUrl, serverSecret: env.LEDGER_SERVER_SECRET! },
   });
 }

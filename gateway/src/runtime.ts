@@ -18,6 +18,7 @@ import { ConvexSettlementLedger } from "./ledger/settlement-ledger";
 import type { GateOptions } from "./options";
 import { Settler, type SettlerOptions } from "./settler";
 import { createRootComputer } from "./settle/root-computer";
+import { OffThreadMutations, type LedgerAccess } from "./ledger/off-thread-mutations";
 import { UsageLog, type Durability } from "./usage/log";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
@@ -30,6 +31,11 @@ export interface GatewayRuntimeOptions {
   /** Default the IDL's program id. */
   programId?: PublicKey;
   ledger: LedgerClient;
+  /**
+   * The ledger's URL and server secret again, for a worker thread that records settled batches (their
+   * records would stall the request thread for milliseconds). Without it they are recorded in-process.
+   */
+  ledgerAccess?: LedgerAccess;
   /** Usage log directory. Default ".data/gateway/usage". */
   usageLogDir?: string;
   /**
@@ -84,12 +90,13 @@ export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<Gat
   const gate = createGate({ ...o.gate, keys: new LedgerKeySource(o.ledger), balances, usage: log });
   gate.restore(log);
   const roots = createRootComputer();
+  const largeMutations = o.ledgerAccess ? new OffThreadMutations(o.ledger.server(), o.ledgerAccess) : null;
   const settler = new Settler({
     roots,
     ...o.settler,
     log,
     gate,
-    ledger: new ConvexSettlementLedger(o.ledger),
+    ledger: new ConvexSettlementLedger(o.ledger, largeMutations ?? undefined),
     chain: new SdkSettlementChain(client, o.billingAuthority),
     onSettled: (teams) => balances.refresh(teams),
   });
@@ -129,6 +136,7 @@ export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<Gat
       await balances.stop();
       gate.close();
       await roots.close();
+      await largeMutations?.close();
       await log.close();
     },
   };

@@ -1,6 +1,6 @@
 // The ledger calls of settlement (usage.recordUsageBatch, markBatchSettled, markBatchFailed) behind a small
 // interface, so the settler can be exercised against the real ledger or an in-memory one.
-import { api, ledgerErrorOf, type LedgerClient } from "../../../ledger/client";
+import { api, ledgerErrorOf, type LedgerClient, type ScopedLedger } from "../../../ledger/client";
 import { decodeUsagePage } from "../../../convex/model/usagePage";
 import type { UsageRecord } from "../../../convex/model/validators";
 import type { Id } from "../../../convex/_generated/dataModel";
@@ -41,7 +41,11 @@ export interface SettlementLedger {
 }
 
 export class ConvexSettlementLedger implements SettlementLedger {
-  constructor(private readonly ledger: LedgerClient) {}
+  constructor(
+    private readonly ledger: LedgerClient,
+    /** Sends recordUsageBatch (its records are large), e.g. from a worker thread (OffThreadMutations). Default the ledger client. */
+    private readonly large: Pick<ScopedLedger, "mutation"> = ledger.server(),
+  ) {}
 
   async recordBatch(b: BatchToRecord): Promise<void> {
     try {
@@ -53,7 +57,7 @@ export class ConvexSettlementLedger implements SettlementLedger {
   }
 
   private async record(b: BatchToRecord): Promise<void> {
-    await this.ledger.server().mutation(api.usage.recordUsageBatch, {
+    await this.large.mutation(api.usage.recordUsageBatch, {
       batchId: b.batchId,
       // The ledger's team id came from resolveApiKey: a teams table id carried as a plain string.
       teamId: b.teamId as Id<"teams">,

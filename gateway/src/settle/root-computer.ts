@@ -4,7 +4,8 @@
 // (batch-root.ts). Where a worker cannot start (e.g. inside a bundled Next.js server) roots are computed
 // in-process, with the same function.
 import path from "node:path";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startWorker } from "../threads/start-worker";
 import { batchRoot, type BatchPages } from "./batch-root";
 
 export interface RootComputer {
@@ -22,12 +23,6 @@ export class InlineRootComputer implements RootComputer {
   async close(): Promise<void> {}
 }
 
-/**
- * tsx's require-hook API, named indirectly so bundlers (Next.js) do not try to bundle tsx: in a bundle the
- * resolve fails and roots are computed in-process.
- */
-const TSX_REGISTER = ["tsx", "cjs", "api"].join("/");
-
 type Pending = { batch: BatchPages; resolve: (r: Uint8Array) => void; reject: (e: unknown) => void };
 
 export class WorkerRootComputer implements RootComputer {
@@ -40,12 +35,7 @@ export class WorkerRootComputer implements RootComputer {
   }
 
   constructor(file = path.join(__dirname, "receipt-worker.ts")) {
-    // The worker starts from a small eval'd bootstrap (never `new Worker(path)`, which bundlers such as
-    // Next.js's try to bundle): a TypeScript worker file is loaded through tsx's require hook (a worker does
-    // not inherit the parent's loader hooks), a compiled one as is.
-    const register = file.endsWith(".ts") ? `require(${JSON.stringify(require.resolve(/*turbopackIgnore: true*/ TSX_REGISTER))}).register();` : "";
-    this.worker = new Worker(`${register} require(${JSON.stringify(file)});`, { eval: true });
-    this.worker.unref();
+    this.worker = startWorker(file);
     this.worker.on("message", (m: { id: number; root?: Uint8Array; error?: string }) => {
       const p = this.pending.get(m.id);
       if (!p) return;

@@ -6,13 +6,14 @@ import os from "node:os";
 import path from "node:path";
 import { Keypair } from "@solana/web3.js";
 import { USDC } from "../../../sdk/src/constants";
-import { api, createLedgerClient, type LedgerClient } from "../../../ledger/client";
+import { api, createLedgerClient, ledgerErrorOf, type LedgerClient } from "../../../ledger/client";
 import { startSidecarProcess, type SidecarProcess } from "../../../ledger/start-sidecar";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { ChainIndexer } from "../../src/chain/indexer";
 import { ConvexIndexerLedger } from "../../src/ledger/indexer-ledger";
 import { LedgerKeySource } from "../../src/ledger/key-source";
 import { BatchConflictError, ConvexSettlementLedger } from "../../src/ledger/settlement-ledger";
+import { OffThreadMutations } from "../../src/ledger/off-thread-mutations";
 import { encodeUsagePage } from "../../../convex/model/usagePage";
 import { createGate } from "../../src/gate";
 import { Settler, UNATTRIBUTED_USER_ID } from "../../src/settler";
@@ -103,16 +104,47 @@ describe("gateway with the embedded ledger and the program", function () {
     assert.equal(balance?.vaultBalance, await s.d.balance(t.vault), "the indexer kept the ledger's balance");
   });
 
-  it("gives a settler BatchConflictError when the ledger holds another batch under the id, and nothing for the same one", async () => {
+  for (const via of ["the request thread", "a worker thread"] as const) {
+    it(`gives a settler BatchConflictError when the ledger holds another batch under the id, and nothing for the same one (recorded from ${via})`, async () => {
+      const owner = Keypair.generate().publicKey.toBase58();
+      const chainTeam = Keypair.generate().publicKey.toBase58();
+      const { teamId } = await ledger.as(owner).mutation(api.teams.create, { name: "Twice", tier: 0, userId: "owner", chainTeam, vault: Keypair.generate().publicKey.toBase58() });
+      const worker = via === "a worker thread" ? new OffThreadMutations(ledger.server(), { url: sidecar.url, serverSecret: sidecar.serverSecret }) : null;
+      try {
+        if (worker) assert.equal(worker.mode, "worker");
+        const settlement = new ConvexSettlementLedger(ledger, worker ?? undefined);
+        const page = (id: string) => encodeUsagePage([{ requestId: id, timestampMs: Date.now(), endpoint: "/api/v1/verify", userId: UNATTRIBUTED_USER_ID, units: 1, cost: 0n }]);
+        const batch = { batchId: `${chainTeam}:1`, teamId, batchSeq: 1n, requestCount: 1n, amount: 0n, usageRoot: "ab".repeat(32), pages: [page("first")] };
+        await settlement.recordBatch(batch);
+        await settlement.recordBatch(batch); // the same batch again: idempotent
+        await assert.rejects(settlement.recordBatch({ ...batch, usageRoot: "cd".repeat(32), pages: [page("second")] }), BatchConflictError);
+        // Any other refusal keeps its code across the thread.
+        const refusal = await settlement.recordBatch({ ...batch, batchId: `${chainTeam}:2`, batchSeq: 2n, pages: ["not a page"] }).then(
+          () => null,
+          (err: unknown) => err,
+        );
+        assert.equal(ledgerErrorOf(refusal)?.code, "invalid_argument");
+        const stored = await ledger.as(owner).query(api.usage.getBatchRecords, { batchId: `${chainTeam}:1` });
+        assert.deepEqual(stored.records.map((r) => r.requestId), ["first"]);
+      } finally {
+        await worker?.close();
+      }
+    });
+  }
+
+  it("records through the in-process client when the ledger worker cannot start", async () => {
     const owner = Keypair.generate().publicKey.toBase58();
     const chainTeam = Keypair.generate().publicKey.toBase58();
-    const { teamId } = await ledger.as(owner).mutation(api.teams.create, { name: "Twice", tier: 0, userId: "owner", chainTeam, vault: Keypair.generate().publicKey.toBase58() });
-    const settlement = new ConvexSettlementLedger(ledger);
-    const page = (id: string) => encodeUsagePage([{ requestId: id, timestampMs: Date.now(), endpoint: "/api/v1/verify", userId: UNATTRIBUTED_USER_ID, units: 1, cost: 0n }]);
-    const batch = { batchId: `${chainTeam}:1`, teamId, batchSeq: 1n, requestCount: 1n, amount: 0n, usageRoot: "ab".repeat(32), pages: [page("first")] };
-    await settlement.recordBatch(batch);
-    await settlement.recordBatch(batch); // the same batch again: idempotent
-    await assert.rejects(settlement.recordBatch({ ...batch, usageRoot: "cd".repeat(32), pages: [page("second")] }), BatchConflictError);
+    const { teamId } = await ledger.as(owner).mutation(api.teams.create, { name: "Inline", tier: 0, userId: "owner", chainTeam, vault: Keypair.generate().publicKey.toBase58() });
+    const mutations = new OffThreadMutations(ledger.server(), { url: sidecar.url, serverSecret: sidecar.serverSecret }, path.join(__dirname, "no-such-worker.js"));
+    await new Promise((r) => setTimeout(r, 200)); // the worker fails to load its file and exits
+    assert.equal(mutations.mode, "inline");
+    const settlement = new ConvexSettlementLedger(ledger, mutations);
+    const pages = [encodeUsagePage([{ requestId: "inline-1", timestampMs: Date.now(), endpoint: "/api/v1/verify", userId: UNATTRIBUTED_USER_ID, units: 1, cost: 0n }])];
+    await settlement.recordBatch({ batchId: `${chainTeam}:1`, teamId, batchSeq: 1n, requestCount: 1n, amount: 0n, usageRoot: "ab".repeat(32), pages });
+    const stored = await ledger.as(owner).query(api.usage.getBatchRecords, { batchId: `${chainTeam}:1` });
+    assert.deepEqual(stored.records.map((r) => r.requestId), ["inline-1"]);
+    await mutations.close();
   });
 
   it("runs as one runtime: proxy traffic settled on close, events indexed, nothing left unsettled", async () => {
@@ -129,6 +161,7 @@ describe("gateway with the embedded ledger and the program", function () {
       billingAuthority: s.d.billingAuthority,
       programId: s.d.programId,
       ledger,
+      ledgerAccess: { url: sidecar.url, serverSecret: sidecar.serverSecret }, // batches recorded from the worker thread
       usageLogDir: path.join(dir, "usage"),
       gate: { rateLimits: UNLIMITED },
       settler: { flushIntervalMs: 60_000 }, // nothing settles before close
