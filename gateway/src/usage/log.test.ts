@@ -163,6 +163,19 @@ describe("durable usage log", () => {
     await assert.rejects(log.append(entry(2)), /closed/);
   });
 
+  it("refuses units or a cost outside u64 before writing anything", async () => {
+    const dir = await tmpDir();
+    const log = await UsageLog.open({ dir });
+    await assert.rejects(log.append(entry(1, { cost: 1n << 64n })), /u64/);
+    await assert.rejects(log.append(entry(2, { units: -1n })), /u64/);
+    await log.append(entry(4));
+    await log.close();
+    const again = await UsageLog.open({ dir });
+    assert.deepEqual(again.pending("TeamA").toArray().map((e) => e.requestId), ["req-4"]);
+    assert.equal(again.unsettled, 1);
+    await again.close();
+  });
+
   it("with uniqueIds: counts unsettled entries without indexing their ids, across seal, settle and replay", async () => {
     const dir = await tmpDir();
     const log = await UsageLog.open({ dir, uniqueIds: true });

@@ -662,6 +662,8 @@ export class UsageLog implements UsageSink {
     if (this.trackIds && this.liveIds.has(entry.requestId)) {
       return done(new UsageLogStateError(`request ${entry.requestId} is already in the usage log`));
     }
+    // Refused before it is written: the entry columns hold u64 amounts only.
+    if (!isU64(entry.units) || !isU64(entry.cost)) return done(new RangeError(`request ${entry.requestId}: units and cost must be u64`));
     this.enqueue(null, entry, null, done);
   }
 
@@ -774,6 +776,12 @@ export class UsageLog implements UsageSink {
     this.fh = null;
     await this.unlock();
   }
+}
+
+const U64_MAX = (1n << 64n) - 1n;
+
+function isU64(v: bigint): boolean {
+  return typeof v === "bigint" && v >= 0n && v <= U64_MAX;
 }
 
 function isAlive(pid: number): boolean {
