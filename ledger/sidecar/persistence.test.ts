@@ -157,6 +157,34 @@ describe("ledger store recovery", function () {
     }
   });
 
+  it("snapshots again only once the log has grown past the last snapshot's size, so rewrites stay linear", async function () {
+    const data = tempDir("linear");
+    try {
+      const { t, engine } = await schemaEngine();
+      const store = new DurableStore(data.dir, engine, recoverStore(data.dir), { fsync: false, snapshotAfterBytes: 2000 });
+      const snapshotPath = path.join(data.dir, "snapshot.json");
+      // A large store: its snapshot is ~20 KB, far above the 2,000-byte threshold.
+      for (let i = 0; i < 4; i++) await t.run(async (ctx) => await ctx.db.insert("notes", { team: "big", body: "y".repeat(5_000), amount: BigInt(i) }));
+      store.snapshot();
+      const first = fs.statSync(snapshotPath);
+      // ~5 KB of log: past the threshold, short of the snapshot's size.
+      for (let i = 0; i < 50; i++) await t.run(async (ctx) => await ctx.db.insert("notes", { team: "small", body: "z", amount: BigInt(i) }));
+      await sleep(10);
+      assert.equal(fs.statSync(snapshotPath).mtimeMs, first.mtimeMs, "no rewrite of the whole store for a log smaller than it");
+      const logBytes = fs.statSync(path.join(data.dir, "log.jsonl")).size;
+      assert.ok(logBytes > 2000 && logBytes < first.size, `log ${logBytes} bytes between the threshold and the snapshot's ${first.size}`);
+      // Past the snapshot's size: snapshotted and emptied.
+      for (let i = 0; i < 4; i++) await t.run(async (ctx) => await ctx.db.insert("notes", { team: "big", body: "w".repeat(5_000), amount: BigInt(i) }));
+      await sleep(10);
+      assert.ok(fs.statSync(snapshotPath).size > first.size);
+      assert.ok(fs.statSync(path.join(data.dir, "log.jsonl")).size < first.size);
+      assert.equal(recoverStore(data.dir).state.documents.length, 58);
+      store.close();
+    } finally {
+      data.cleanup();
+    }
+  });
+
   it("refuses a commit it cannot persist and leaves memory without it", async function () {
     const data = tempDir("refuse");
     try {
