@@ -1,10 +1,10 @@
 // Unsettled usage entries held column-wise in typed arrays, not as one object per request.
 //
 // Why: a served request stays unsettled for seconds (until its batch is on chain). Kept as objects, each
-// (the entry and its request id string, ~170 bytes) survived two scavenges, was copied into the old
-// generation and died there: measured under load, the gated proxy spent ~1.8× the ungated one's time in
-// scavenges and ran a 5–15 ms mark-compact every ~2.5 s, most of its p99 excess. Here an entry is ~57
-// bytes in array buffers, which the garbage collector never scans or copies; strings shared by many
+// (the entry and its request id string, ~170 bytes of heap) survived scavenges, was copied into the old
+// generation and died there, feeding mark-compacts; a backlog (the chain unreachable for minutes) filled
+// the old generation. Here an entry is ~52 bytes in array buffers, which the garbage collector never
+// scans or copies; strings shared by many
 // entries (team id, member, endpoint) are stored once, by index, and the gate's request ids (32 lowercase
 // hex characters) as their 16 bytes. Entries are materialized as objects only when read whole.
 //
