@@ -25,9 +25,8 @@
 import { programErrorOf } from "../../sdk/src/errors";
 import { toHex } from "../../sdk/src/receipts";
 import { InlineRootComputer, type RootComputer } from "./settle/root-computer";
-import { encodeUsagePage } from "../../convex/model/usagePage";
 import { RECORDS_PER_PAGE } from "../../convex/model/usage";
-import type { UsageRecord } from "../../convex/model/validators";
+import { PageTextWriter } from "./settle/page-text";
 import type { TransactionInstruction } from "@solana/web3.js";
 import type { TeamBillingAccount } from "../../sdk/src/accounts";
 import type { Gate } from "./gate";
@@ -454,9 +453,9 @@ export class Settler {
   private readonly roots = new Map<string, Promise<Uint8Array>>();
 
   /**
-   * The batch's records as ledger page texts (convex/model/usagePage.ts). Encoded ENCODE_SLICE records at a
-   * time with a turn of the event loop in between, so a batch of 20,000 records never holds requests up
-   * for more than a slice's worth (a few hundred µs). Each record costs its share of the batch's charge,
+   * The batch's records as ledger page texts (convex/model/usagePage.ts), written from the entry columns
+   * (settle/page-text.ts). ENCODE_SLICE records at a time with a turn of the event loop in between, so a
+   * batch of 20,000 records never holds requests up for more than a slice's worth (a few hundred µs). Each record costs its share of the batch's charge,
    * priced in order from the batch's basis (see PricingBasis); a batch without one keeps the gate's prices.
    */
   private pagesOf(batch: SealedBatch): Promise<EncodedBatch> {
@@ -469,25 +468,14 @@ export class Settler {
         let turns = 0;
         for (let pageAt = 0; pageAt < batch.entries.length; pageAt += RECORDS_PER_PAGE) {
           const page = batch.entries.slice(pageAt, pageAt + RECORDS_PER_PAGE);
-          // A page's text is its lines joined by newlines, so it can be encoded in slices, one per turn.
-          const parts: string[] = [];
+          const text = new PageTextWriter();
           for (let at = 0; at < page.length; at += ENCODE_SLICE) {
             if (turns++ > 0) await new Promise((r) => setImmediate(r));
-            const slice: UsageRecord[] = [];
             for (let i = at; i < Math.min(at + ENCODE_SLICE, page.length); i++) {
-              const units = page.units(i);
-              slice.push({
-                requestId: page.requestId(i),
-                timestampMs: page.timestampMs(i),
-                endpoint: page.endpoint(i),
-                userId: page.userId(i) ?? UNATTRIBUTED_USER_ID,
-                units: Number(units),
-                cost: pricer === null ? page.cost(i) : pricer.next(units),
-              });
+              text.add(page, i, page.userId(i) ?? UNATTRIBUTED_USER_ID, pricer === null ? page.cost(i) : pricer.next(page.units(i)));
             }
-            parts.push(encodeUsagePage(slice, at + 1));
           }
-          out.push(parts.join("\n"));
+          out.push(text.text());
         }
         return { pages: out, amount: pricer === null ? totals(batch).cost : pricer.total };
       })();

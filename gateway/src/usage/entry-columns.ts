@@ -45,6 +45,19 @@ for (let c = 0; c < 16; c++) HEX["0123456789abcdef".charCodeAt(c)] = c;
 /** Bytes of a request id in its compact form (32 lowercase hex characters). */
 const ID_BYTES = 16;
 
+/** ASCII of the lowercase hex digits, by value. */
+const HEX_DIGITS = Buffer.from("0123456789abcdef", "latin1");
+
+/** Whether `s` is 1 to 64 printable ASCII characters without spaces (the ledger's rule for keys and ids). */
+export function isLedgerKey(s: string): boolean {
+  if (s.length < 1 || s.length > 64) return false;
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
 /** One fixed-capacity set of columns. */
 class Columns {
   readonly timestampMs: Float64Array;
@@ -101,6 +114,21 @@ class Columns {
 
   requestId(i: number): string {
     return this.otherIds.get(i) ?? this.ids.toString("hex", i * ID_BYTES, (i + 1) * ID_BYTES);
+  }
+
+  /** Writes request id i as ASCII into `out` at `at` (room for 64 bytes); returns the end, or -1 when the id breaks isLedgerKey. */
+  writeRequestId(i: number, out: Buffer, at: number): number {
+    const other = this.otherIds.get(i);
+    if (other !== undefined) {
+      if (!isLedgerKey(other)) return -1;
+      return at + out.write(other, at, "latin1");
+    }
+    const ids = this.ids;
+    for (let b = i * ID_BYTES, end = b + ID_BYTES; b < end; b++) {
+      out[at++] = HEX_DIGITS[ids[b]! >> 4]!;
+      out[at++] = HEX_DIGITS[ids[b]! & 15]!;
+    }
+    return at;
   }
 
   /** Copies entries [from, from + count) of `src` to [at, at + count) of this. */
@@ -169,6 +197,11 @@ export class EntryList implements Iterable<UsageEntry> {
   }
   endpoint(i: number): string {
     return this.cols.strings.at(this.cols.endpoint[this.pos(i)]!)!;
+  }
+
+  /** Writes entry i's request id as ASCII into `out` at `at` (room for 64 bytes); the end, or -1 when it is not a ledger key. */
+  writeRequestId(i: number, out: Buffer, at: number): number {
+    return this.cols.writeRequestId(this.pos(i), out, at);
   }
 
   /** Entry i as an object. */

@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { encodeUsagePage } from "../../../convex/model/usagePage";
+import { randomRequestId } from "../request-id";
+import { EntryList, PendingEntries, StringTable } from "../usage/entry-columns";
+import type { UsageEntry } from "../usage/sink";
+import { PageTextWriter } from "./page-text";
+
+const U64_MAX = (1n << 64n) - 1n;
+
+function entry(i: number, patch: Partial<UsageEntry> = {}): UsageEntry {
+  return {
+    requestId: i % 7 === 0 ? `custom-${i}` : randomRequestId(),
+    teamId: "team-id",
+    team: "TeamA",
+    userId: i % 3 === 0 ? null : `user-${i % 4}`,
+    endpoint: i % 2 === 0 ? "/api/v1/verify" : "/api/v1/batch/verify",
+    units: BigInt(1 + (i % 9)),
+    cost: i % 5 === 0 ? U64_MAX : BigInt(i) * 1_000n,
+    timestampMs: i === 1 ? 0 : 1_763_800_000_000 + i * 37,
+    ...patch,
+  };
+}
+
+function listOf(entries: UsageEntry[]): EntryList {
+  const pending = new PendingEntries("TeamA", new StringTable());
+  for (const e of entries) pending.push(e);
+  return pending.list();
+}
+
+function written(list: EntryList, costs?: bigint[]): string {
+  const w = new PageTextWriter(64); // small, so the buffer grows as it goes
+  for (let i = 0; i < list.length; i++) w.add(list, i, list.userId(i) ?? "(unattributed)", costs?.[i] ?? list.cost(i));
+  return w.text();
+}
+
+describe("page text written from the entry columns", () => {
+  it("is exactly encodeUsagePage's text for the same records", () => {
+    const entries = Array.from({ length: 3_000 }, (_, i) => entry(i));
+    const records = entries.map((e) => ({
+      requestId: e.requestId,
+      timestampMs: e.timestampMs,
+      endpoint: e.endpoint,
+      userId: e.userId ?? "(unattributed)",
+      units: Number(e.units),
+      cost: e.cost,
+    }));
+    assert.equal(written(listOf(entries)), encodeUsagePage(records));
+    const costs = entries.map((_, i) => BigInt(i % 3) * 10n); // repriced, as the settler does
+    assert.equal(written(listOf(entries), costs), encodeUsagePage(records.map((r, i) => ({ ...r, cost: costs[i]! }))));
+    assert.equal(new PageTextWriter().text(), "");
+  });
+
+  it("refuses what encodeUsagePage refuses, with its message", () => {
+    const refuse = (patch: Partial<UsageEntry>, userId?: string) => {
+      const list = listOf([entry(1), entry(2, patch)]);
+      const w = new PageTextWriter();
+      w.add(list, 0, "u", 1n);
+      let err: unknown = null;
+      try {
+        w.add(list, 1, userId ?? "u", list.cost(1));
+      } catch (e) {
+        err = e;
+      }
+      const r = patch;
+      let expected: unknown = null;
+      try {
+        encodeUsagePage([
+          { requestId: "a", timestampMs: 1, endpoint: "/e", userId: "u", units: 1, cost: 1n },
+          { requestId: r.requestId ?? "b", timestampMs: r.timestampMs ?? 1, endpoint: r.endpoint ?? "/e", userId: userId ?? "u", units: Number(r.units ?? 1n), cost: 1n },
+        ]);
+      } catch (e) {
+        expected = e;
+      }
+      assert.ok(err instanceof Error && expected instanceof Error, "both refuse");
+      assert.equal(err.message, expected.message);
+    };
+    refuse({ requestId: "has space" });
+    refuse({ requestId: "x".repeat(65) });
+    refuse({ endpoint: "/é" });
+    refuse({}, "");
+    refuse({ timestampMs: -1 });
+    refuse({ timestampMs: 1.5 });
+    refuse({ units: 0n });
+    refuse({ units: 1n << 60n });
+  });
+});
