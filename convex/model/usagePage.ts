@@ -24,8 +24,13 @@ function bad(line: number, what: string): never {
   throw ledgerError("invalid_argument", `usage page line ${line}: ${what}`);
 }
 
+/** Whether `s` may stand as a page's requestId, endpoint or userId: 1 to 64 printable ASCII characters without spaces. */
+export function isUsagePageKey(s: string): boolean {
+  return KEY.test(s);
+}
+
 function key(value: unknown, line: number, name: string): string {
-  if (typeof value !== "string" || !KEY.test(value)) bad(line, `${name} must be 1 to 64 printable ASCII characters without spaces`);
+  if (typeof value !== "string" || !isUsagePageKey(value)) bad(line, `${name} must be 1 to 64 printable ASCII characters without spaces`);
   return value;
 }
 

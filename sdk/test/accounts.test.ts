@@ -8,6 +8,18 @@ import { camelKeys } from "../src/convert";
 
 const coder = new BorshAccountsCoder(IDL_JSON as unknown as Idl);
 
+/** TeamBillingAccount data with every number zero. */
+function zeroTeamData(): Promise<Buffer> {
+  return coder.encode("TeamBillingAccount", {
+    owner: Keypair.generate().publicKey, vault: Keypair.generate().publicKey, tier: 0, pending_tier: 255, status: 0,
+    period_start: new BN(0), period_end: new BN(0), base_fee_paid: false, period_requests: new BN(0),
+    period_overage_spend: new BN(0), spend_cap: new BN(0), low_balance_threshold: new BN(0), low_balance_alerted: false,
+    last_batch_seq: new BN(0), unpaid_base_fee: new BN(0), unpaid_overage: new BN(0), pending_withdrawal: new BN(0),
+    withdrawal_unlock_at: new BN(0), total_deposited: new BN(0), total_withdrawn: new BN(0), total_spent: new BN(0),
+    bump: 0, vault_bump: 0,
+  });
+}
+
 describe("account decoding", () => {
   it("decodes TeamBillingAccount data into bigint amounts and times", async () => {
     const owner = Keypair.generate().publicKey;
@@ -46,14 +58,7 @@ describe("account decoding", () => {
   });
 
   it("refuses data of another account type", async () => {
-    const data = await coder.encode("TeamBillingAccount", {
-      owner: Keypair.generate().publicKey, vault: Keypair.generate().publicKey, tier: 0, pending_tier: 255, status: 0,
-      period_start: new BN(0), period_end: new BN(0), base_fee_paid: false, period_requests: new BN(0),
-      period_overage_spend: new BN(0), spend_cap: new BN(0), low_balance_threshold: new BN(0), low_balance_alerted: false,
-      last_batch_seq: new BN(0), unpaid_base_fee: new BN(0), unpaid_overage: new BN(0), pending_withdrawal: new BN(0),
-      withdrawal_unlock_at: new BN(0), total_deposited: new BN(0), total_withdrawn: new BN(0), total_spent: new BN(0),
-      bump: 0, vault_bump: 0,
-    });
+    const data = await zeroTeamData();
     assert.throws(() => decodeBillingConfig(data));
   });
 
@@ -85,14 +90,7 @@ describe("account decoding", () => {
   });
 
   it("refuses data too short for the account, and a bool that is neither 0 nor 1", async () => {
-    const data = await coder.encode("TeamBillingAccount", {
-      owner: Keypair.generate().publicKey, vault: Keypair.generate().publicKey, tier: 0, pending_tier: 255, status: 0,
-      period_start: new BN(0), period_end: new BN(0), base_fee_paid: false, period_requests: new BN(0),
-      period_overage_spend: new BN(0), spend_cap: new BN(0), low_balance_threshold: new BN(0), low_balance_alerted: false,
-      last_batch_seq: new BN(0), unpaid_base_fee: new BN(0), unpaid_overage: new BN(0), pending_withdrawal: new BN(0),
-      withdrawal_unlock_at: new BN(0), total_deposited: new BN(0), total_withdrawn: new BN(0), total_spent: new BN(0),
-      bump: 0, vault_bump: 0,
-    });
+    const data = await zeroTeamData();
     assert.throws(() => decodeTeamBillingAccount(data.subarray(0, data.length - 1)), new RegExp(`${data.length - 1} bytes, expected ${data.length}`));
     assert.throws(() => decodeTeamBillingAccount(data.subarray(0, 4)), /discriminator/);
     const badBool = Buffer.from(data);

@@ -4,7 +4,8 @@
 // per batch on the request thread; built as objects and strings they arrived in bursts of several MB,
 // each burst forcing scavenges that also promoted the requests in flight at the time.
 import { ledgerError } from "../../../convex/model/errors";
-import { isLedgerKey, type EntryList } from "../usage/entry-columns";
+import { isUsagePageKey } from "../../../convex/model/usagePage";
+import { isU64, type EntryList } from "../usage/entry-columns";
 
 const SPACE = 0x20;
 const NEWLINE = 0x0a;
@@ -12,7 +13,6 @@ const NEWLINE = 0x0a;
 const MAX_LINE_BYTES = 4 * 64 + 2 * 16 + 20 + 6;
 /** Distinct cost texts kept (a batch has a few prices). */
 const MAX_COSTS = 64;
-const U64_MAX = (1n << 64n) - 1n;
 
 function bad(line: number, what: string): never {
   throw ledgerError("invalid_argument", `usage page line ${line}: ${what}`);
@@ -47,7 +47,7 @@ export class PageTextWriter {
     if (!Number.isSafeInteger(ts) || ts < 0) bad(line, "timestampMs must be a non-negative safe integer");
     const units = list.units(i);
     if (units < 1n || units > BigInt(Number.MAX_SAFE_INTEGER)) bad(line, "units must be a safe integer of at least 1");
-    if (cost < 0n || cost > U64_MAX) bad(line, "cost must be a u64 bigint");
+    if (!isU64(cost)) bad(line, "cost must be a u64 bigint");
     const buf = this.buf;
     let at = this.length;
     if (this.lines > 0) buf[at++] = NEWLINE;
@@ -75,7 +75,7 @@ export class PageTextWriter {
   private key(s: string, line: number, name: string): Buffer {
     let bytes = this.keys.get(s);
     if (bytes === undefined) {
-      if (!isLedgerKey(s)) bad(line, `${name} must be 1 to 64 printable ASCII characters without spaces`);
+      if (!isUsagePageKey(s)) bad(line, `${name} must be 1 to 64 printable ASCII characters without spaces`);
       bytes = Buffer.from(s, "latin1");
       this.keys.set(s, bytes);
     }

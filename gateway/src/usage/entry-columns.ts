@@ -12,9 +12,13 @@
 // bigger one (the live range copied over). So a range handed out (a sealed batch, a checkpoint's snapshot)
 // stays valid and unchanged while requests keep arriving.
 import type { UsageEntry } from "./sink";
+import { U64_MAX } from "../../../sdk/src/constants";
+import { isUsagePageKey } from "../../../convex/model/usagePage";
 
-/** Largest value a column of u64 holds (units, cost). */
-const U64_MAX = (1n << 64n) - 1n;
+/** Whether an amount fits a u64 column (units, cost): typed arrays would wrap one that does not, silently. */
+export function isU64(v: bigint): boolean {
+  return typeof v === "bigint" && v >= 0n && v <= U64_MAX;
+}
 
 /** Strings shared by many entries (team ids, members, endpoints), stored once and referred to by index. */
 export class StringTable {
@@ -48,15 +52,7 @@ const ID_BYTES = 16;
 /** ASCII of the lowercase hex digits, by value. */
 const HEX_DIGITS = Buffer.from("0123456789abcdef", "latin1");
 
-/** Whether `s` is 1 to 64 printable ASCII characters without spaces (the ledger's rule for keys and ids). */
-export function isLedgerKey(s: string): boolean {
-  if (s.length < 1 || s.length > 64) return false;
-  for (let k = 0; k < s.length; k++) {
-    const c = s.charCodeAt(k);
-    if (c < 0x21 || c > 0x7e) return false;
-  }
-  return true;
-}
+
 
 /** One fixed-capacity set of columns. */
 class Columns {
@@ -85,8 +81,8 @@ class Columns {
   }
 
   write(i: number, e: UsageEntry): void {
-    // Typed arrays would wrap a u64 out of range silently: an amount is never stored wrong.
-    if (e.units < 0n || e.units > U64_MAX || e.cost < 0n || e.cost > U64_MAX) {
+    // An amount is never stored wrong.
+    if (!isU64(e.units) || !isU64(e.cost)) {
       throw new RangeError(`request ${e.requestId}: units and cost must be u64`);
     }
     this.timestampMs[i] = e.timestampMs;
@@ -116,11 +112,11 @@ class Columns {
     return this.otherIds.get(i) ?? this.ids.toString("hex", i * ID_BYTES, (i + 1) * ID_BYTES);
   }
 
-  /** Writes request id i as ASCII into `out` at `at` (room for 64 bytes); returns the end, or -1 when the id breaks isLedgerKey. */
+  /** Writes request id i as ASCII into `out` at `at` (room for 64 bytes); returns the end, or -1 when a page could not carry the id. */
   writeRequestId(i: number, out: Buffer, at: number): number {
     const other = this.otherIds.get(i);
     if (other !== undefined) {
-      if (!isLedgerKey(other)) return -1;
+      if (!isUsagePageKey(other)) return -1;
       return at + out.write(other, at, "latin1");
     }
     const ids = this.ids;
@@ -199,7 +195,7 @@ export class EntryList implements Iterable<UsageEntry> {
     return this.cols.strings.at(this.cols.endpoint[this.pos(i)]!)!;
   }
 
-  /** Writes entry i's request id as ASCII into `out` at `at` (room for 64 bytes); the end, or -1 when it is not a ledger key. */
+  /** Writes entry i's request id as ASCII into `out` at `at` (room for 64 bytes); the end, or -1 when a page could not carry it. */
   writeRequestId(i: number, out: Buffer, at: number): number {
     return this.cols.writeRequestId(this.pos(i), out, at);
   }

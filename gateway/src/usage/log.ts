@@ -39,7 +39,7 @@ import {
 } from "./codec";
 import type { UsageEntry, UsageSink } from "./sink";
 import { GroupBuffer } from "./group-buffer";
-import { EntryList, PendingEntries, StringTable } from "./entry-columns";
+import { EntryList, isU64, PendingEntries, StringTable } from "./entry-columns";
 
 export { EntryList };
 
@@ -776,12 +776,6 @@ export class UsageLog implements UsageSink {
     this.fh = null;
     await this.unlock();
   }
-}
-
-const U64_MAX = (1n << 64n) - 1n;
-
-function isU64(v: bigint): boolean {
-  return typeof v === "bigint" && v >= 0n && v <= U64_MAX;
 }
 
 function isAlive(pid: number): boolean {
