@@ -116,9 +116,10 @@ function totals(batch: SealedBatch): { units: bigint; cost: bigint } {
   return t;
 }
 
-/** A batch's records as ledger page texts, and what they cost in all (base units). */
+/** A batch's records as ledger page texts, what each is charged and what they cost in all (base units). */
 interface EncodedBatch {
   pages: string[];
+  costs: BigUint64Array;
   amount: bigint;
 }
 
@@ -464,6 +465,7 @@ export class Settler {
     if (pages === undefined) {
       pages = (async () => {
         const out: string[] = [];
+        const costs = new BigUint64Array(batch.entries.length);
         const pricer = batch.basis === null ? null : new BatchPricer(batch.basis);
         let turns = 0;
         for (let pageAt = 0; pageAt < batch.entries.length; pageAt += RECORDS_PER_PAGE) {
@@ -472,12 +474,14 @@ export class Settler {
           for (let at = 0; at < page.length; at += ENCODE_SLICE) {
             if (turns++ > 0) await new Promise((r) => setImmediate(r));
             for (let i = at; i < Math.min(at + ENCODE_SLICE, page.length); i++) {
-              text.add(page, i, page.userId(i) ?? UNATTRIBUTED_USER_ID, pricer === null ? page.cost(i) : pricer.next(page.units(i)));
+              const charged = pricer === null ? page.cost(i) : pricer.next(page.units(i));
+              costs[pageAt + i] = charged;
+              text.add(page, i, page.userId(i) ?? UNATTRIBUTED_USER_ID, charged);
             }
           }
           out.push(text.text());
         }
-        return { pages: out, amount: pricer === null ? totals(batch).cost : pricer.total };
+        return { pages: out, costs, amount: pricer === null ? totals(batch).cost : pricer.total };
       })();
       pages.catch(() => this.pages.delete(id)); // a failure is retried next round
       this.pages.set(id, pages);
@@ -490,7 +494,9 @@ export class Settler {
     const id = batchIdOf(batch.team, batch.seq);
     let root = this.roots.get(id);
     if (root === undefined) {
-      root = this.pagesOf(batch).then((encoded) => this.rootComputer.root({ team: batch.team, seq: batch.seq, pages: encoded.pages }));
+      root = this.pagesOf(batch).then((encoded) =>
+        this.rootComputer.root({ team: batch.team, seq: batch.seq, fields: batch.entries.receiptFields(UNATTRIBUTED_USER_ID), costs: encoded.costs }),
+      );
       root.catch(() => this.roots.delete(id)); // a failure is retried next round
       this.roots.set(id, root);
     }

@@ -1,14 +1,13 @@
 // Child for the root computer test: computes a root through the worker and prints mode and root (hex).
-import { Keypair } from "@solana/web3.js";
+// Its batch is the test's (receiptBatchFixture), so the parent compares with the SDK's root of the same records.
 import { toHex } from "../../sdk/src/receipts";
-import { encodeUsagePage } from "../../convex/model/usagePage";
 import { WorkerRootComputer } from "../src/settle/root-computer";
+import { receiptBatchFixture } from "./receipt-batch-fixture";
 
 async function main(): Promise<void> {
-  const team = process.argv[2] ?? Keypair.generate().publicKey.toBase58();
-  const page = encodeUsagePage([1, 2, 3].map((i) => ({ requestId: `r${i}`, timestampMs: i, endpoint: "/e", userId: "u", units: 1, cost: 5n })));
+  const { batch } = receiptBatchFixture(process.argv[2]!, Number(process.argv[3]));
   const c = new WorkerRootComputer();
-  const root = await c.root({ team, seq: 1n, pages: [page] });
+  const root = await c.root(batch);
   console.log(JSON.stringify({ mode: c.mode, root: toHex(root) }));
   await c.close();
 }

@@ -1,15 +1,15 @@
-// Usage-receipt roots (sdk/src/receipts.ts) for the settler. With Node's sha256 the tree costs a few µs per
-// record, still ~20–50 ms for a large batch: done on the request thread it would stall every request
-// behind a settlement. A worker thread computes it instead; the batch crosses as its ledger page texts
-// (batch-root.ts). Where a worker cannot start (e.g. inside a bundled Next.js server) roots are computed
-// in-process, with the same function.
+// Usage-receipt roots (sdk/src/receipts.ts) for the settler. With Node's sha256 the tree costs ~2 µs per
+// record, still tens of ms for a large batch: done on the request thread it would stall every request
+// behind a settlement. A worker thread computes it instead; the batch crosses as its receipt fields in
+// typed arrays (receipt-root.ts), a copy of a few bytes per record. Where a worker cannot start (e.g. inside
+// a bundled Next.js server) roots are computed in-process, with the same function.
 import path from "node:path";
 import type { Worker } from "node:worker_threads";
 import { startWorker } from "../threads/start-worker";
-import { batchRoot, type BatchPages } from "./batch-root";
+import { receiptRoot, type ReceiptBatch } from "./receipt-root";
 
 export interface RootComputer {
-  root(batch: BatchPages): Promise<Uint8Array>;
+  root(batch: ReceiptBatch): Promise<Uint8Array>;
   close(): Promise<void>;
   /** "worker" or "inline". */
   readonly mode: string;
@@ -17,13 +17,13 @@ export interface RootComputer {
 
 export class InlineRootComputer implements RootComputer {
   readonly mode = "inline";
-  async root(batch: BatchPages): Promise<Uint8Array> {
-    return batchRoot(batch);
+  async root(batch: ReceiptBatch): Promise<Uint8Array> {
+    return receiptRoot(batch);
   }
   async close(): Promise<void> {}
 }
 
-type Pending = { batch: BatchPages; resolve: (r: Uint8Array) => void; reject: (e: unknown) => void };
+type Pending = { batch: ReceiptBatch; resolve: (r: Uint8Array) => void; reject: (e: unknown) => void };
 
 export class WorkerRootComputer implements RootComputer {
   private readonly worker: Worker;
@@ -53,19 +53,19 @@ export class WorkerRootComputer implements RootComputer {
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
       try {
-        p.resolve(batchRoot(p.batch));
+        p.resolve(receiptRoot(p.batch));
       } catch (err) {
         p.reject(err);
       }
     }
   }
 
-  root(batch: BatchPages): Promise<Uint8Array> {
-    if (this.broken) return Promise.resolve().then(() => batchRoot(batch));
+  root(batch: ReceiptBatch): Promise<Uint8Array> {
+    if (this.broken) return Promise.resolve().then(() => receiptRoot(batch));
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       this.pending.set(id, { batch, resolve, reject });
-      this.worker.postMessage({ id, team: batch.team, seq: batch.seq.toString(), pages: batch.pages });
+      this.worker.postMessage({ id, team: batch.team, seq: batch.seq.toString(), fields: batch.fields, costs: batch.costs });
     });
   }
 

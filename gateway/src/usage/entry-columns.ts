@@ -54,6 +54,24 @@ const HEX_DIGITS = Buffer.from("0123456789abcdef", "latin1");
 
 
 
+/**
+ * The fields of a run of entries that a usage receipt holds (sdk/src/receipts.ts), column-wise in typed
+ * arrays: what crosses to the receipt worker instead of a record object per request.
+ */
+export interface ReceiptFields {
+  count: number;
+  timestampMs: Float64Array;
+  units: BigUint64Array;
+  /** Request ids in compact form, ID_BYTES (16) each; zeros where the id is in `otherIds`. */
+  ids: Uint8Array;
+  /** Request ids not in compact form, by position. */
+  otherIds: [number, string][];
+  /** Endpoint and member of each entry, as indexes into `strings`. */
+  endpoint: Uint32Array;
+  userId: Uint32Array;
+  strings: string[];
+}
+
 /** One fixed-capacity set of columns. */
 class Columns {
   readonly timestampMs: Float64Array;
@@ -229,6 +247,55 @@ export class EntryList implements Iterable<UsageEntry> {
 
   toArray(): UsageEntry[] {
     return Array.from(this);
+  }
+
+  /**
+   * This list's receipt fields as typed arrays (copies) with the members and endpoints they name, for a
+   * worker thread: ids in compact form as their 16 bytes, others by position; member and endpoint by index
+   * into `strings`, a null member as `unattributed`.
+   */
+  receiptFields(unattributed: string): ReceiptFields {
+    const c = this.cols;
+    const from = this.from;
+    const to = from + this.length;
+    const strings: string[] = [];
+    const local = new Map<number, number>();
+    const localOf = (g: number): number => {
+      let l = local.get(g);
+      if (l === undefined) {
+        l = strings.length;
+        strings.push(c.strings.at(g) ?? unattributed);
+        local.set(g, l);
+      }
+      return l;
+    };
+    const endpoint = new Uint32Array(this.length);
+    const userId = new Uint32Array(this.length);
+    // Runs of entries share their endpoint and member: one lookup per change.
+    let lastE = -1;
+    let lastEL = 0;
+    let lastU = -1;
+    let lastUL = 0;
+    for (let i = 0; i < this.length; i++) {
+      const e = c.endpoint[from + i]!;
+      if (e !== lastE) (lastE = e), (lastEL = localOf(e));
+      endpoint[i] = lastEL;
+      const u = c.userId[from + i]!;
+      if (u !== lastU) (lastU = u), (lastUL = localOf(u));
+      userId[i] = lastUL;
+    }
+    const otherIds: [number, string][] = [];
+    for (const [i, id] of c.otherIds) if (i >= from && i < to) otherIds.push([i - from, id]);
+    return {
+      count: this.length,
+      timestampMs: c.timestampMs.slice(from, to),
+      units: c.units.slice(from, to),
+      ids: new Uint8Array(c.ids.buffer.slice(c.ids.byteOffset + from * ID_BYTES, c.ids.byteOffset + to * ID_BYTES)),
+      otherIds,
+      endpoint,
+      userId,
+      strings,
+    };
   }
 
   /** Copies this list into `dest` from position `at`. */
