@@ -1,4 +1,4 @@
-// Usage-receipt roots (sdk/src/receipts.ts) for the settler. With Node's sha256 the tree costs ~2 µs per
+// Usage-receipt roots (sdk/src/receipts.ts) for the settler. With Node's sha256 the tree costs ~3 µs per
 // record, still tens of ms for a large batch: done on the request thread it would stall every request
 // behind a settlement. A worker thread computes it instead; the batch crosses as its receipt fields in
 // typed arrays (receipt-root.ts), a copy of a few bytes per record. Where a worker cannot start (e.g. inside

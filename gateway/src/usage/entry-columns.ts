@@ -40,6 +40,11 @@ export class StringTable {
   at(i: number): string | null {
     return this.strings[i]!;
   }
+
+  /** Strings held, the null at index 0 included (indexes run below this). */
+  get size(): number {
+    return this.strings.length;
+  }
 }
 
 /** Value of a lowercase hex digit by char code, -1 for anything else. */
@@ -259,13 +264,14 @@ export class EntryList implements Iterable<UsageEntry> {
     const from = this.from;
     const to = from + this.length;
     const strings: string[] = [];
-    const local = new Map<number, number>();
+    // Table index → index in `strings` (−1: not yet seen).
+    const local = new Int32Array(c.strings.size).fill(-1);
     const localOf = (g: number): number => {
-      let l = local.get(g);
-      if (l === undefined) {
+      let l = local[g]!;
+      if (l < 0) {
         l = strings.length;
         strings.push(c.strings.at(g) ?? unattributed);
-        local.set(g, l);
+        local[g] = l;
       }
       return l;
     };
