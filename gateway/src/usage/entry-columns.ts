@@ -40,11 +40,6 @@ export class StringTable {
   at(i: number): string | null {
     return this.strings[i]!;
   }
-
-  /** Strings held, the null at index 0 included (indexes run below this). */
-  get size(): number {
-    return this.strings.length;
-  }
 }
 
 /** Value of a lowercase hex digit by char code, -1 for anything else. */
@@ -264,14 +259,15 @@ export class EntryList implements Iterable<UsageEntry> {
     const from = this.from;
     const to = from + this.length;
     const strings: string[] = [];
-    // Table index → index in `strings` (−1: not yet seen).
-    const local = new Int32Array(c.strings.size).fill(-1);
+    // Table index → index in `strings`. A Map, not an array over the table: the table holds every team,
+    // member and endpoint the gateway has seen, and a batch names a few of them.
+    const local = new Map<number, number>();
     const localOf = (g: number): number => {
-      let l = local[g]!;
-      if (l < 0) {
+      let l = local.get(g);
+      if (l === undefined) {
         l = strings.length;
         strings.push(c.strings.at(g) ?? unattributed);
-        local[g] = l;
+        local.set(g, l);
       }
       return l;
     };
