@@ -475,8 +475,9 @@ export class Settler {
             if (turns++ > 0) await new Promise((r) => setImmediate(r));
             for (let i = at; i < Math.min(at + ENCODE_SLICE, page.length); i++) {
               const charged = pricer === null ? page.cost(i) : pricer.next(page.units(i));
-              costs[pageAt + i] = charged;
+              // The page writer refuses a charge outside u64 first: the typed array would wrap it.
               text.add(page, i, page.userId(i) ?? UNATTRIBUTED_USER_ID, charged);
+              costs[pageAt + i] = charged;
             }
           }
           out.push(text.text());

@@ -20,7 +20,7 @@ import {
   type Sha256,
   type UsageRecord,
 } from "../../../sdk/src/receipts";
-import type { ReceiptFields } from "../usage/entry-columns";
+import { compactIdText, ID_BYTES, writeCompactIdText, type ReceiptFields } from "../usage/entry-columns";
 
 /** Node's native sha256 (~10× the pure-JS one per leaf on this machine); the same digest. */
 export const nodeSha256: Sha256 = (data) => hash("sha256", data, "buffer");
@@ -36,10 +36,8 @@ export interface ReceiptBatch {
   costs: BigUint64Array;
 }
 
-const ID_BYTES = 16;
 const DIGEST = 32;
 const LITTLE_ENDIAN = new Uint8Array(BigUint64Array.of(1n).buffer)[0] === 1;
-const HEX_DIGITS = new TextEncoder().encode("0123456789abcdef");
 const utf8 = new TextEncoder();
 
 // Leaf input offsets: prefix, version, team, then the four u64 (little-endian), then the three texts.
@@ -61,7 +59,7 @@ export function receiptRecordsOf(b: ReceiptBatch): UsageRecord[] {
     out.push({
       team: b.team,
       batchSeq: b.seq,
-      requestId: other.get(i) ?? Buffer.from(f.ids.buffer, f.ids.byteOffset + i * ID_BYTES, ID_BYTES).toString("hex"),
+      requestId: other.get(i) ?? compactIdText(f.ids, i),
       timestampMs: BigInt(f.timestampMs[i]!),
       endpoint: f.strings[f.endpoint[i]!]!,
       userId: f.strings[f.userId[i]!]!,
@@ -74,10 +72,6 @@ export function receiptRecordsOf(b: ReceiptBatch): UsageRecord[] {
 
 function bytesOf(a: BigUint64Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-}
-
-function idHex(ids: Uint8Array, i: number): string {
-  return Buffer.from(ids.buffer, ids.byteOffset + i * ID_BYTES, ID_BYTES).toString("hex");
 }
 
 /** The batch's `usage_root`; throws ReceiptFormatError for a batch the SDK would refuse. */
@@ -117,7 +111,7 @@ export function receiptRoot(b: ReceiptBatch, sha256: Sha256 = nodeSha256): Uint8
   order.sort((a, c) => ts[a]! - ts[c]! || compareIds(a, c));
   const byId = order.slice().sort(compareIds);
   for (let k = 1; k < n; k++) {
-    if (compareIds(byId[k - 1]!, byId[k]!) === 0) throw new ReceiptFormatError(`request ${JSON.stringify(idHex(ids, byId[k]!))} appears twice in the batch`);
+    if (compareIds(byId[k - 1]!, byId[k]!) === 0) throw new ReceiptFormatError(`request ${JSON.stringify(compactIdText(ids, byId[k]!))} appears twice in the batch`);
   }
 
   let team: Uint8Array;
@@ -151,11 +145,8 @@ export function receiptRoot(b: ReceiptBatch, sha256: Sha256 = nodeSha256): Uint8
       leaf[AT_COST + j] = costs[i * 8 + j]!;
     }
     let at = AT_TEXTS;
-    leaf[at++] = 2 * ID_BYTES;
-    for (let j = i * ID_BYTES, end = j + ID_BYTES; j < end; j++) {
-      leaf[at++] = HEX_DIGITS[ids[j]! >> 4]!;
-      leaf[at++] = HEX_DIGITS[ids[j]! & 15]!;
-    }
+    leaf[at] = 2 * ID_BYTES;
+    at = writeCompactIdText(ids, i, leaf, at + 1);
     at = writeText(at, texts[f.endpoint[i]!]!, "endpoint");
     at = writeText(at, texts[f.userId[i]!]!, "userId");
     level.set(sha256(leaf.subarray(0, at)), k * DIGEST);

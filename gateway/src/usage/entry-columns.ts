@@ -47,10 +47,24 @@ const HEX = new Int8Array(128).fill(-1);
 for (let c = 0; c < 16; c++) HEX["0123456789abcdef".charCodeAt(c)] = c;
 
 /** Bytes of a request id in its compact form (32 lowercase hex characters). */
-const ID_BYTES = 16;
+export const ID_BYTES = 16;
 
 /** ASCII of the lowercase hex digits, by value. */
 const HEX_DIGITS = Buffer.from("0123456789abcdef", "latin1");
+
+/** Compact id `i` of `ids` (ID_BYTES each) as its 32 hex characters. */
+export function compactIdText(ids: Uint8Array, i: number): string {
+  return Buffer.from(ids.buffer, ids.byteOffset + i * ID_BYTES, ID_BYTES).toString("hex");
+}
+
+/** Writes compact id `i` of `ids` as its 32 ASCII hex characters into `out` at `at`; returns the end. */
+export function writeCompactIdText(ids: Uint8Array, i: number, out: Uint8Array, at: number): number {
+  for (let b = i * ID_BYTES, end = b + ID_BYTES; b < end; b++) {
+    out[at++] = HEX_DIGITS[ids[b]! >> 4]!;
+    out[at++] = HEX_DIGITS[ids[b]! & 15]!;
+  }
+  return at;
+}
 
 
 
@@ -127,7 +141,7 @@ class Columns {
   }
 
   requestId(i: number): string {
-    return this.otherIds.get(i) ?? this.ids.toString("hex", i * ID_BYTES, (i + 1) * ID_BYTES);
+    return this.otherIds.get(i) ?? compactIdText(this.ids, i);
   }
 
   /** Writes request id i as ASCII into `out` at `at` (room for 64 bytes); returns the end, or -1 when a page could not carry the id. */
@@ -137,12 +151,7 @@ class Columns {
       if (!isUsagePageKey(other)) return -1;
       return at + out.write(other, at, "latin1");
     }
-    const ids = this.ids;
-    for (let b = i * ID_BYTES, end = b + ID_BYTES; b < end; b++) {
-      out[at++] = HEX_DIGITS[ids[b]! >> 4]!;
-      out[at++] = HEX_DIGITS[ids[b]! & 15]!;
-    }
-    return at;
+    return writeCompactIdText(this.ids, i, out, at);
   }
 
   /** Copies entries [from, from + count) of `src` to [at, at + count) of this. */
