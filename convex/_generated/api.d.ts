@@ -42,6 +42,7 @@ import type * as model_teams from "../model/teams.js";
 import type * as model_tiers from "../model/tiers.js";
 import type * as model_usage from "../model/usage.js";
 import type * as model_usagePage from "../model/usagePage.js";
+import type * as model_usageTally from "../model/usageTally.js";
 import type * as model_validators from "../model/validators.js";
 import type * as model_writeCounter from "../model/writeCounter.js";
 import type * as teams from "../teams.js";
@@ -85,6 +86,7 @@ declare const fullApi: ApiFromModules<{
   "model/tiers": typeof model_tiers;
   "model/usage": typeof model_usage;
   "model/usagePage": typeof model_usagePage;
+  "model/usageTally": typeof model_usageTally;
   "model/validators": typeof model_validators;
   "model/writeCounter": typeof model_writeCounter;
   teams: typeof teams;

@@ -6,9 +6,10 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { evaluateAllocationAlert } from "./alerts";
 import { ledgerError } from "./errors";
-import { addU64, base58Decode, requireHex32, requireInteger, requireU64, U64_MAX, utcDay } from "./format";
-import { getBalance, periodAt } from "./periods";
-import { decodeUsagePage, encodeUsagePage, usagePageLineCount } from "./usagePage";
+import { addU64, base58Decode, requireHex32, requireInteger, requireU64, U64_MAX } from "./format";
+import { getBalance, type PeriodGrid } from "./periods";
+import { decodeUsagePage, encodeUsagePage, scanUsagePage, usagePageLineCount } from "./usagePage";
+import { UsageTally } from "./usageTally";
 import type { UsageRecord } from "./validators";
 
 /**
@@ -16,8 +17,6 @@ import type { UsageRecord } from "./validators";
  * bytes, so a full page's text stays under 625 KB, inside Convex's 1 MiB document limit.
  */
 export const RECORDS_PER_PAGE = 2_500;
-/** Milliseconds in a UTC day. */
-const DAY_MS = 86_400_000;
 /** Pages one batch may carry: 40 × 2,500 = 100,000 records. */
 export const MAX_PAGES = 40;
 /**
@@ -73,18 +72,15 @@ export function requireSignature(signature: string): string {
 }
 
 /**
- * Decodes each page once and checks the batch: page and record counts, no requestId twice, and the
- * records' units and costs against requestCount and amount. Field rules are the decoder's.
+ * Reads every page once into a tally (usageTally.ts) and checks the batch: page and record counts, no
+ * requestId twice, and the records' units and costs against requestCount and amount. Field rules are the
+ * page reader's (usagePage.ts).
  */
-function decodeRecords(input: RecordBatchInput): UsageRecord[][] {
+function tallyRecords(input: RecordBatchInput, grid: PeriodGrid): UsageTally {
   if (input.records.length === 0 || input.records.length > MAX_PAGES) {
     throw ledgerError("invalid_argument", `records must come in 1 to ${MAX_PAGES} pages`);
   }
-  let unitsLow = 0;
-  let unitsHigh = 0n;
-  let cost = 0n;
-  const requestIds = new Set<string>();
-  const pages: UsageRecord[][] = [];
+  const tally = new UsageTally(grid);
   for (const [index, text] of input.records.entries()) {
     if (text.length > MAX_PAGE_TEXT_BYTES) {
       throw ledgerError("invalid_argument", `page ${index} is ${text.length} characters; a page's text holds at most ${MAX_PAGE_TEXT_BYTES} bytes`);
@@ -93,27 +89,15 @@ function decodeRecords(input: RecordBatchInput): UsageRecord[][] {
     if (count === 0 || count > RECORDS_PER_PAGE) {
       throw ledgerError("invalid_argument", `a page holds 1 to ${RECORDS_PER_PAGE} records (page ${index} has ${count})`);
     }
-    const page = decodeUsagePage(text);
-    for (const record of page) {
-      if (requestIds.has(record.requestId)) throw ledgerError("invalid_argument", `requestId ${record.requestId} appears twice`);
-      requestIds.add(record.requestId);
-      // Units add up as a number while the sum is exact and carry into a bigint when it would not be.
-      if (!Number.isSafeInteger(unitsLow + record.units)) {
-        unitsHigh += BigInt(unitsLow);
-        unitsLow = 0;
-      }
-      unitsLow += record.units;
-      cost += record.cost;
-    }
-    pages.push(page);
+    scanUsagePage(text, tally);
   }
-  const units = unitsHigh + BigInt(unitsLow);
+  const { units, cost } = tally.finish();
   if (units > U64_MAX || cost > U64_MAX) throw ledgerError("overflow", "amount exceeds the u64 range");
   // The chain prices request_count, so it must be exactly the units the records bill, and the batch
   // amount exactly what the records cost.
   if (units !== input.requestCount) throw ledgerError("invalid_argument", `requestCount ${input.requestCount} differs from the records' units ${units}`);
   if (cost !== input.amount) throw ledgerError("invalid_argument", `amount ${input.amount} differs from the records' cost ${cost}`);
-  return pages;
+  return tally;
 }
 
 type Totals = { requests: number; cost: bigint };
@@ -152,8 +136,9 @@ export async function recordBatch(ctx: MutationCtx, input: RecordBatchInput): Pr
   }
   const team = await ctx.db.get(input.teamId);
   if (team === null) throw ledgerError("not_found", "team not found");
-  const pages = decodeRecords(input);
-  const recordCount = pages.reduce((n, page) => n + page.length, 0);
+  // The team's period grid places each record in its billing period (memberUsage).
+  const grid = (await getBalance(ctx, team._id)) ?? {};
+  const tally = tallyRecords(input, grid);
   const sameSeq = await ctx.db
     .query("usageBatches")
     .withIndex("by_team_seq", (q) => q.eq("teamId", team._id).eq("batchSeq", input.batchSeq))
@@ -167,7 +152,7 @@ export async function recordBatch(ctx: MutationCtx, input: RecordBatchInput): Pr
     requestCount: input.requestCount,
     amount: input.amount,
     usageRoot: input.usageRoot,
-    recordCount,
+    recordCount: tally.count,
     pageCount: input.records.length,
     status: "pending",
     recordedAtMs: Date.now(),
@@ -176,46 +161,15 @@ export async function recordBatch(ctx: MutationCtx, input: RecordBatchInput): Pr
     await ctx.db.insert("usageRecordPages", { batch, page, text });
   }
 
-  // Aggregate in memory first, so each bucket is written once however many records fall in it.
-  const grid = (await getBalance(ctx, team._id)) ?? {};
-  // One pass adds each record to its cell (day × period × endpoint × member) and the few cells are then
-  // added into the three kinds of rollup. Keys join their parts with a space, which no key string holds
-  // (usagePage.ts), so they split back apart. Records arrive in time order, so a record's day and
-  // period are worked out again only when it falls outside the previous record's (milliseconds: day
-  // [dayFrom, dayFrom + DAY_MS), period [periodFrom, periodTo)).
-  const cells = new Map<string, Totals>();
-  let dayFrom = Number.NaN;
-  let recordDay = "";
-  let periodFrom = Number.NaN;
-  let periodTo = Number.NaN;
-  let period = 0;
-  let cellPrefix = "";
-  for (const page of pages) {
-    for (const record of page) {
-      const at = record.timestampMs;
-      if (!(at >= dayFrom && at < dayFrom + DAY_MS)) {
-        dayFrom = Math.floor(at / DAY_MS) * DAY_MS;
-        recordDay = utcDay(at);
-        cellPrefix = `${recordDay} ${period} `;
-      }
-      if (!(at >= periodFrom && at < periodTo)) {
-        const { start, end } = periodAt(grid, at);
-        period = start;
-        periodFrom = start * 1000;
-        periodTo = end * 1000;
-        cellPrefix = `${recordDay} ${period} `;
-      }
-      addTo(cells, cellPrefix + record.endpoint + " " + record.userId, record.units, record.cost);
-    }
-  }
+  // The tally's cells (day × period × endpoint × member) add into the three kinds of rollup, so each
+  // rollup row is written once however many records fall in it.
   const buckets = new Map<string, Totals>();
   const days = new Map<string, Totals>();
   const memberPeriods = new Map<string, Totals>();
-  for (const [key, { requests, cost }] of cells) {
-    const [day, start, endpoint, userId] = key.split(" ") as [string, string, string, string];
+  for (const { day, periodStart, endpoint, userId, requests, cost } of tally.cells) {
     addTo(buckets, `${day} ${endpoint} ${userId}`, requests, cost);
     addTo(days, day, requests, cost);
-    addTo(memberPeriods, `${start} ${userId}`, requests, cost);
+    addTo(memberPeriods, `${periodStart} ${userId}`, requests, cost);
   }
   for (const [key, totals] of buckets) {
     const [day, endpoint, userId] = key.split(" ") as [string, string, string];

@@ -3,7 +3,7 @@ import { ConvexError } from "convex/values";
 import type { LedgerErrorData } from "./errors";
 import { U64_MAX } from "./format";
 import { encodePages, RECORDS_PER_PAGE } from "./usage";
-import { decodeUsagePage, encodeUsagePage, usagePageLineCount } from "./usagePage";
+import { decodeUsagePage, encodeUsagePage, scanUsagePageByLine, usagePageLineCount } from "./usagePage";
 import type { UsageRecord } from "./validators";
 
 const PRINTABLE = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i)).join("");
@@ -99,6 +99,53 @@ describe("usage page text", () => {
       refuses(() => decodeUsagePage(`req-1 0 /v1/verify ${odd} 1 0`), /userId must be 1 to 64 printable ASCII/);
     }
     refuses(() => decodeUsagePage(`${LINE}\r\n${LINE}`), /line 1: cost must be a decimal u64/);
+  });
+
+  it("reads every text exactly as the line-by-line reader does: the same records or the same refusal", () => {
+    // A seeded generator, so a failure repeats.
+    let seed = 0x2545f491;
+    const random = (n: number) => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    const valid = [
+      record,
+      { ...record, requestId: "req-2", userId: "bob", cost: 0n },
+      { ...record, requestId: "req-3", endpoint: "/v1/batch", units: 250, cost: U64_MAX },
+      { ...record, requestId: "req-4", timestampMs: Number.MAX_SAFE_INTEGER, units: Number.MAX_SAFE_INTEGER },
+      { ...record, requestId: PRINTABLE.slice(0, 64), timestampMs: 0, endpoint: PRINTABLE.slice(-64) },
+    ];
+    const base = encodeUsagePage(valid);
+    // Edits aimed at the separators and the numbers' edges, plus characters no page may hold.
+    const pieces = [" ", "  ", "\n", "0", "1", "9", "00", "-", "+", "x", ".", "\r", "\t", "\u00e9", "\u0000", "18446744073709551615", "18446744073709551616", "9007199254740992", "9007199254740991", "x".repeat(64), "x".repeat(65)];
+    const outcome = (read: () => UsageRecord[]) => {
+      try {
+        return { records: read() };
+      } catch (error) {
+        assert.ok(error instanceof ConvexError, `expected a ledger error, got ${String(error)}`);
+        return { refusal: (error.data as LedgerErrorData).message };
+      }
+    };
+    let refused = 0;
+    for (let i = 0; i < 3_000; i++) {
+      let text = base;
+      for (let edits = 1 + random(3); edits > 0; edits--) {
+        const at = random(text.length + 1);
+        const cut = random(4) === 0 ? random(25) : 0;
+        text = text.slice(0, at) + (random(3) === 0 ? "" : pieces[random(pieces.length)]!) + text.slice(at + cut);
+      }
+      const byLine = outcome(() => {
+        const out: UsageRecord[] = [];
+        scanUsagePageByLine(text, { add: (requestId, timestampMs, endpoint, userId, units, cost) => out.push({ requestId, timestampMs, endpoint, userId, units, cost }) });
+        return out;
+      });
+      assert.deepEqual(outcome(() => decodeUsagePage(text)), byLine, JSON.stringify(text));
+      if ("refusal" in byLine) refused++;
+    }
+    // Both kinds of outcome are exercised.
+    assert.ok(refused > 1_000 && refused < 2_900, `refused ${refused} of 3000`);
   });
 
   it("refuses to write a record it could not read back", () => {

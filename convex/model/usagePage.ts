@@ -81,10 +81,6 @@ function decodeLineChecked(text: string, line: number): UsageRecord {
   };
 }
 
-// The same rules as one pattern, for speed (one match per line instead of a split and six checks): a
-// safe integer has at most 16 digits and a u64 at most 20, so only their ranges remain to check.
-const LINE = /^([\x21-\x7e]{1,64}) (0|[1-9][0-9]{0,15}) ([\x21-\x7e]{1,64}) ([\x21-\x7e]{1,64}) ([1-9][0-9]{0,15}) (0|[1-9][0-9]{0,19})$/;
-
 /** How many records (lines) a page's text holds, counted without reading them, so an overfull page can be refused first. */
 export function usagePageLineCount(text: string): number {
   if (text.length === 0) return 0;
@@ -93,27 +89,130 @@ export function usagePageLineCount(text: string): number {
   return count;
 }
 
+/**
+ * Receives a page's records from scanUsagePage, field by field (no record object). A record's endpoint,
+ * userId and cost are the very values of the record before when they are equal to them, so a receiver can
+ * tell a run of records of one endpoint and member by identity.
+ */
+export interface UsageRecordReceiver {
+  add(requestId: string, timestampMs: number, endpoint: string, userId: string, units: number, cost: bigint): void;
+}
+
+/** A character no valid page holds: one outside printable ASCII, space and newline. */
+const OUTSIDE_PAGE_CHARS = /[^\x20-\x7e\n]/;
+/** Longest canonical decimal of a safe integer (2^53 - 1 has 16 digits) and of a u64 (2^64 - 1 has 20). */
+const SAFE_DIGITS = 16;
+const U64_DIGITS = 20;
+const KEY_MAX = 64;
+
+/** The canonical decimal text[from, to) as a safe integer; -1 when it is not one. */
+function safeDecimalAt(text: string, from: number, to: number): number {
+  const length = to - from;
+  if (length < 1 || length > SAFE_DIGITS) return -1;
+  let digit = text.charCodeAt(from) - 48;
+  if (digit < 0 || digit > 9 || (digit === 0 && length > 1)) return -1;
+  let value = digit;
+  for (let i = from + 1; i < to; i++) {
+    digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  // Partial values stay below 10^15, so exact; a last step past 2^53 - 1 rounds to 2^53 or more.
+  return Number.isSafeInteger(value) ? value : -1;
+}
+
+/** Whether text[from, to) is a canonical decimal of at most U64_DIGITS digits (its range is checked apart). */
+function isDecimalAt(text: string, from: number, to: number): boolean {
+  const length = to - from;
+  if (length < 1 || length > U64_DIGITS) return false;
+  if (text.charCodeAt(from) === 48 && length > 1) return false;
+  for (let i = from; i < to; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return false;
+  }
+  return true;
+}
+
+/**
+ * scanUsagePage the slow way: the text split into lines, each read by decodeLineChecked. The authority the
+ * fast scan is tested against, and its path for a text with characters no page may hold.
+ */
+export function scanUsagePageByLine(text: string, receiver: UsageRecordReceiver): void {
+  if (text.length === 0) return;
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const r = decodeLineChecked(lines[i]!, i + 1);
+    receiver.add(r.requestId, r.timestampMs, r.endpoint, r.userId, r.units, r.cost);
+  }
+}
+
+/**
+ * Hands every record of a page's text to `receiver`, in order, checked field by field by the same rules as
+ * decodeLineChecked (whose message a refused line gets). One pass, no per-line string but the request id:
+ * a field equal to the previous record's is compared in place and its value reused (records of a batch
+ * mostly share endpoint, member and price).
+ */
+export function scanUsagePage(text: string, receiver: UsageRecordReceiver): void {
+  if (text.length === 0) return;
+  // Some field holds a character no key or number may: the line-by-line reader gives the precise refusal.
+  if (OUTSIDE_PAGE_CHARS.test(text)) return scanUsagePageByLine(text, receiver);
+  // Every character is now printable ASCII, a space or a newline, so a field between two separators is a
+  // key as soon as its length is 1 to 64.
+  let endpoint = "";
+  let userId = "";
+  let costText = " "; // matches no cost field (fields hold no space)
+  let cost = 0n;
+  for (let pos = 0, line = 1; ; line++) {
+    let end = text.indexOf("\n", pos);
+    const last = end < 0;
+    if (last) end = text.length;
+    const s1 = text.indexOf(" ", pos);
+    const s2 = s1 < 0 ? -1 : text.indexOf(" ", s1 + 1);
+    const s3 = s2 < 0 ? -1 : text.indexOf(" ", s2 + 1);
+    const s4 = s3 < 0 ? -1 : text.indexOf(" ", s3 + 1);
+    const s5 = s4 < 0 ? -1 : text.indexOf(" ", s4 + 1);
+    const endpointLength = s3 - s2 - 1;
+    const userLength = s4 - s3 - 1;
+    const timestampMs = s5 < 0 ? -1 : safeDecimalAt(text, s1 + 1, s2);
+    const units = s5 < 0 ? -1 : safeDecimalAt(text, s4 + 1, s5);
+    // A space after the fifth would fall in the cost field, which must be digits (or the previous cost's).
+    let fieldsOk =
+      s5 >= 0 && s5 < end &&
+      s1 - pos >= 1 && s1 - pos <= KEY_MAX &&
+      endpointLength >= 1 && endpointLength <= KEY_MAX &&
+      userLength >= 1 && userLength <= KEY_MAX &&
+      timestampMs >= 0 && units >= 1;
+    if (fieldsOk && !(end - s5 - 1 === costText.length && text.startsWith(costText, s5 + 1))) {
+      if (isDecimalAt(text, s5 + 1, end)) {
+        const next = text.slice(s5 + 1, end);
+        const value = BigInt(next);
+        if (value <= U64_MAX) {
+          costText = next;
+          cost = value;
+        } else fieldsOk = false;
+      } else fieldsOk = false;
+    }
+    if (fieldsOk) {
+      if (!(endpointLength === endpoint.length && text.startsWith(endpoint, s2 + 1))) endpoint = text.slice(s2 + 1, s3);
+      if (!(userLength === userId.length && text.startsWith(userId, s3 + 1))) userId = text.slice(s3 + 1, s4);
+      receiver.add(text.slice(pos, s1), timestampMs, endpoint, userId, units, cost);
+    } else {
+      // The checked reader refuses the line with its reason (it accepts nothing the checks above refuse).
+      const r = decodeLineChecked(text.slice(pos, end), line);
+      receiver.add(r.requestId, r.timestampMs, r.endpoint, r.userId, r.units, r.cost);
+    }
+    if (last) return;
+    pos = end + 1;
+  }
+}
+
 /** The records of a page's text, checked field by field. */
 export function decodeUsagePage(text: string): UsageRecord[] {
-  if (text.length === 0) return [];
-  const lines = text.split("\n");
-  const out = new Array<UsageRecord>(lines.length);
-  // Costs repeat (one price per endpoint), so the last one parsed is reused when its text is the same.
-  let costText = "";
-  let cost = 0n;
-  for (let i = 0; i < lines.length; i++) {
-    const m = LINE.exec(lines[i]!);
-    const timestampMs = m === null ? 0 : Number(m[2]);
-    const units = m === null ? 0 : Number(m[5]);
-    if (m === null || !Number.isSafeInteger(timestampMs) || !Number.isSafeInteger(units) || (m[6]!.length === 20 && BigInt(m[6]!) > U64_MAX)) {
-      out[i] = decodeLineChecked(lines[i]!, i + 1);
-      continue;
-    }
-    if (m[6] !== costText) {
-      costText = m[6]!;
-      cost = BigInt(costText);
-    }
-    out[i] = { requestId: m[1]!, timestampMs, endpoint: m[3]!, userId: m[4]!, units, cost };
-  }
+  const out: UsageRecord[] = [];
+  scanUsagePage(text, {
+    add(requestId, timestampMs, endpoint, userId, units, cost) {
+      out.push({ requestId, timestampMs, endpoint, userId, units, cost });
+    },
+  });
   return out;
 }
