@@ -30,6 +30,11 @@ async function upstream() {
     req.on("data", (d) => (body += d));
     req.on("end", () => {
       seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+      if (req.url!.startsWith("/headers")) {
+        // Repeated, hop-by-hop, Connection-listed and billing-looking headers.
+        res.writeHead(200, ["Set-Cookie", "a=1", "Set-Cookie", "b=2", "Connection", "keep-alive, X-Hop", "X-Hop", "secret", "X-Billing-Cost", "1", "x-request-id", "forged", "X-Custom", "v"]);
+        return res.end("{}");
+      }
       const status = req.url!.startsWith("/fail") ? 500 : 200;
       res.writeHead(status, { "content-type": "application/json", "x-upstream": "yes" });
       res.end(JSON.stringify({ echo: body, url: req.url }));
@@ -46,6 +51,7 @@ function config(upstreamUrl: string, gate = true) {
       { path: "/v1/verify", methods: ["POST"], upstream: upstreamUrl, units: 1 },
       { path: "/v1/batch/", prefix: true, upstream: upstreamUrl, units: { header: "X-Batch-Size" }, endpoint: "/v1/batch" },
       { path: "/fail", upstream: upstreamUrl },
+      { path: "/headers", upstream: upstreamUrl },
       { path: "/down", upstream: "http://127.0.0.1:1" },
     ],
     gate,
@@ -86,6 +92,44 @@ describe("metering reverse proxy", () => {
     assert.equal(s.headers["x-request-id"], res.headers.get("x-request-id"));
     assert.equal(mem.usage.entries.length, 1);
     assert.equal(mem.usage.entries[0]!.endpoint, "/v1/verify");
+  });
+
+  it("passes the upstream's headers on as they came, without hop-by-hop ones, and the gate's billing headers only from the gate", async () => {
+    /** [name lowercased, value] pairs of an answer through `at`, in order. */
+    const rawAnswer = (at: string) =>
+      new Promise<[string, string][]>((resolve, reject) => {
+        http
+          .get(`${at}/headers`, { headers: auth }, (res) => {
+            res.resume();
+            const pairs: [string, string][] = [];
+            for (let i = 0; i < res.rawHeaders.length; i += 2) pairs.push([res.rawHeaders[i]!.toLowerCase(), res.rawHeaders[i + 1]!]);
+            res.on("end", () => resolve(pairs));
+          })
+          .on("error", reject);
+      });
+    const values = (pairs: [string, string][], name: string) => pairs.filter(([n]) => n === name).map(([, v]) => v);
+
+    const metered = await rawAnswer(base);
+    assert.deepEqual(values(metered, "set-cookie"), ["a=1", "b=2"]);
+    assert.deepEqual(values(metered, "x-custom"), ["v"]);
+    assert.deepEqual(values(metered, "x-hop"), [], "a header the Connection header names is hop-by-hop");
+    assert.deepEqual(values(metered, "x-billing-cost"), ["10000"]);
+    assert.equal(values(metered, "x-request-id").length, 1);
+    assert.notEqual(values(metered, "x-request-id")[0], "forged");
+    assert.equal(mem.usage.entries[0]!.requestId, values(metered, "x-request-id")[0]);
+
+    // Without the gate the proxy meters nothing, and the upstream's own headers of those names pass.
+    const plain = createMeteringProxy({ gate: null, routes: config(up.url, false).routes });
+    const plainBase = await listen(plain);
+    try {
+      const unmetered = await rawAnswer(plainBase);
+      assert.deepEqual(values(unmetered, "x-billing-cost"), ["1"]);
+      assert.deepEqual(values(unmetered, "x-request-id"), ["forged"]);
+      assert.deepEqual(values(unmetered, "x-hop"), []);
+      assert.deepEqual(values(unmetered, "set-cookie"), ["a=1", "b=2"]);
+    } finally {
+      await closeServer(plain);
+    }
   });
 
   it("answers a refusal itself without reaching the upstream", async () => {

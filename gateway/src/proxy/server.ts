@@ -37,6 +37,7 @@ const DROP_REQUEST = new Set([
   "authorization",
   "x-api-key",
 ]);
+/** Hop-by-hop response headers (RFC 9110 §7.6.1), lowercased. */
 const DROP_RESPONSE = new Set(["connection", "keep-alive", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade"]);
 
 function copyHeaders(from: http.IncomingHttpHeaders, drop: Set<string>): http.OutgoingHttpHeaders {
@@ -99,9 +100,36 @@ function hasNoBody(req: http.IncomingMessage): boolean {
   return req.headers["transfer-encoding"] === undefined && (len === undefined || len === "0") && req.readableEnded;
 }
 
-/** Writes the upstream response on: status, its headers plus `gateHeaders`, then the body. */
-function passOn(res: http.ServerResponse, upRes: http.IncomingMessage, status: number, gateHeaders: Readonly<Record<string, string>>): void {
-  res.writeHead(status, upRes.statusMessage, Object.assign(copyHeaders(upRes.headers, DROP_RESPONSE), gateHeaders));
+/** The gate's header names, lowercased: on a metered answer the upstream's own are dropped, so they never pass for the gate's. */
+const GATE_HEADER_NAMES = new Set(Object.values(HEADER).map((name) => name.toLowerCase()));
+
+/**
+ * The upstream answer's headers as the flat [name, value, …] list writeHead takes, read from rawHeaders (no
+ * headers object is built, and repeated ones such as Set-Cookie stay as they came): without hop-by-hop ones
+ * (those of DROP_RESPONSE and any the Connection header names) and, when `metered`, without the gate's
+ * names; then `gateHeaders`.
+ */
+function responseHeaders(upRes: http.IncomingMessage, gateHeaders: Readonly<Record<string, string>>, metered: boolean): string[] {
+  const raw = upRes.rawHeaders;
+  let listed: Set<string> | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === 10 && raw[i]!.toLowerCase() === "connection") {
+      for (const token of raw[i + 1]!.split(",")) (listed ??= new Set()).add(token.trim().toLowerCase());
+    }
+  }
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (DROP_RESPONSE.has(name) || listed?.has(name) || (metered && GATE_HEADER_NAMES.has(name))) continue;
+    out.push(raw[i]!, raw[i + 1]!);
+  }
+  for (const name in gateHeaders) out.push(name, gateHeaders[name]!);
+  return out;
+}
+
+/** Writes the upstream response on: status, its headers plus `gateHeaders` (none when not metered), then the body. */
+function passOn(res: http.ServerResponse, upRes: http.IncomingMessage, status: number, gateHeaders: Readonly<Record<string, string>>, metered: boolean): void {
+  res.writeHead(status, upRes.statusMessage, responseHeaders(upRes, gateHeaders, metered));
   upRes.pipe(res);
   upRes.on("error", () => res.destroy()); // upstream died mid-body: the client must see a cut-off
 }
@@ -214,13 +242,13 @@ class MeteringProxy {
   private respond(res: http.ServerResponse, upRes: http.IncomingMessage, admission: Admission | null): void {
     const status = upRes.statusCode ?? 502;
     const ticket = admission?.ticket ?? null;
-    if (ticket === null || admission === null) return passOn(res, upRes, status, {});
+    if (ticket === null || admission === null) return passOn(res, upRes, status, {}, false);
     if (!this.charge(status)) {
       ticket.release();
-      return passOn(res, upRes, status, unchargedHeaders(admission.headers));
+      return passOn(res, upRes, status, unchargedHeaders(admission.headers), true);
     }
     ticket.commitThen((err) => {
-      if (err === null) return passOn(res, upRes, status, admission.headers);
+      if (err === null) return passOn(res, upRes, status, admission.headers, true);
       upRes.destroy();
       sendCode(res, "usage_log_unavailable", { ...unchargedHeaders(admission.headers), [HEADER.retryAfter]: "1" });
     });
