@@ -32,7 +32,7 @@ async function upstream() {
       seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
       if (req.url!.startsWith("/headers")) {
         // Repeated, hop-by-hop, Connection-listed and billing-looking headers.
-        res.writeHead(200, ["Set-Cookie", "a=1", "Set-Cookie", "b=2", "Connection", "keep-alive, X-Hop", "X-Hop", "secret", "X-Billing-Cost", "1", "x-request-id", "forged", "X-Custom", "v"]);
+        res.writeHead(200, ["Set-Cookie", "a=1", "Set-Cookie", "b=2", "Connection", "keep-alive, X-Hop", "X-Hop", "secret", "X-Billing-Cost", "1", "x-request-id", "forged", "X-Custom", "v", "Retry-After", "30"]);
         return res.end("{}");
       }
       const status = req.url!.startsWith("/fail") ? 500 : 200;
@@ -112,6 +112,7 @@ describe("metering reverse proxy", () => {
     const metered = await rawAnswer(base);
     assert.deepEqual(values(metered, "set-cookie"), ["a=1", "b=2"]);
     assert.deepEqual(values(metered, "x-custom"), ["v"]);
+    assert.deepEqual(values(metered, "retry-after"), ["30"], "the upstream's own Retry-After is not the gate's");
     assert.deepEqual(values(metered, "x-hop"), [], "a header the Connection header names is hop-by-hop");
     assert.deepEqual(values(metered, "x-billing-cost"), ["10000"]);
     assert.equal(values(metered, "x-request-id").length, 1);

@@ -100,8 +100,13 @@ function hasNoBody(req: http.IncomingMessage): boolean {
   return req.headers["transfer-encoding"] === undefined && (len === undefined || len === "0") && req.readableEnded;
 }
 
-/** The gate's header names, lowercased: on a metered answer the upstream's own are dropped, so they never pass for the gate's. */
-const GATE_HEADER_NAMES = new Set(Object.values(HEADER).map((name) => name.toLowerCase()));
+/**
+ * The headers the gate puts on a served answer, lowercased: on a metered answer the upstream's own of these
+ * names are dropped, so they never pass for the gate's (an upstream's Retry-After still goes through).
+ */
+const GATE_HEADER_NAMES = new Set(
+  [HEADER.requestId, HEADER.limit, HEADER.remaining, HEADER.reset, HEADER.cost, HEADER.available].map((name) => name.toLowerCase()),
+);
 
 /**
  * The upstream answer's headers as the flat [name, value, …] list writeHead takes, read from rawHeaders (no
