@@ -183,14 +183,11 @@ export function scanUsagePage(text: string, receiver: UsageRecordReceiver): void
       userLength >= 1 && userLength <= KEY_MAX &&
       timestampMs >= 0 && units >= 1;
     if (fieldsOk && !(end - s5 - 1 === costText.length && text.startsWith(costText, s5 + 1))) {
-      if (isDecimalAt(text, s5 + 1, end)) {
-        const next = text.slice(s5 + 1, end);
-        const value = BigInt(next);
-        if (value <= U64_MAX) {
-          costText = next;
-          cost = value;
-        } else fieldsOk = false;
-      } else fieldsOk = false;
+      // A price other than the previous record's: read it (-1n when it is not a canonical decimal u64).
+      const next = isDecimalAt(text, s5 + 1, end) ? text.slice(s5 + 1, end) : "";
+      const value = next === "" ? -1n : BigInt(next);
+      fieldsOk = value >= 0n && value <= U64_MAX;
+      if (fieldsOk) (costText = next), (cost = value);
     }
     if (fieldsOk) {
       if (!(endpointLength === endpoint.length && text.startsWith(endpoint, s2 + 1))) endpoint = text.slice(s2 + 1, s3);

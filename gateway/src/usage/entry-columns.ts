@@ -66,8 +66,6 @@ export function writeCompactIdText(ids: Uint8Array, i: number, out: Uint8Array, 
   return at;
 }
 
-
-
 /**
  * The fields of a run of entries that a usage receipt holds (sdk/src/receipts.ts), column-wise in typed
  * arrays: what crosses to the receipt worker instead of a record object per request.
