@@ -6,7 +6,16 @@ import { Connection, Keypair, PublicKey } from "@solana/web3.js";
 import { promises as fsp } from "node:fs";
 import { createLedgerClient, resolveLedgerUrl } from "../../ledger/client";
 import { keypairWallet } from "./chain/keypair-wallet";
-import { startGatewayRuntime, type GatewayRuntime, type GatewayRuntimeOptions } from "./runtime";
+import { startIoThread } from "./io-thread/services";
+import {
+  assembleRuntime,
+  indexerCursorFile,
+  startGatewayRuntime,
+  usageLogDirOf,
+  type GatewayRuntime,
+  type GatewayRuntimeOptions,
+  type RuntimeServices,
+} from "./runtime";
 
 export { keypairWallet };
 
@@ -38,6 +47,11 @@ export async function readKeypair(file: string): Promise<Keypair> {
   return Keypair.fromSecretKey(Uint8Array.from(bytes as number[]));
 }
 
+/**
+ * A runtime from settings. Its chain and ledger clients run in the I/O thread (io-thread/) where a worker
+ * can start; inside a bundled Next.js server, where none can, in this thread. `GATEWAY_IO_THREAD=0` keeps
+ * them in this thread anyway (for comparison).
+ */
 export async function startRuntimeFromSettings(
   s: RuntimeSettings,
   rest: Omit<GatewayRuntimeOptions, "provider" | "billingAuthority" | "programId" | "ledger">,
@@ -48,22 +62,42 @@ export async function startRuntimeFromSettings(
     throw new GatewaySettingsError("billingAuthority (or env BILLING_AUTHORITY_KEYPAIR) must name the billing authority keypair file");
   }
   const billingAuthority = await readKeypair(file);
+  const rpcUrl = s.rpcUrl ?? env.SOLANA_RPC_URL ?? "http://127.0.0.1:8899";
   const wsEndpoint = s.wsUrl ?? env.SOLANA_WS_URL;
-  const connection = new Connection(s.rpcUrl ?? env.SOLANA_RPC_URL ?? "http://127.0.0.1:8899", {
-    commitment: "confirmed",
-    ...(wsEndpoint ? { wsEndpoint } : {}),
-  });
-  const provider = new AnchorProvider(connection, keypairWallet(billingAuthority), { commitment: "confirmed" });
   const programId = s.programId ?? env.PREPAID_BILLING_PROGRAM_ID;
   const ledgerUrl = s.ledgerUrl ?? resolveLedgerUrl(env).url;
+  // Refuses a missing server secret, in either mode.
   const ledger = createLedgerClient({ url: ledgerUrl, serverSecret: env.LEDGER_SERVER_SECRET });
+  const serverSecret = env.LEDGER_SERVER_SECRET!;
+
+  if (env.GATEWAY_IO_THREAD !== "0" && (rest.indexer === false || rest.indexer?.source === undefined)) {
+    let services: RuntimeServices | null = null;
+    try {
+      services = await startIoThread({
+        rpcUrl,
+        ...(wsEndpoint ? { wsUrl: wsEndpoint } : {}),
+        billingAuthoritySecret: billingAuthority.secretKey,
+        ...(programId ? { programId } : {}),
+        ledgerUrl,
+        ledgerServerSecret: serverSecret,
+        balancesPollMs: rest.balancesPollMs,
+        indexer: rest.indexer === false ? false : { pollMs: rest.indexer?.pollMs, cursorFile: indexerCursorFile(usageLogDirOf(rest)) },
+      });
+    } catch {
+      // No worker here (inside a bundle the worker's file cannot be loaded): in-process below, where a
+      // real settings error (a malformed URL, say) surfaces as it would have in the worker.
+    }
+    if (services !== null) return assembleRuntime(services, rest);
+  }
+
+  const connection = new Connection(rpcUrl, { commitment: "confirmed", ...(wsEndpoint ? { wsEndpoint } : {}) });
+  const provider = new AnchorProvider(connection, keypairWallet(billingAuthority), { commitment: "confirmed" });
   return startGatewayRuntime({
     ...rest,
     provider,
     billingAuthority,
     programId: programId ? new PublicKey(programId) : undefined,
     ledger,
-    // createLedgerClient refused a missing secret above.
-    ledgerAccess: { url: ledgerUrl, serverSecret: env.LEDGER_SERVER_SECRET! },
+    ledgerAccess: { url: ledgerUrl, serverSecret },
   });
 }

@@ -1,6 +1,8 @@
 // A running gateway: the gate, its durable usage log, the chain balance source, the settler and the
-// chain indexer, assembled from a chain provider and the ledger client. The metering proxy (proxy/main.ts),
-// the Next.js paid endpoints and the benchmark all start one of these.
+// chain indexer. The metering proxy (proxy/main.ts), the Next.js paid endpoints and the benchmark all start
+// one of these. The chain and ledger clients (with the balance feed and the indexer) are its services: in
+// this thread (inProcessServices, from a provider and a ledger client) or in the I/O thread
+// (io-thread/services.ts, from settings), which keeps the request thread to the gate, the log and the settler.
 //
 // Start-up order matters: the log is replayed and its unsettled usage reserved in the gate before anything
 // is served; on close the settler gets a bounded chance to settle what is pending before the log closes.
@@ -8,19 +10,21 @@ import type { Provider } from "@coral-xyz/anchor";
 import type { PublicKey, Signer } from "@solana/web3.js";
 import { PrepaidBillingClient } from "../../sdk/src/client";
 import type { LedgerClient } from "../../ledger/client";
+import type { BalanceSource } from "./balance/source";
 import { ChainBalanceSource } from "./chain/balance-source";
 import { ChainIndexer, RpcTransactionSource, type ProgramTransactionSource, type SignaturesConnection } from "./chain/indexer";
-import { SdkSettlementChain } from "./chain/settlement-chain";
+import { SdkSettlementChain, type SettlementChain } from "./chain/settlement-chain";
 import { createGate, type Gate } from "./gate";
+import type { KeySource } from "./keys/source";
 import { ConvexIndexerLedger } from "./ledger/indexer-ledger";
 import { LedgerKeySource } from "./ledger/key-source";
-import { ConvexSettlementLedger } from "./ledger/settlement-ledger";
+import { ConvexSettlementLedger, type SettlementLedger } from "./ledger/settlement-ledger";
 import type { GateOptions } from "./options";
 import { Settler, type SettlerOptions } from "./settler";
 import { createRootComputer } from "./settle/root-computer";
 import { OffThreadMutations, type LedgerAccess } from "./ledger/off-thread-mutations";
 import { UsageLog, type Durability } from "./usage/log";
-import { promises as fsp } from "node:fs";
+import { fileCursor } from "./chain/cursor-file";
 import path from "node:path";
 
 export interface GatewayRuntimeOptions {
@@ -59,47 +63,64 @@ export interface GatewayRuntimeOptions {
   drainOnCloseMs?: number;
 }
 
+/** The balance feed as the runtime uses it: the gate's BalanceSource, read-after-settle, and its health. */
+export interface RuntimeBalances extends BalanceSource {
+  /** Reads these teams (default all followed) now. */
+  refresh(teams?: readonly string[]): Promise<void>;
+  /** Teams followed so far. */
+  teams(): string[];
+  /** Last poll error (null after a successful poll). */
+  readonly lastError: unknown;
+  readonly polls: number;
+  /** How long the last successful poll took, ms. */
+  readonly lastPollMs: number;
+  /** Clock ms when the poll in progress (if any) started. */
+  readonly pollStartedAt: number | null;
+}
+
+/**
+ * What the gate and the settler reach the chain and the ledger through, with the background work beside
+ * them (balance subscriptions and polls, the indexer): in this thread, or in the I/O thread
+ * (io-thread/services.ts) where a worker can start.
+ */
+export interface RuntimeServices {
+  readonly mode: "in-process" | "io-thread";
+  keys: KeySource;
+  balances: RuntimeBalances;
+  settlementLedger: SettlementLedger;
+  chain: SettlementChain;
+  /** The indexer's health, or null when none runs. */
+  indexer: { readonly lastError: unknown } | null;
+  /** Starts the background work. */
+  start(): void;
+  /** Stops it: the indexer ingests what is left once, the subscriptions end. After the settler's drain. */
+  stop(): Promise<void>;
+}
+
 export interface GatewayRuntime {
   gate: Gate;
   log: UsageLog;
-  balances: ChainBalanceSource;
+  balances: RuntimeBalances;
   settler: Settler;
-  indexer: ChainIndexer | null;
-  client: PrepaidBillingClient;
+  indexer: { readonly lastError: unknown } | null;
+  /** Where the chain and ledger clients run: "io-thread" (a worker) or "in-process". */
+  mode: RuntimeServices["mode"];
   /** Stops background work, settles what it can within drainOnCloseMs, closes the log. */
   close(): Promise<void>;
 }
 
-function fileCursor(file: string) {
-  return {
-    load: async () => (await fsp.readFile(file, "utf8").catch(() => "")).trim() || undefined,
-    save: async (cursor: string) => {
-      const tmp = `${file}.tmp`;
-      await fsp.writeFile(tmp, cursor);
-      await fsp.rename(tmp, file);
-    },
-  };
-}
+/** The usage log directory of these options (default ".data/gateway/usage"). */
+export const usageLogDirOf = (o: { usageLogDir?: string }): string => o.usageLogDir ?? path.join(".data", "gateway", "usage");
 
-export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<GatewayRuntime> {
+/** Where the indexer keeps its cursor: beside the usage log directory. */
+export const indexerCursorFile = (usageLogDir: string): string =>
+  path.join(path.dirname(path.resolve(/*turbopackIgnore: true*/ usageLogDir)), "indexer-cursor");
+
+/** The services over a provider and a ledger client, all in this thread. */
+export function inProcessServices(o: GatewayRuntimeOptions): RuntimeServices {
   const client = new PrepaidBillingClient(o.provider, o.programId ? { programId: o.programId } : {});
-  const usageLogDir = o.usageLogDir ?? path.join(".data", "gateway", "usage");
-  // The gate's default request ids are 128 random bits: unique by construction, so the log need not index them.
-  const log = await UsageLog.open({ dir: usageLogDir, durability: o.durability ?? "write", uniqueIds: o.gate?.requestId === undefined });
   const balances = new ChainBalanceSource({ connection: o.provider.connection, programId: client.programId, pollMs: o.balancesPollMs });
-  const gate = createGate({ ...o.gate, keys: new LedgerKeySource(o.ledger), balances, usage: log });
-  gate.restore(log);
-  const roots = createRootComputer();
   const largeMutations = o.ledgerAccess ? new OffThreadMutations(o.ledger.server(), o.ledgerAccess) : null;
-  const settler = new Settler({
-    roots,
-    ...o.settler,
-    log,
-    gate,
-    ledger: new ConvexSettlementLedger(o.ledger, largeMutations ?? undefined),
-    chain: new SdkSettlementChain(client, o.billingAuthority),
-    onSettled: (teams) => balances.refresh(teams),
-  });
   let indexer: ChainIndexer | null = null;
   if (o.indexer !== false) {
     const source =
@@ -107,15 +128,53 @@ export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<Gat
       new RpcTransactionSource(
         o.provider.connection as unknown as SignaturesConnection, // a web3.js Connection in production
         client.programId,
-        fileCursor(path.join(path.dirname(path.resolve(/*turbopackIgnore: true*/ usageLogDir)), "indexer-cursor")),
+        fileCursor(indexerCursorFile(usageLogDirOf(o))),
       );
     indexer = new ChainIndexer({ source, ledger: new ConvexIndexerLedger(o.ledger), balances, programId: client.programId, pollMs: o.indexer?.pollMs });
   }
+  return {
+    mode: "in-process",
+    keys: new LedgerKeySource(o.ledger),
+    balances,
+    settlementLedger: new ConvexSettlementLedger(o.ledger, largeMutations ?? undefined),
+    chain: new SdkSettlementChain(client, o.billingAuthority),
+    indexer,
+    start() {
+      balances.start();
+      indexer?.start();
+    },
+    async stop() {
+      await indexer?.stop();
+      if (indexer) await indexer.pollOnce().catch(() => undefined);
+      await balances.stop();
+      await largeMutations?.close();
+    },
+  };
+}
+
+export type RuntimeAssemblyOptions = Pick<GatewayRuntimeOptions, "usageLogDir" | "durability" | "gate" | "settler" | "drainOnCloseMs">;
+
+/** A runtime over these services: the log replayed and its unsettled usage reserved before anything is served. */
+export async function assembleRuntime(services: RuntimeServices, o: RuntimeAssemblyOptions): Promise<GatewayRuntime> {
+  // The gate's default request ids are 128 random bits: unique by construction, so the log need not index them.
+  const log = await UsageLog.open({ dir: usageLogDirOf(o), durability: o.durability ?? "write", uniqueIds: o.gate?.requestId === undefined });
+  const { balances } = services;
+  const gate = createGate({ ...o.gate, keys: services.keys, balances, usage: log });
+  gate.restore(log);
+  const roots = createRootComputer();
+  const settler = new Settler({
+    roots,
+    ...o.settler,
+    log,
+    gate,
+    ledger: services.settlementLedger,
+    chain: services.chain,
+    onSettled: (teams) => balances.refresh(teams),
+  });
 
   gate.start();
-  balances.start();
+  services.start();
   settler.start();
-  indexer?.start();
 
   let closed = false;
   return {
@@ -123,21 +182,23 @@ export async function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<Gat
     log,
     balances,
     settler,
-    indexer,
-    client,
+    indexer: services.indexer,
+    mode: services.mode,
     async close() {
       if (closed) return;
       closed = true;
       await settler.stop();
       const drainMs = o.drainOnCloseMs ?? 10_000;
       if (drainMs > 0) await settler.drain({ untilMs: Date.now() + drainMs });
-      await indexer?.stop();
-      if (indexer) await indexer.pollOnce().catch(() => undefined);
-      await balances.stop();
+      await services.stop();
       gate.close();
       await roots.close();
-      await largeMutations?.close();
       await log.close();
     },
   };
+}
+
+/** A runtime with its chain and ledger clients in this thread (tests, a bundled Next.js server). */
+export function startGatewayRuntime(o: GatewayRuntimeOptions): Promise<GatewayRuntime> {
+  return assembleRuntime(inProcessServices(o), o);
 }

@@ -323,7 +323,7 @@ export class Settler {
       try {
         await this.record(w.batch);
         w.ixs = await chain.instructions({
-          account: w.account,
+          teamOwner: w.account.owner,
           seq: w.batch.seq,
           requestCount: totals(w.batch).units,
           usageRoot: await this.rootOf(w.batch),

@@ -69,6 +69,8 @@ export interface ChainBalanceOptions {
   retryMs?: number;
   /** Clock, unix ms. Default Date.now. */
   now?: () => number;
+  /** Called with every new state of a team (a poll, a notification, a refresh), e.g. to mirror them in another thread. */
+  onState?: (team: string, state: TeamChainState | null) => void;
 }
 
 /** Accounts per getMultipleAccounts call (the RPC's limit). */
@@ -272,15 +274,16 @@ export class ChainBalanceSource implements BalanceSource {
   private compose(team: string, observedAtMs: number): void {
     const acct = this.teamParts.get(team);
     if (acct === undefined) return;
-    if (acct.value === null) {
-      this.states.set(team, null);
-      return;
+    let state: TeamChainState | null = null;
+    if (acct.value !== null) {
+      const vault = this.vaultParts.get(team);
+      const cfg = this.configPart;
+      if (vault === undefined || cfg === null) return;
+      const slot = Math.max(acct.slot, vault.slot, cfg.slot);
+      state = stateOf(team, acct.value, vault.value, cfg.value, slot, observedAtMs);
     }
-    const vault = this.vaultParts.get(team);
-    const cfg = this.configPart;
-    if (vault === undefined || cfg === null) return;
-    const slot = Math.max(acct.slot, vault.slot, cfg.slot);
-    this.states.set(team, stateOf(team, acct.value, vault.value, cfg.value, slot, observedAtMs));
+    this.states.set(team, state);
+    this.opts.onState?.(team, state);
   }
 
   /** The decoded TeamBillingAccount behind the latest state of a team (for balance snapshots). */

@@ -21,9 +21,11 @@ import type { PrepaidBillingClient, SettlementAccounts } from "../../../sdk/src/
 
 /** Largest serialized legacy transaction, bytes. */
 export const PACKET_DATA_SIZE = 1232;
+const DUMMY_BLOCKHASH = PublicKey.default.toBase58();
 
 export interface TeamBatchPlan {
-  account: TeamBillingAccount;
+  /** The team account's owner (its PDA seed). */
+  teamOwner: PublicKey;
   seq: bigint;
   requestCount: bigint;
   usageRoot: Uint8Array;
@@ -42,13 +44,19 @@ export interface SettlementChain {
   send(ixs: readonly TransactionInstruction[]): Promise<string>;
 }
 
+/** Whether these instructions, paid by `feePayer`, fit one legacy transaction with its signatures. */
+export function fitsOneTransaction(ixs: readonly TransactionInstruction[], feePayer: PublicKey): boolean {
+  const message = new TransactionMessage({ payerKey: feePayer, recentBlockhash: DUMMY_BLOCKHASH, instructions: [...ixs] }).compileToLegacyMessage();
+  // Compact-u16 signature count (one byte below 128 signatures), the signatures, the message.
+  return 1 + 64 * message.header.numRequiredSignatures + message.serialize().length <= PACKET_DATA_SIZE;
+}
+
 /** Whether roll_period has something to do for a team at `nowSec` (else it fails with PeriodNotEnded). */
 export function rollDue(a: TeamBillingAccount, nowSec: bigint): boolean {
   return !a.baseFeePaid || nowSec >= a.periodEnd || a.unpaidBaseFee > 0n || a.unpaidOverage > 0n;
 }
 
 const CLOCK_UNIX_TIMESTAMP_OFFSET = 32; // Clock sysvar: slot, epoch_start_timestamp, epoch, leader_schedule_epoch, unix_timestamp
-const DUMMY_BLOCKHASH = PublicKey.default.toBase58();
 
 export class SdkSettlementChain implements SettlementChain {
   private settlement: SettlementAccounts | null = null;
@@ -63,7 +71,7 @@ export class SdkSettlementChain implements SettlementChain {
   }
 
   /** Pays the fee: the provider's wallet, else the billing authority. */
-  private get feePayer(): PublicKey {
+  get feePayer(): PublicKey {
     return this.client.provider.publicKey ?? this.billingAuthority.publicKey;
   }
 
@@ -72,8 +80,16 @@ export class SdkSettlementChain implements SettlementChain {
   }
 
   async readTeams(addresses: readonly string[]) {
-    const conn = this.client.provider.connection;
+    const { nowSec, teams: data } = await this.readTeamData(addresses);
     const teams = new Map<string, TeamBillingAccount | null>();
+    for (const [address, bytes] of data) teams.set(address, bytes === null ? null : decodeTeamBillingAccount(bytes));
+    return { nowSec, teams };
+  }
+
+  /** readTeams before decoding: each team account's data (null when absent or not the program's) and the cluster's unix time. */
+  async readTeamData(addresses: readonly string[]): Promise<{ nowSec: bigint; teams: Map<string, Uint8Array | null> }> {
+    const conn = this.client.provider.connection;
+    const teams = new Map<string, Uint8Array | null>();
     let nowSec = BigInt(Math.floor(Date.now() / 1000));
     for (let i = 0; i < addresses.length || i === 0; i += 99) {
       const slice = addresses.slice(i, i + 99);
@@ -84,7 +100,7 @@ export class SdkSettlementChain implements SettlementChain {
       }
       slice.forEach((a, j) => {
         const info = infos[1 + j];
-        teams.set(a, info && info.owner.equals(this.client.programId) ? decodeTeamBillingAccount(info.data) : null);
+        teams.set(a, info && info.owner.equals(this.client.programId) ? info.data : null);
       });
       if (addresses.length === 0) break;
     }
@@ -93,7 +109,7 @@ export class SdkSettlementChain implements SettlementChain {
 
   async instructions(plan: TeamBatchPlan): Promise<TransactionInstruction[]> {
     this.settlement ??= await this.client.settlementAccounts();
-    const teamOwner = plan.account.owner;
+    const teamOwner = plan.teamOwner;
     const ixs: TransactionInstruction[] = [];
     if (plan.roll) ixs.push(await this.client.rollPeriodIx({ teamOwner, settlement: this.settlement }));
     ixs.push(
@@ -110,9 +126,7 @@ export class SdkSettlementChain implements SettlementChain {
   }
 
   fits(ixs: readonly TransactionInstruction[]): boolean {
-    const message = this.message(ixs, DUMMY_BLOCKHASH);
-    // Compact-u16 signature count (one byte below 128 signatures), the signatures, the message.
-    return 1 + 64 * message.header.numRequiredSignatures + message.serialize().length <= PACKET_DATA_SIZE;
+    return fitsOneTransaction(ixs, this.feePayer);
   }
 
   async send(ixs: readonly TransactionInstruction[]): Promise<string> {

@@ -140,7 +140,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     server.listen(cfg.listen.port, cfg.listen.host, resolve);
   });
   const { port } = server.address() as AddressInfo;
-  console.log(JSON.stringify({ event: "listening", url: `http://${cfg.listen.host}:${port}`, gate: cfg.gate, routes: cfg.routes.length }));
+  console.log(
+    JSON.stringify({ event: "listening", url: `http://${cfg.listen.host}:${port}`, gate: cfg.gate, routes: cfg.routes.length, ...(runtime ? { clients: runtime.mode } : {}) }),
+  );
 
   // Background failures (chain polls, settlement, indexing, key refresh) are logged when they change.
   if (runtime) {

@@ -1,0 +1,103 @@
+// The gateway's I/O thread: everything that talks to the chain and the ledger, off the thread that admits
+// requests. It holds the RPC connection and its PubSub socket (balance subscriptions and polls), the ledger
+// client (key lookups, settlement records, the indexer's events), the settlement transactions and the
+// chain indexer, and serves the request thread's calls (io-thread/services.ts). Each team state it reads
+// is pushed to the request thread's mirror, which the gate reads synchronously.
+//
+// Why a thread: measured here, a gated proxy whose request thread also ran these clients (web3.js over
+// fetch, a WebSocket, the Convex client) answered every request more slowly than the same proxy's code
+// without them, by more than their own CPU time; see gateway/README.md ("Benchmark").
+import { AnchorProvider } from "@coral-xyz/anchor";
+import { Connection, Keypair, PublicKey } from "@solana/web3.js";
+import { parentPort, workerData } from "node:worker_threads";
+import { fileCursor } from "../chain/cursor-file";
+import { createLedgerClient } from "../../../ledger/client";
+import { PrepaidBillingClient } from "../../../sdk/src/client";
+import { ChainBalanceSource } from "../chain/balance-source";
+import { ChainIndexer, RpcTransactionSource, type SignaturesConnection } from "../chain/indexer";
+import { keypairWallet } from "../chain/keypair-wallet";
+import { SdkSettlementChain } from "../chain/settlement-chain";
+import { ConvexIndexerLedger } from "../ledger/indexer-ledger";
+import { LedgerKeySource } from "../ledger/key-source";
+import { ConvexSettlementLedger, type BatchToRecord } from "../ledger/settlement-ledger";
+import { errorToWire, serveRpc, type RpcPort } from "./rpc";
+import { instructionFromWire, instructionToWire, planFromWire, type WireInstruction, type WirePlan } from "./wire";
+import type { IoThreadSettings, IoThreadStatus } from "./settings";
+
+/** How often the worker reports its background state (errors, polls) to the request thread, ms. */
+const STATUS_EVERY_MS = 1_000;
+
+function run(port: RpcPort, s: IoThreadSettings): void {
+  const authority = Keypair.fromSecretKey(s.billingAuthoritySecret);
+  const connection = new Connection(s.rpcUrl, { commitment: "confirmed", ...(s.wsUrl ? { wsEndpoint: s.wsUrl } : {}) });
+  const provider = new AnchorProvider(connection, keypairWallet(authority), { commitment: "confirmed" });
+  const client = new PrepaidBillingClient(provider, s.programId ? { programId: new PublicKey(s.programId) } : {});
+  const ledger = createLedgerClient({ url: s.ledgerUrl, serverSecret: s.ledgerServerSecret });
+  const keys = new LedgerKeySource(ledger);
+  const settlementLedger = new ConvexSettlementLedger(ledger);
+  const chain = new SdkSettlementChain(client, authority);
+  let emit: (event: string, data: unknown) => void = () => undefined;
+  const balances = new ChainBalanceSource({
+    connection,
+    programId: client.programId,
+    pollMs: s.balancesPollMs,
+    onState: (team, state) => emit("state", { team, state }),
+  });
+  const indexer =
+    s.indexer === false
+      ? null
+      : new ChainIndexer({
+          source: new RpcTransactionSource(connection as unknown as SignaturesConnection, client.programId, fileCursor(s.indexer.cursorFile)),
+          ledger: new ConvexIndexerLedger(ledger),
+          balances,
+          programId: client.programId,
+          pollMs: s.indexer.pollMs,
+        });
+
+  const status = (): IoThreadStatus => ({
+    balances: {
+      lastError: balances.lastError == null ? null : errorToWire(balances.lastError),
+      polls: balances.polls,
+      lastPollMs: balances.lastPollMs,
+      pollStartedAt: balances.pollStartedAt,
+    },
+    indexerError: indexer?.lastError == null ? null : errorToWire(indexer.lastError),
+  });
+  const statusTimer = setInterval(() => emit("status", status()), STATUS_EVERY_MS);
+  statusTimer.unref();
+
+  emit = serveRpc(port, {
+    "keys.resolve": (keyHash: string) => keys.resolve(keyHash),
+    "keys.revokedSince": (cursor: string | null) => keys.revokedSince(cursor),
+    "keys.touch": (a: { keyHash: string; atMs: number }) => keys.touch(a.keyHash, a.atMs),
+    "balances.follow": (team: string) => balances.follow(team),
+    "balances.refresh": (teams: string[] | undefined) => balances.refresh(teams),
+    "ledger.recordBatch": (b: BatchToRecord) => settlementLedger.recordBatch(b),
+    "ledger.markSettled": (a: { batchId: string; signature: string }) => settlementLedger.markSettled(a.batchId, a.signature),
+    "ledger.markFailed": (a: { batchId: string; reason: string }) => settlementLedger.markFailed(a.batchId, a.reason),
+    "chain.readTeamData": (addresses: string[]) => chain.readTeamData(addresses),
+    "chain.instructions": async (plan: WirePlan) => (await chain.instructions(planFromWire(plan))).map(instructionToWire),
+    "chain.send": (ixs: WireInstruction[]) => chain.send(ixs.map(instructionFromWire)),
+    // Stops the background work: the indexer ingests what is left once, then the subscriptions end.
+    stop: async () => {
+      clearInterval(statusTimer);
+      await indexer?.stop();
+      if (indexer) await indexer.pollOnce().catch(() => undefined);
+      await balances.stop();
+      return status();
+    },
+  }).emit;
+
+  balances.start();
+  indexer?.start();
+  emit("ready", { feePayer: chain.feePayer.toBase58() });
+}
+
+const port = parentPort as unknown as RpcPort | null;
+if (port) {
+  try {
+    run(port, workerData as IoThreadSettings);
+  } catch (err) {
+    port.postMessage({ event: "failed", data: errorToWire(err) });
+  }
+}
