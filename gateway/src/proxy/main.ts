@@ -207,7 +207,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     console.log(JSON.stringify({ event: "stopping", signal }));
     await new Promise<void>((r) => server.close(() => r()));
     await runtime?.close();
-    console.log(JSON.stringify({ event: "stopped", served: runtime?.gate.stats.committed ?? 0, unsettled: runtime?.log.unsettled ?? 0 }));
+    const unsettled = runtime?.log.unsettled ?? 0;
+    // Usage left unsettled is settled at the next start; say why it could not be now.
+    const why = unsettled > 0 && runtime?.settler.lastError != null ? { settlerError: String((runtime.settler.lastError as Error).message ?? runtime.settler.lastError) } : {};
+    console.log(JSON.stringify({ event: "stopped", served: runtime?.gate.stats.committed ?? 0, unsettled, ...why }));
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));

@@ -271,7 +271,7 @@ describe("settlement against the program in litesvm", function () {
       // The other instance sends its seq 1; the requests given back go out as seq 2.
       const { nowSec, teams } = await s.chain.readTeams([t.address]);
       const account = teams.get(t.address)!;
-      await s.chain.send(await s.chain.instructions({ account, seq: 1n, requestCount: 5n, usageRoot: fromHex(elsewhere.usageRoot), roll: rollDue(account, nowSec) }));
+      await s.chain.send(await s.chain.instructions({ teamOwner: account.owner, seq: 1n, requestCount: 5n, usageRoot: fromHex(elsewhere.usageRoot), roll: rollDue(account, nowSec) }));
       assert.equal(await s.settler.drain(), 0);
       const team = await s.d.team(t.owner.publicKey);
       assert.equal(team.lastBatchSeq, 2n);
