@@ -25,8 +25,7 @@
 import { programErrorOf } from "../../sdk/src/errors";
 import { toHex } from "../../sdk/src/receipts";
 import { InlineRootComputer, type RootComputer } from "./settle/root-computer";
-import { RECORDS_PER_PAGE } from "../../convex/model/usage";
-import { PageTextWriter } from "./settle/page-text";
+import { isU64, type ReceiptFields } from "./usage/entry-columns";
 import type { TransactionInstruction } from "@solana/web3.js";
 import type { TeamBillingAccount } from "../../sdk/src/accounts";
 import type { Gate } from "./gate";
@@ -92,8 +91,8 @@ interface Work {
   ixs: TransactionInstruction[];
 }
 
-/** Records encoded into page text per turn of the event loop (a few hundred µs each). */
-const ENCODE_SLICE = 500;
+/** Records priced per turn of the event loop (a few hundred µs). */
+const PRICE_SLICE = 2_000;
 
 const batchIdOf = (team: string, seq: bigint) => `${team}:${seq}`;
 
@@ -116,9 +115,9 @@ function totals(batch: SealedBatch): { units: bigint; cost: bigint } {
   return t;
 }
 
-/** A batch's records as ledger page texts, what each is charged and what they cost in all (base units). */
-interface EncodedBatch {
-  pages: string[];
+/** A batch's receipt fields, what each record is charged and what they cost in all (base units). */
+interface ChargedBatch {
+  fields: ReceiptFields;
   costs: BigUint64Array;
   amount: bigint;
 }
@@ -428,15 +427,15 @@ export class Settler {
   private async record(batch: SealedBatch): Promise<void> {
     const batchId = batchIdOf(batch.team, batch.seq);
     if (this.recorded.has(batchId)) return;
-    const encoded = await this.pagesOf(batch);
+    const charged = await this.chargesOf(batch);
     const toRecord: BatchToRecord = {
       batchId,
       teamId: batch.entries.teamId(0),
       batchSeq: batch.seq,
       requestCount: totals(batch).units,
-      amount: encoded.amount,
+      amount: charged.amount,
       usageRoot: toHex(await this.rootOf(batch)),
-      pages: encoded.pages,
+      records: { columns: { fields: charged.fields, costs: charged.costs } },
     };
     await this.o.ledger.recordBatch(toRecord);
     this.recorded.add(batchId);
@@ -449,45 +448,45 @@ export class Settler {
     }
   }
 
-  /** Page texts (with their records' total cost) and roots of the batches in flight, built once per batch (a retry reuses them). */
-  private readonly pages = new Map<string, Promise<EncodedBatch>>();
+  /** Charges (with the receipt fields) and roots of the batches in flight, computed once per batch (a retry reuses them). */
+  private readonly charges = new Map<string, Promise<ChargedBatch>>();
   private readonly roots = new Map<string, Promise<Uint8Array>>();
 
   /**
-   * The batch's records as ledger page texts (convex/model/usagePage.ts), written from the entry columns
-   * (settle/page-text.ts). ENCODE_SLICE records at a time with a turn of the event loop in between, so a
-   * batch of 20,000 records never holds requests up for more than a slice's worth (a few hundred µs). Each record costs its share of the batch's charge,
-   * priced in order from the batch's basis (see PricingBasis); a batch without one keeps the gate's prices.
+   * The batch's receipt fields and what each record is charged: its share of the batch's charge, priced in
+   * order from the batch's basis (see PricingBasis); a batch without one keeps the gate's prices. PRICE_SLICE
+   * records at a time with a turn of the event loop in between, so a batch of 20,000 never holds requests
+   * up for more than a slice's worth. The page texts are written from these by the ledger's side
+   * (settle/batch-pages.ts): in the I/O thread where there is one.
    */
-  private pagesOf(batch: SealedBatch): Promise<EncodedBatch> {
+  private chargesOf(batch: SealedBatch): Promise<ChargedBatch> {
     const id = batchIdOf(batch.team, batch.seq);
-    let pages = this.pages.get(id);
-    if (pages === undefined) {
-      pages = (async () => {
-        const out: string[] = [];
-        const costs = new BigUint64Array(batch.entries.length);
-        const pricer = batch.basis === null ? null : new BatchPricer(batch.basis);
-        let turns = 0;
-        for (let pageAt = 0; pageAt < batch.entries.length; pageAt += RECORDS_PER_PAGE) {
-          const page = batch.entries.slice(pageAt, pageAt + RECORDS_PER_PAGE);
-          const text = new PageTextWriter();
-          for (let at = 0; at < page.length; at += ENCODE_SLICE) {
-            if (turns++ > 0) await new Promise((r) => setImmediate(r));
-            for (let i = at; i < Math.min(at + ENCODE_SLICE, page.length); i++) {
-              const charged = pricer === null ? page.cost(i) : pricer.next(page.units(i));
-              // The page writer refuses a charge outside u64 first: the typed array would wrap it.
-              text.add(page, i, page.userId(i) ?? UNATTRIBUTED_USER_ID, charged);
-              costs[pageAt + i] = charged;
-            }
-          }
-          out.push(text.text());
+    let charged = this.charges.get(id);
+    if (charged === undefined) {
+      charged = (async () => {
+        const entries = batch.entries;
+        const costs = new BigUint64Array(entries.length);
+        const basis = batch.basis;
+        if (basis === null) {
+          for (let i = 0; i < entries.length; i++) costs[i] = entries.cost(i);
+          return { fields: entries.receiptFields(UNATTRIBUTED_USER_ID), costs, amount: totals(batch).cost };
         }
-        return { pages: out, costs, amount: pricer === null ? totals(batch).cost : pricer.total };
+        const pricer = new BatchPricer(basis);
+        for (let at = 0; at < entries.length; at += PRICE_SLICE) {
+          if (at > 0) await new Promise((r) => setImmediate(r));
+          for (let i = at; i < Math.min(at + PRICE_SLICE, entries.length); i++) {
+            const charge = pricer.next(entries.units(i));
+            // A typed array would wrap a charge outside u64; the program never charges one.
+            if (!isU64(charge)) throw new RangeError(`record ${i} of batch ${id} would be charged ${charge}, outside u64`);
+            costs[i] = charge;
+          }
+        }
+        return { fields: entries.receiptFields(UNATTRIBUTED_USER_ID), costs, amount: pricer.total };
       })();
-      pages.catch(() => this.pages.delete(id)); // a failure is retried next round
-      this.pages.set(id, pages);
+      charged.catch(() => this.charges.delete(id)); // a failure is retried next round
+      this.charges.set(id, charged);
     }
-    return pages;
+    return charged;
   }
 
   /** The batch's usage-receipt root (sdk/src/receipts.ts), computed once per batch, off this thread when it can. */
@@ -495,9 +494,7 @@ export class Settler {
     const id = batchIdOf(batch.team, batch.seq);
     let root = this.roots.get(id);
     if (root === undefined) {
-      root = this.pagesOf(batch).then((encoded) =>
-        this.rootComputer.root({ team: batch.team, seq: batch.seq, fields: batch.entries.receiptFields(UNATTRIBUTED_USER_ID), costs: encoded.costs }),
-      );
+      root = this.chargesOf(batch).then((c) => this.rootComputer.root({ team: batch.team, seq: batch.seq, fields: c.fields, costs: c.costs }));
       root.catch(() => this.roots.delete(id)); // a failure is retried next round
       this.roots.set(id, root);
     }
@@ -518,7 +515,7 @@ export class Settler {
       return;
     }
     this.roots.delete(id);
-    this.pages.delete(id);
+    this.charges.delete(id);
     this.lastSealAt.delete(batch.team);
     const t = totals(batch);
     this.o.gate.unsealReservation(batch.team, batch.seq, t.units, t.cost);
@@ -536,7 +533,7 @@ export class Settler {
     await this.o.log.settle(batch.team, batch.seq, signature);
     const id = batchIdOf(batch.team, batch.seq);
     this.roots.delete(id);
-    this.pages.delete(id);
+    this.charges.delete(id);
     this.recorded.delete(id); // the chain is past this seq: no batch of this id will come again
     const units = totals(batch).units;
     report.settled += 1;

@@ -4,6 +4,7 @@ import { api, ledgerErrorOf, type LedgerClient, type ScopedLedger } from "../../
 import { decodeUsagePage } from "../../../convex/model/usagePage";
 import type { UsageRecord } from "../../../convex/model/validators";
 import type { Id } from "../../../convex/_generated/dataModel";
+import { pagesOf, type BatchRecords } from "../settle/batch-pages";
 
 /** One usage record as the ledger stores it (units a safe integer, cost base units). */
 export type LedgerUsageRecord = UsageRecord;
@@ -19,10 +20,11 @@ export interface BatchToRecord {
   /** Usage-receipt Merkle root, 64 lower-case hex characters. */
   usageRoot: string;
   /**
-   * The records as the ledger's page texts (convex/model/usagePage.ts, at most RECORDS_PER_PAGE each): the
-   * settler encodes a batch once and the same texts feed the root worker and recordUsageBatch.
+   * The records: the settler hands over their columns and charges (the same ones the usage-receipt root
+   * is computed from), and the ledger's side writes them as page texts (settle/batch-pages.ts); a batch
+   * built by hand may give the page texts themselves.
    */
-  pages: string[];
+  records: BatchRecords;
 }
 
 /**
@@ -65,7 +67,7 @@ export class ConvexSettlementLedger implements SettlementLedger {
       requestCount: b.requestCount,
       amount: b.amount,
       usageRoot: b.usageRoot,
-      records: b.pages,
+      records: await pagesOf(b.records),
     });
   }
 
@@ -78,11 +80,11 @@ export class ConvexSettlementLedger implements SettlementLedger {
   }
 }
 
-/** In-memory SettlementLedger for tests: keeps batches by id (records decoded from the pages) and fails on demand. */
+/** In-memory SettlementLedger for tests: keeps batches by id (their page texts, and the records decoded from them) and fails on demand. */
 export class MemorySettlementLedger implements SettlementLedger {
   readonly batches = new Map<
     string,
-    BatchToRecord & { records: LedgerUsageRecord[]; status: "pending" | "settled" | "failed"; signature?: string; reason?: string }
+    Omit<BatchToRecord, "records"> & { pages: string[]; records: LedgerUsageRecord[]; status: "pending" | "settled" | "failed"; signature?: string; reason?: string }
   >();
   failWith: Error | null = null;
   recordCalls = 0;
@@ -90,6 +92,7 @@ export class MemorySettlementLedger implements SettlementLedger {
   async recordBatch(b: BatchToRecord): Promise<void> {
     if (this.failWith) throw this.failWith;
     this.recordCalls += 1;
+    const pages = await pagesOf(b.records); // refuses what the ledger would refuse
     const existing = this.batches.get(b.batchId);
     if (existing) {
       if (existing.usageRoot !== b.usageRoot || existing.amount !== b.amount || existing.requestCount !== b.requestCount) {
@@ -97,7 +100,7 @@ export class MemorySettlementLedger implements SettlementLedger {
       }
       return;
     }
-    this.batches.set(b.batchId, { ...b, records: b.pages.flatMap(decodeUsagePage), status: "pending" });
+    this.batches.set(b.batchId, { ...b, pages, records: pages.flatMap(decodeUsagePage), status: "pending" });
   }
 
   async markSettled(batchId: string, signature: string): Promise<void> {

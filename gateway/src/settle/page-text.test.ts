@@ -3,6 +3,8 @@ import { encodeUsagePage } from "../../../convex/model/usagePage";
 import { randomRequestId } from "../request-id";
 import { EntryList, PendingEntries, StringTable } from "../usage/entry-columns";
 import type { UsageEntry } from "../usage/sink";
+import { RECORDS_PER_PAGE } from "../../../convex/model/usage";
+import { pagesOf } from "./batch-pages";
 import { PageTextWriter } from "./page-text";
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -82,5 +84,24 @@ describe("page text written from the entry columns", () => {
     refuse({ timestampMs: 1.5 });
     refuse({ units: 0n });
     refuse({ units: 1n << 60n });
+  });
+
+  it("is the same text again from a batch's receipt fields (batch-pages.ts), page by page, with the same refusals", async () => {
+    const entries = Array.from({ length: 5_300 }, (_, i) => entry(i));
+    const list = listOf(entries);
+    const costs = BigUint64Array.from(entries, (_, i) => BigInt(i % 4) * 7n);
+    const pages = await pagesOf({ columns: { fields: list.receiptFields("(unattributed)"), costs } });
+    assert.equal(pages.length, Math.ceil(entries.length / RECORDS_PER_PAGE));
+    const expected: string[] = [];
+    for (let at = 0; at < list.length; at += RECORDS_PER_PAGE) {
+      const page = list.slice(at, at + RECORDS_PER_PAGE);
+      expected.push(written(page, Array.from(costs.subarray(at, at + RECORDS_PER_PAGE))));
+    }
+    assert.deepEqual(pages, expected);
+    assert.deepEqual(await pagesOf({ pages: ["given"] }), ["given"]);
+
+    const bad = listOf([entry(1), entry(2, { requestId: "has space" })]);
+    await assert.rejects(pagesOf({ columns: { fields: bad.receiptFields("u"), costs: new BigUint64Array(2) } }), /usage page line 2: requestId/);
+    await assert.rejects(pagesOf({ columns: { fields: bad.receiptFields("u"), costs: new BigUint64Array(1) } }), RangeError);
   });
 });

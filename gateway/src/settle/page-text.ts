@@ -1,11 +1,11 @@
 // A page of the ledger's usage text (convex/model/usagePage.ts) written straight from the entry columns
-// into a buffer: the same text encodeUsagePage gives for the same records, with the same checks and error
+// (or a batch's receipt fields) into a buffer: the same text encodeUsagePage gives for the same records, with the same checks and error
 // messages, but no record object, line string or id string per request. Settlement builds ~25,000 lines
 // per batch on the request thread; built as objects and strings they arrived in bursts of several MB,
 // each burst forcing scavenges that also promoted the requests in flight at the time.
 import { ledgerError } from "../../../convex/model/errors";
 import { isUsagePageKey } from "../../../convex/model/usagePage";
-import { isU64, type EntryList } from "../usage/entry-columns";
+import { isU64 } from "../usage/entry-columns";
 
 const SPACE = 0x20;
 const NEWLINE = 0x0a;
@@ -16,6 +16,15 @@ const MAX_COSTS = 64;
 
 function bad(line: number, what: string): never {
   throw ledgerError("invalid_argument", `usage page line ${line}: ${what}`);
+}
+
+/** What a line is written from: the entry columns (EntryList) or a batch's receipt fields (batch-pages.ts). */
+export interface PageSource {
+  timestampMs(i: number): number;
+  units(i: number): bigint;
+  endpoint(i: number): string;
+  /** Writes record i's request id at `at`; returns the end, or -1 when it cannot be a page key. */
+  writeRequestId(i: number, out: Buffer, at: number): number;
 }
 
 export class PageTextWriter {
@@ -36,7 +45,7 @@ export class PageTextWriter {
    * the unattributed id) at `cost` (base units). Refuses, as encodeUsagePage does, a record the page
    * could not carry back identically.
    */
-  add(list: EntryList, i: number, userId: string, cost: bigint): void {
+  add(list: PageSource, i: number, userId: string, cost: bigint): void {
     const line = this.lines + 1;
     if (this.length + MAX_LINE_BYTES > this.buf.length) {
       const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + MAX_LINE_BYTES));

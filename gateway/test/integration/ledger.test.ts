@@ -114,12 +114,12 @@ describe("gateway with the embedded ledger and the program", function () {
         if (worker) assert.equal(worker.mode, "worker");
         const settlement = new ConvexSettlementLedger(ledger, worker ?? undefined);
         const page = (id: string) => encodeUsagePage([{ requestId: id, timestampMs: Date.now(), endpoint: "/api/v1/verify", userId: UNATTRIBUTED_USER_ID, units: 1, cost: 0n }]);
-        const batch = { batchId: `${chainTeam}:1`, teamId, batchSeq: 1n, requestCount: 1n, amount: 0n, usageRoot: "ab".repeat(32), pages: [page("first")] };
+        const batch = { batchId: `${chainTeam}:1`, teamId, batchSeq: 1n, requestCount: 1n, amount: 0n, usageRoot: "ab".repeat(32), records: { pages: [page("first")] } };
         await settlement.recordBatch(batch);
         await settlement.recordBatch(batch); // the same batch again: idempotent
-        await assert.rejects(settlement.recordBatch({ ...batch, usageRoot: "cd".repeat(32), pages: [page("second")] }), BatchConflictError);
+        await assert.rejects(settlement.recordBatch({ ...batch, usageRoot: "cd".repeat(32), records: { pages: [page("second")] } }), BatchConflictError);
         // Any other refusal keeps its code across the thread.
-        const refusal = await settlement.recordBatch({ ...batch, batchId: `${chainTeam}:2`, batchSeq: 2n, pages: ["not a page"] }).then(
+        const refusal = await settlement.recordBatch({ ...batch, batchId: `${chainTeam}:2`, batchSeq: 2n, records: { pages: ["not a page"] } }).then(
           () => null,
           (err: unknown) => err,
         );
@@ -141,7 +141,7 @@ describe("gateway with the embedded ledger and the program", function () {
     assert.equal(mutations.mode, "inline");
     const settlement = new ConvexSettlementLedger(ledger, mutations);
     const pages = [encodeUsagePage([{ requestId: "inline-1", timestampMs: Date.now(), endpoint: "/api/v1/verify", userId: UNATTRIBUTED_USER_ID, units: 1, cost: 0n }])];
-    await settlement.recordBatch({ batchId: `${chainTeam}:1`, teamId, batchSeq: 1n, requestCount: 1n, amount: 0n, usageRoot: "ab".repeat(32), pages });
+    await settlement.recordBatch({ batchId: `${chainTeam}:1`, teamId, batchSeq: 1n, requestCount: 1n, amount: 0n, usageRoot: "ab".repeat(32), records: { pages } });
     const stored = await ledger.as(owner).query(api.usage.getBatchRecords, { batchId: `${chainTeam}:1` });
     assert.deepEqual(stored.records.map((r) => r.requestId), ["inline-1"]);
     await mutations.close();

@@ -251,7 +251,7 @@ describe("settlement against the program in litesvm", function () {
         requestCount: 5n,
         amount: 0n,
         usageRoot: "cd".repeat(32),
-        pages: [encodeUsagePage(Array.from({ length: 5 }, (_, i) => ({ requestId: `elsewhere-${i}`, timestampMs: Date.now(), endpoint: "/api/v1/verify", userId: UNATTRIBUTED_USER_ID, units: 1, cost: 0n })))],
+        records: { pages: [encodeUsagePage(Array.from({ length: 5 }, (_, i) => ({ requestId: `elsewhere-${i}`, timestampMs: Date.now(), endpoint: "/api/v1/verify", userId: UNATTRIBUTED_USER_ID, units: 1, cost: 0n })))] },
       };
       await s.ledger.recordBatch(elsewhere);
       const book = s.gate.book(t.address)!;
