@@ -3,7 +3,7 @@
 // refresh() are calls to the worker, which keeps the retry rule, the subscriptions and the polls.
 import type { TeamChainState } from "../balance/source";
 import type { RuntimeBalances } from "../runtime";
-import { errorFromWire, type RpcClient } from "./rpc";
+import { errorFromWire, type RpcCaller } from "./rpc";
 import type { IoThreadStatus } from "./settings";
 
 export class BalanceMirror implements RuntimeBalances {
@@ -15,7 +15,7 @@ export class BalanceMirror implements RuntimeBalances {
   lastPollMs = 0;
   pollStartedAt: number | null = null;
 
-  constructor(private readonly rpc: RpcClient) {}
+  constructor(private readonly rpc: RpcCaller) {}
 
   /** A state the worker read (pushed event). */
   applyState(team: string, state: TeamChainState | null): void {
@@ -50,6 +50,17 @@ export class BalanceMirror implements RuntimeBalances {
       .finally(() => this.following.delete(team));
     this.following.set(team, p);
     return p;
+  }
+
+  /** The worker was lost: its health is unknown until the next one reports; states age meanwhile. */
+  lost(err: unknown): void {
+    this.lastError = err;
+    this.pollStartedAt = null;
+  }
+
+  /** Follows every followed team again (a new worker knows none of them): the states are read afresh. */
+  async refollow(): Promise<void> {
+    await Promise.all(this.teams().map((team) => this.follow(team).catch(() => undefined)));
   }
 
   refresh(teams?: readonly string[]): Promise<void> {

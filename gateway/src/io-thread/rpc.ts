@@ -71,8 +71,13 @@ interface Event {
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
 
+/** What makes calls to the I/O thread (an RpcClient, or the link that follows a restarted worker). */
+export interface RpcCaller {
+  call<T>(method: string, args?: unknown): Promise<T>;
+}
+
 /** The calling side: one outstanding promise per request id; everything outstanding fails when the port is lost. */
-export class RpcClient {
+export class RpcClient implements RpcCaller {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private lostWith: Error | null = null;

@@ -1,7 +1,9 @@
 // The request thread's side of the I/O thread (worker.ts): the runtime's services — key source, balance
-// mirror, settlement ledger and chain — as calls to the worker. Starting it throws when no worker can start
-// here (inside a bundled Next.js server); the runtime then runs everything in-process.
+// mirror, settlement ledger and chain — as calls to the worker, which is replaced if it is lost. Starting it
+// throws when no worker can start here (inside a bundled Next.js server); the runtime then runs everything
+// in-process.
 import path from "node:path";
+import type { Worker } from "node:worker_threads";
 import type { PublicKey as PublicKeyType, TransactionInstruction } from "@solana/web3.js";
 import { PublicKey } from "@solana/web3.js";
 import { decodeTeamBillingAccount, type TeamBillingAccount } from "../../../sdk/src/accounts";
@@ -12,7 +14,7 @@ import { BatchConflictError, type BatchToRecord, type SettlementLedger } from ".
 import type { RuntimeServices } from "../runtime";
 import { startWorker } from "../threads/start-worker";
 import { BalanceMirror } from "./balance-mirror";
-import { errorFromWire, RpcClient, type RpcPort, type WireError } from "./rpc";
+import { errorFromWire, RpcClient, type RpcCaller, type RpcPort, type WireError } from "./rpc";
 import type { IoThreadSettings, IoThreadStatus } from "./settings";
 import { instructionFromWire, instructionToWire, planToWire, type WireInstruction } from "./wire";
 
@@ -20,7 +22,7 @@ import { instructionFromWire, instructionToWire, planToWire, type WireInstructio
 const READY_TIMEOUT_MS = 60_000;
 
 class RemoteKeySource implements KeySource {
-  constructor(private readonly rpc: RpcClient) {}
+  constructor(private readonly rpc: RpcCaller) {}
   resolve(keyHash: string): Promise<KeyRecord | null> {
     return this.rpc.call("keys.resolve", keyHash);
   }
@@ -33,7 +35,7 @@ class RemoteKeySource implements KeySource {
 }
 
 class RemoteSettlementLedger implements SettlementLedger {
-  constructor(private readonly rpc: RpcClient) {}
+  constructor(private readonly rpc: RpcCaller) {}
   async recordBatch(b: BatchToRecord): Promise<void> {
     try {
       await this.rpc.call("ledger.recordBatch", b);
@@ -53,7 +55,7 @@ class RemoteSettlementLedger implements SettlementLedger {
 /** Team accounts cross as their bytes and are decoded here; instructions cross as WireInstruction. */
 class RemoteSettlementChain implements SettlementChain {
   constructor(
-    private readonly rpc: RpcClient,
+    private readonly rpc: RpcCaller,
     private readonly feePayer: PublicKeyType,
   ) {}
   async readTeams(addresses: readonly string[]) {
@@ -73,61 +75,125 @@ class RemoteSettlementChain implements SettlementChain {
   }
 }
 
-/** Starts the I/O thread and resolves once its clients are up; rejects with the worker's error otherwise. */
-export async function startIoThread(settings: IoThreadSettings, file = path.join(__dirname, "worker.ts")): Promise<RuntimeServices> {
-  const worker = startWorker(file, settings);
-  let balances: BalanceMirror | null = null;
+/** Calls go to the current worker; between a worker's loss and its successor's start they are refused. */
+class IoLink implements RpcCaller {
+  current: RpcClient | null = null;
+  call<T>(method: string, args?: unknown): Promise<T> {
+    if (this.current === null) return Promise.reject(new Error("the gateway's I/O thread is restarting"));
+    return this.current.call<T>(method, args);
+  }
+}
+
+export interface IoThreadOptions {
+  /** The worker's file. Default worker.ts beside this one. */
+  file?: string;
+  /** Wait before starting a lost worker's successor, ms (and between failed starts). Default 1_000. */
+  restartDelayMs?: number;
+}
+
+/** The services of an I/O thread, with how often its worker was restarted. */
+export type IoThreadServices = RuntimeServices & { readonly restarts: number };
+
+/**
+ * Starts the I/O thread and resolves once its clients are up; rejects with the worker's error otherwise.
+ * A worker lost later (an uncaught error in it, say) is replaced after restartDelayMs: what it was doing
+ * is refused to its callers (the settler and the key cache retry), the mirror's states age meanwhile (the
+ * gate's staleness rule applies), and its successor follows every followed team again.
+ */
+export async function startIoThread(settings: IoThreadSettings, o: IoThreadOptions = {}): Promise<IoThreadServices> {
+  const file = o.file ?? path.join(__dirname, "worker.ts");
+  const restartDelayMs = o.restartDelayMs ?? 1_000;
+  const link = new IoLink();
+  const balances = new BalanceMirror(link);
   let indexerError: unknown = null;
-  let ready: (feePayer: string) => void = () => undefined;
-  let failed: (err: Error) => void = () => undefined;
-  const started = new Promise<string>((resolve, reject) => {
-    ready = resolve;
-    failed = reject;
-  });
+  let worker: Worker | null = null;
+  let stopping = false;
+  let restarts = 0;
   const applyStatus = (s: IoThreadStatus) => {
-    balances?.applyStatus(s.balances);
+    balances.applyStatus(s.balances);
     indexerError = s.indexerError === null ? null : errorFromWire(s.indexerError);
   };
-  const rpc = new RpcClient(worker as unknown as RpcPort, (event, data) => {
-    if (event === "state") {
-      const { team, state } = data as { team: string; state: TeamChainState | null };
-      balances?.applyState(team, state);
-    } else if (event === "status") applyStatus(data as IoThreadStatus);
-    else if (event === "ready") ready((data as { feePayer: string }).feePayer);
-    else if (event === "failed") failed(errorFromWire(data as WireError));
-  });
-  balances = new BalanceMirror(rpc);
-  const gone = (err: Error) => {
-    rpc.lost(err);
-    failed(err);
+
+  /** Starts a worker; resolves with its fee payer once its clients are up. */
+  const launch = async (): Promise<string> => {
+    const w = startWorker(file, settings);
+    let ready: (feePayer: string) => void = () => undefined;
+    let failed: (err: Error) => void = () => undefined;
+    const started = new Promise<string>((resolve, reject) => {
+      ready = resolve;
+      failed = reject;
+    });
+    let up = false;
+    const rpc = new RpcClient(w as unknown as RpcPort, (event, data) => {
+      if (event === "state") {
+        const { team, state } = data as { team: string; state: TeamChainState | null };
+        balances.applyState(team, state);
+      } else if (event === "status") applyStatus(data as IoThreadStatus);
+      else if (event === "ready") ready((data as { feePayer: string }).feePayer);
+      else if (event === "failed") failed(errorFromWire(data as WireError));
+    });
+    const gone = (err: Error) => {
+      rpc.lost(err);
+      failed(err);
+      if (link.current !== rpc) return;
+      link.current = null;
+      balances.lost(err);
+      if (up && !stopping) restartLater();
+    };
+    w.on("error", (err) => gone(err));
+    w.on("exit", (code) => gone(new Error(`the gateway's I/O thread exited (code ${code})`)));
+    link.current = rpc;
+    const timeout = setTimeout(() => failed(new Error(`the gateway's I/O thread did not start within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+    try {
+      const feePayer = await started;
+      up = true;
+      worker = w;
+      return feePayer;
+    } catch (err) {
+      if (link.current === rpc) link.current = null;
+      await w.terminate();
+      throw err;
+    } finally {
+      clearTimeout(timeout);
+    }
   };
-  worker.on("error", (err) => gone(err));
-  worker.on("exit", (code) => gone(new Error(`the gateway's I/O thread exited (code ${code})`)));
 
-  const timeout = setTimeout(() => failed(new Error(`the gateway's I/O thread did not start within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
-  let feePayer: string;
-  try {
-    feePayer = await started;
-  } catch (err) {
-    await worker.terminate();
-    throw err;
-  } finally {
-    clearTimeout(timeout);
-  }
+  const restartLater = (): void => {
+    setTimeout(() => {
+      if (stopping) return;
+      launch().then(
+        async () => {
+          restarts += 1;
+          await balances.refollow();
+        },
+        (err: unknown) => {
+          balances.lost(err);
+          restartLater();
+        },
+      );
+    }, restartDelayMs).unref();
+  };
 
+  const feePayer = await launch();
   return {
     mode: "io-thread",
-    keys: new RemoteKeySource(rpc),
+    keys: new RemoteKeySource(link),
     balances,
-    settlementLedger: new RemoteSettlementLedger(rpc),
-    chain: new RemoteSettlementChain(rpc, new PublicKey(feePayer)),
+    settlementLedger: new RemoteSettlementLedger(link),
+    chain: new RemoteSettlementChain(link, new PublicKey(feePayer)),
     indexer: settings.indexer === false ? null : { get lastError() { return indexerError; } },
+    get restarts() {
+      return restarts;
+    },
     start: () => undefined, // the worker started its background work as it came up
     async stop() {
+      stopping = true;
       try {
-        applyStatus(await rpc.call<IoThreadStatus>("stop"));
+        applyStatus(await link.call<IoThreadStatus>("stop"));
+      } catch {
+        // A worker lost (or restarting) has no background work left to stop.
       } finally {
-        await worker.terminate();
+        await worker?.terminate();
       }
     },
   };
