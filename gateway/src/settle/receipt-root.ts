@@ -22,8 +22,23 @@ import {
 } from "../../../sdk/src/receipts";
 import { compactIdText, ID_BYTES, writeCompactIdText, type ReceiptFields } from "../usage/entry-columns";
 
-/** Node's native sha256 (~10× the pure-JS one per leaf on this machine); the same digest. */
-export const nodeSha256: Sha256 = (data) => hash("sha256", data, "buffer");
+/**
+ * Node's native sha256 of `data` (~10× the pure-JS one per leaf on this machine; the same digest), written
+ * into `out` at `at`. The digest comes back as a latin1 ("binary") string, one char per byte: a string costs no
+ * ArrayBuffer, where a Buffer digest (a backing store per call, tracked and swept) made each call ~4× as
+ * dear here (1.33 µs against 0.34 µs, the copy included).
+ */
+export function sha256Into(data: Uint8Array, out: Uint8Array, at: number): void {
+  const digest = hash("sha256", data, "binary"); // "binary" is latin1: chars 0–255
+  for (let k = 0; k < DIGEST; k++) out[at + k] = digest.charCodeAt(k);
+}
+
+/** Node's native sha256 as the SDK's Sha256 function. */
+export const nodeSha256: Sha256 = (data) => {
+  const out = new Uint8Array(DIGEST);
+  sha256Into(data, out, 0);
+  return out;
+};
 
 /** One batch of one team as its receipt fields. */
 export interface ReceiptBatch {
@@ -75,14 +90,14 @@ function bytesOf(a: BigUint64Array): Uint8Array {
 }
 
 /** The batch's `usage_root`; throws ReceiptFormatError for a batch the SDK would refuse. */
-export function receiptRoot(b: ReceiptBatch, sha256: Sha256 = nodeSha256): Uint8Array {
+export function receiptRoot(b: ReceiptBatch): Uint8Array {
   const f = b.fields;
   const n = f.count;
   if (b.costs.length !== n || f.timestampMs.length !== n || f.units.length !== n || f.ids.length !== n * ID_BYTES) {
     throw new RangeError(`receipt batch of ${n} records has columns of other lengths`);
   }
   if (n === 0) return EMPTY_ROOT.slice();
-  if (f.otherIds.length > 0 || !LITTLE_ENDIAN) return new Uint8Array(usageRoot(receiptRecordsOf(b), { sha256 }));
+  if (f.otherIds.length > 0 || !LITTLE_ENDIAN) return new Uint8Array(usageRoot(receiptRecordsOf(b), { sha256: nodeSha256 }));
   if (typeof b.seq !== "bigint" || b.seq < 0n || b.seq > U64_MAX) throw new ReceiptFormatError(`batchSeq must be a u64 bigint, got ${String(b.seq)}`);
 
   const ts = f.timestampMs;
@@ -149,7 +164,7 @@ export function receiptRoot(b: ReceiptBatch, sha256: Sha256 = nodeSha256): Uint8
     at = writeCompactIdText(ids, i, leaf, at + 1);
     at = writeText(at, texts[f.endpoint[i]!]!, "endpoint");
     at = writeText(at, texts[f.userId[i]!]!, "userId");
-    level.set(sha256(leaf.subarray(0, at)), k * DIGEST);
+    sha256Into(leaf.subarray(0, at), level, k * DIGEST);
   }
 
   // Each level pairs nodes left to right; a last unpaired node is promoted unchanged.
@@ -158,13 +173,11 @@ export function receiptRoot(b: ReceiptBatch, sha256: Sha256 = nodeSha256): Uint8
   for (let width = n; width > 1; width = Math.ceil(width / 2)) {
     const above = new Uint8Array(Math.ceil(width / 2) * DIGEST);
     for (let i = 0; i < width; i += 2) {
-      const left = level.subarray(i * DIGEST, (i + 1) * DIGEST);
       if (i + 1 < width) {
-        node.set(left, 1);
-        node.set(level.subarray((i + 1) * DIGEST, (i + 2) * DIGEST), 1 + DIGEST);
-        above.set(sha256(node), (i / 2) * DIGEST);
+        node.set(level.subarray(i * DIGEST, (i + 2) * DIGEST), 1);
+        sha256Into(node, above, (i / 2) * DIGEST);
       } else {
-        above.set(left, (i / 2) * DIGEST);
+        above.set(level.subarray(i * DIGEST, (i + 1) * DIGEST), (i / 2) * DIGEST);
       }
     }
     level = above;
