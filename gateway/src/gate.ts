@@ -290,6 +290,15 @@ export class Gate implements GateCore {
     this.bookOf(team).unseal(seq, units, cost);
   }
 
+  /** The last endpoint that passed the check: a route's requests name the same one, checked once. */
+  private lastEndpoint: string | null = null;
+
+  private validEndpoint(endpoint: unknown): boolean {
+    if (typeof endpoint !== "string" || !ENDPOINT_PATTERN.test(endpoint)) return false;
+    this.lastEndpoint = endpoint;
+    return true;
+  }
+
   private bookOf(team: string): TeamBook {
     let b = this.books.get(team);
     if (b === undefined) {
@@ -378,7 +387,7 @@ export class Gate implements GateCore {
         detail: `units must be an integer from 1 to ${o.maxUnits}`,
       });
     }
-    if (typeof input.endpoint !== "string" || !ENDPOINT_PATTERN.test(input.endpoint)) {
+    if (input.endpoint !== this.lastEndpoint && !this.validEndpoint(input.endpoint)) {
       return refusal("invalid_request", requestId, headers, {
         detail: "endpoint must be 1 to 64 printable ASCII characters without spaces",
       });
