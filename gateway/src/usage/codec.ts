@@ -139,6 +139,28 @@ function putDecimal(buf: Buffer, at: number, value: number): number {
   return at + digits;
 }
 
+/**
+ * Fields that repeat on every line of a team (its ids, its endpoints and members), as the bytes putPlain
+ * would write, or null when they cannot be carried compactly: copied in one step instead of checked and
+ * written a character at a time. Bounded; emptied when full.
+ */
+const plainBytes = new Map<string, Buffer | null>();
+const MAX_PLAIN_CACHED = 1_024;
+
+/** putPlain for a field that repeats from line to line. */
+function putRepeated(buf: Buffer, at: number, s: string): number {
+  let bytes = plainBytes.get(s);
+  if (bytes === undefined) {
+    const own = Buffer.allocUnsafe(s.length);
+    bytes = putPlain(own, 0, s) < 0 ? null : own;
+    if (plainBytes.size >= MAX_PLAIN_CACHED) plainBytes.clear();
+    plainBytes.set(s, bytes);
+  }
+  if (bytes === null) return -1;
+  buf.set(bytes, at);
+  return at + bytes.length;
+}
+
 /** The last cost written and its decimal text: a team's requests mostly cost the same. */
 let lastCost = -1n;
 let lastCostText = "";
@@ -170,13 +192,13 @@ export function writeUsageLine(buf: Buffer, at: number, e: UsageEntry): number {
   buf[at++] = SPACE;
   if ((at = putPlain(buf, at, e.requestId)) < 0) return -1;
   buf[at++] = SPACE;
-  if ((at = putPlain(buf, at, e.teamId)) < 0) return -1;
+  if ((at = putRepeated(buf, at, e.teamId)) < 0) return -1;
   buf[at++] = SPACE;
-  if ((at = putPlain(buf, at, e.team)) < 0) return -1;
+  if ((at = putRepeated(buf, at, e.team)) < 0) return -1;
   buf[at++] = SPACE;
-  if (e.userId !== null && (at = putPlain(buf, at, e.userId)) < 0) return -1;
+  if (e.userId !== null && (at = putRepeated(buf, at, e.userId)) < 0) return -1;
   buf[at++] = SPACE;
-  if ((at = putPlain(buf, at, e.endpoint)) < 0) return -1;
+  if ((at = putRepeated(buf, at, e.endpoint)) < 0) return -1;
   buf[at++] = SPACE;
   at = putPlain(buf, at, e.units === 1n ? "1" : e.units.toString()); // digits: always plain
   buf[at++] = SPACE;
