@@ -280,4 +280,23 @@ describe("npm run gateway as a child process, gate on, against simnet and the em
     assert.deepEqual({ served: stopped?.served, unsettled: stopped?.unsettled }, { served: secondRun.length, unsettled: 0 });
     await assertSettledExactly([...firstRun, ...secondRun]);
   });
+
+  // Last: the batch it leaves recorded in the ledger but never sent holds the team's next batch_seq.
+  it("says on stopping why what it served is left unsettled (a billing authority that cannot pay the fee)", async () => {
+    const dir = path.join(tmp!.dir, "unpaid");
+    await fsp.mkdir(dir);
+    const config = JSON.parse(await fsp.readFile(configFile, "utf8")) as { usageLog: { dir: string } };
+    config.usageLog.dir = path.join(dir, "usage");
+    const file = path.join(dir, "gateway.json");
+    await fsp.writeFile(file, JSON.stringify(config));
+    const broke = path.join(dir, "authority.json"); // no lamports for fees, and not the config's authority
+    await fsp.writeFile(broke, JSON.stringify(Array.from(Keypair.generate().secretKey)));
+    const p = await startProxy(file, { ...proxyEnv, BILLING_AUTHORITY_KEYPAIR: broke });
+    const served = await sendKeyed(`${p.url}${ENDPOINT}`, apiKey, 3);
+    assert.deepEqual([...new Set(served.map((a) => a.status))], [200]);
+    const { code, stopped } = await stopProxy(p);
+    assert.equal(code, 0, `exit code (stderr: ${p.stderr()})`);
+    assert.equal(stopped?.unsettled, 3, "left for the next start");
+    assert.match(String(stopped?.settlerError), /Simulation failed|debit|insufficient/i, JSON.stringify(stopped)); // the chain's refusal of the fee payer
+  });
 });
