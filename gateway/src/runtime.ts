@@ -26,6 +26,7 @@ import { OffThreadMutations, type LedgerAccess } from "./ledger/off-thread-mutat
 import { UsageLog, type Durability } from "./usage/log";
 import { fileCursor } from "./chain/cursor-file";
 import path from "node:path";
+import { pinTickObjectShape } from "./threads/tick-shape";
 
 export interface GatewayRuntimeOptions {
   /** Chain access: reads through `provider.connection`, settlement transactions through `provider.sendAndConfirm`. */
@@ -156,6 +157,7 @@ export type RuntimeAssemblyOptions = Pick<GatewayRuntimeOptions, "usageLogDir" |
 
 /** A runtime over these services: the log replayed and its unsettled usage reserved before anything is served. */
 export async function assembleRuntime(services: RuntimeServices, o: RuntimeAssemblyOptions): Promise<GatewayRuntime> {
+  pinTickObjectShape(); // the thread that serves requests: see threads/tick-shape.ts
   // The gate's default request ids are 128 random bits: unique by construction, so the log need not index them.
   const log = await UsageLog.open({ dir: usageLogDirOf(o), durability: o.durability ?? "write", uniqueIds: o.gate?.requestId === undefined });
   const { balances } = services;

@@ -23,6 +23,7 @@ import { ConvexSettlementLedger, type BatchToRecord } from "../ledger/settlement
 import { errorToWire, serveRpc, type RpcPort } from "./rpc";
 import { instructionFromWire, instructionToWire, planFromWire, type WireInstruction, type WirePlan } from "./wire";
 import type { IoThreadSettings, IoThreadStatus } from "./settings";
+import { pinTickObjectShape } from "../threads/tick-shape";
 
 /** How often the worker reports its background state (errors, polls) to the request thread, ms. */
 const STATUS_EVERY_MS = 1_000;
@@ -95,6 +96,7 @@ function run(port: RpcPort, s: IoThreadSettings): void {
 
 const port = parentPort as unknown as RpcPort | null;
 if (port) {
+  pinTickObjectShape(); // see threads/tick-shape.ts
   try {
     run(port, workerData as IoThreadSettings);
   } catch (err) {

@@ -3,6 +3,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { makeFunctionReference } from "convex/server";
 import { ConvexError } from "convex/values";
 import { api, createLedgerClient } from "../../../ledger/client";
+import { pinTickObjectShape } from "../threads/tick-shape";
 
 interface MutationRequest {
   id: number;
@@ -10,6 +11,8 @@ interface MutationRequest {
   name: string;
   args: Record<string, unknown>;
 }
+
+if (parentPort) pinTickObjectShape(); // see threads/tick-shape.ts
 
 const access = workerData as { url: string; serverSecret: string };
 const ledger = createLedgerClient({ url: access.url, serverSecret: access.serverSecret }).server();

@@ -28,6 +28,7 @@ import { startRuntimeFromSettings } from "../runtime-settings";
 import type { SettlerOptions } from "../settler";
 import { parseProxyConfig, ProxyConfigError, type ProxyConfig } from "./config";
 import { createMeteringProxy } from "./server";
+import { pinTickObjectShape } from "../threads/tick-shape";
 
 function fail(msg: string): never {
   throw new ProxyConfigError(`proxy config: ${msg}`);
@@ -133,6 +134,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     process.exit(2);
   }
   const cfg = parseProxyConfig(JSON.parse(await fsp.readFile(argv[at + 1]!, "utf8")));
+  pinTickObjectShape(); // gate on or off: see threads/tick-shape.ts
   const runtime = cfg.gate ? await startRuntime(cfg, env) : null;
   const server = createMeteringProxy({ gate: runtime?.gate ?? null, routes: cfg.routes, upstreamAgent: cfg.upstreamAgent });
   await new Promise<void>((resolve, reject) => {

@@ -2,6 +2,7 @@
 import { parentPort } from "node:worker_threads";
 import type { ReceiptFields } from "../usage/entry-columns";
 import { receiptRoot } from "./receipt-root";
+import { pinTickObjectShape } from "../threads/tick-shape";
 
 interface RootRequest {
   id: number;
@@ -11,6 +12,8 @@ interface RootRequest {
   fields: ReceiptFields;
   costs: BigUint64Array;
 }
+
+if (parentPort) pinTickObjectShape(); // see threads/tick-shape.ts
 
 parentPort?.on("message", (m: RootRequest) => {
   try {
