@@ -1,11 +1,11 @@
 // Starting a gateway runtime from plain settings (a config file's sections or the environment): an RPC
 // URL, the billing authority's keypair file, the ledger URL. Shared by `npm run gateway` and the Next.js
 // binding.
-import { AnchorProvider } from "@coral-xyz/anchor";
-import { Connection, Keypair, PublicKey } from "@solana/web3.js";
+import { Keypair, PublicKey } from "@solana/web3.js";
 import { promises as fsp } from "node:fs";
 import { createLedgerClient, resolveLedgerUrl } from "../../ledger/client";
 import { keypairWallet } from "./chain/keypair-wallet";
+import { rpcProvider } from "./client-services";
 import { startIoThread } from "./io-thread/services";
 import {
   assembleRuntime,
@@ -70,7 +70,9 @@ export async function startRuntimeFromSettings(
   const ledger = createLedgerClient({ url: ledgerUrl, serverSecret: env.LEDGER_SERVER_SECRET });
   const serverSecret = env.LEDGER_SERVER_SECRET!;
 
-  if (env.GATEWAY_IO_THREAD !== "0" && (rest.indexer === false || rest.indexer?.source === undefined)) {
+  // An indexer source given as an object stays in this thread with everything else.
+  const ownIndexerSource = rest.indexer !== false && rest.indexer?.source !== undefined;
+  if (env.GATEWAY_IO_THREAD !== "0" && !ownIndexerSource) {
     let services: RuntimeServices | null = null;
     try {
       services = await startIoThread({
@@ -90,11 +92,9 @@ export async function startRuntimeFromSettings(
     if (services !== null) return assembleRuntime(services, rest);
   }
 
-  const connection = new Connection(rpcUrl, { commitment: "confirmed", ...(wsEndpoint ? { wsEndpoint } : {}) });
-  const provider = new AnchorProvider(connection, keypairWallet(billingAuthority), { commitment: "confirmed" });
   return startGatewayRuntime({
     ...rest,
-    provider,
+    provider: rpcProvider(rpcUrl, wsEndpoint, billingAuthority),
     billingAuthority,
     programId: programId ? new PublicKey(programId) : undefined,
     ledger,

@@ -8,23 +8,19 @@
 // is served; on close the settler gets a bounded chance to settle what is pending before the log closes.
 import type { Provider } from "@coral-xyz/anchor";
 import type { PublicKey, Signer } from "@solana/web3.js";
-import { PrepaidBillingClient } from "../../sdk/src/client";
 import type { LedgerClient } from "../../ledger/client";
 import type { BalanceSource } from "./balance/source";
-import { ChainBalanceSource } from "./chain/balance-source";
-import { ChainIndexer, RpcTransactionSource, type ProgramTransactionSource, type SignaturesConnection } from "./chain/indexer";
-import { SdkSettlementChain, type SettlementChain } from "./chain/settlement-chain";
+import type { ProgramTransactionSource } from "./chain/indexer";
+import type { SettlementChain } from "./chain/settlement-chain";
+import { clientServices } from "./client-services";
 import { createGate, type Gate } from "./gate";
 import type { KeySource } from "./keys/source";
-import { ConvexIndexerLedger } from "./ledger/indexer-ledger";
-import { LedgerKeySource } from "./ledger/key-source";
-import { ConvexSettlementLedger, type SettlementLedger } from "./ledger/settlement-ledger";
+import type { SettlementLedger } from "./ledger/settlement-ledger";
 import type { GateOptions } from "./options";
 import { Settler, type SettlerOptions } from "./settler";
 import { createRootComputer } from "./settle/root-computer";
 import { OffThreadMutations, type LedgerAccess } from "./ledger/off-thread-mutations";
 import { UsageLog, type Durability } from "./usage/log";
-import { fileCursor } from "./chain/cursor-file";
 import path from "node:path";
 import { pinTickObjectShape } from "./threads/tick-shape";
 
@@ -119,35 +115,17 @@ export const indexerCursorFile = (usageLogDir: string): string =>
 
 /** The services over a provider and a ledger client, all in this thread. */
 export function inProcessServices(o: GatewayRuntimeOptions): RuntimeServices {
-  const client = new PrepaidBillingClient(o.provider, o.programId ? { programId: o.programId } : {});
-  const balances = new ChainBalanceSource({ connection: o.provider.connection, programId: client.programId, pollMs: o.balancesPollMs });
   const largeMutations = o.ledgerAccess ? new OffThreadMutations(o.ledger.server(), o.ledgerAccess) : null;
-  let indexer: ChainIndexer | null = null;
-  if (o.indexer !== false) {
-    const source =
-      o.indexer?.source ??
-      new RpcTransactionSource(
-        o.provider.connection as unknown as SignaturesConnection, // a web3.js Connection in production
-        client.programId,
-        fileCursor(indexerCursorFile(usageLogDirOf(o))),
-      );
-    indexer = new ChainIndexer({ source, ledger: new ConvexIndexerLedger(o.ledger), balances, programId: client.programId, pollMs: o.indexer?.pollMs });
-  }
+  const c = clientServices({
+    ...o,
+    largeMutations: largeMutations ?? undefined,
+    indexer: o.indexer === false ? false : { ...o.indexer, cursorFile: indexerCursorFile(usageLogDirOf(o)) },
+  });
   return {
     mode: "in-process",
-    keys: new LedgerKeySource(o.ledger),
-    balances,
-    settlementLedger: new ConvexSettlementLedger(o.ledger, largeMutations ?? undefined),
-    chain: new SdkSettlementChain(client, o.billingAuthority),
-    indexer,
-    start() {
-      balances.start();
-      indexer?.start();
-    },
+    ...c,
     async stop() {
-      await indexer?.stop();
-      if (indexer) await indexer.pollOnce().catch(() => undefined);
-      await balances.stop();
+      await c.stop();
       await largeMutations?.close();
     },
   };

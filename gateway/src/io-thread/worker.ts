@@ -7,19 +7,11 @@
 // Why a thread: measured here, a gated proxy whose request thread also ran these clients (web3.js over
 // fetch, a WebSocket, the Convex client) answered every request more slowly than the same proxy's code
 // without them, by more than their own CPU time; see gateway/README.md ("Benchmark").
-import { AnchorProvider } from "@coral-xyz/anchor";
-import { Connection, Keypair, PublicKey } from "@solana/web3.js";
+import { Keypair, PublicKey } from "@solana/web3.js";
 import { parentPort, workerData } from "node:worker_threads";
-import { fileCursor } from "../chain/cursor-file";
 import { createLedgerClient } from "../../../ledger/client";
-import { PrepaidBillingClient } from "../../../sdk/src/client";
-import { ChainBalanceSource } from "../chain/balance-source";
-import { ChainIndexer, RpcTransactionSource, type SignaturesConnection } from "../chain/indexer";
-import { keypairWallet } from "../chain/keypair-wallet";
-import { SdkSettlementChain } from "../chain/settlement-chain";
-import { ConvexIndexerLedger } from "../ledger/indexer-ledger";
-import { LedgerKeySource } from "../ledger/key-source";
-import { ConvexSettlementLedger, type BatchToRecord } from "../ledger/settlement-ledger";
+import { clientServices, rpcProvider } from "../client-services";
+import type { BatchToRecord } from "../ledger/settlement-ledger";
 import { errorToWire, serveRpc, type RpcPort } from "./rpc";
 import { instructionFromWire, instructionToWire, planFromWire, type WireInstruction, type WirePlan } from "./wire";
 import type { IoThreadSettings, IoThreadStatus } from "./settings";
@@ -30,30 +22,17 @@ const STATUS_EVERY_MS = 1_000;
 
 function run(port: RpcPort, s: IoThreadSettings): void {
   const authority = Keypair.fromSecretKey(s.billingAuthoritySecret);
-  const connection = new Connection(s.rpcUrl, { commitment: "confirmed", ...(s.wsUrl ? { wsEndpoint: s.wsUrl } : {}) });
-  const provider = new AnchorProvider(connection, keypairWallet(authority), { commitment: "confirmed" });
-  const client = new PrepaidBillingClient(provider, s.programId ? { programId: new PublicKey(s.programId) } : {});
-  const ledger = createLedgerClient({ url: s.ledgerUrl, serverSecret: s.ledgerServerSecret });
-  const keys = new LedgerKeySource(ledger);
-  const settlementLedger = new ConvexSettlementLedger(ledger);
-  const chain = new SdkSettlementChain(client, authority);
   let emit: (event: string, data: unknown) => void = () => undefined;
-  const balances = new ChainBalanceSource({
-    connection,
-    programId: client.programId,
-    pollMs: s.balancesPollMs,
+  const c = clientServices({
+    provider: rpcProvider(s.rpcUrl, s.wsUrl, authority),
+    billingAuthority: authority,
+    programId: s.programId ? new PublicKey(s.programId) : undefined,
+    ledger: createLedgerClient({ url: s.ledgerUrl, serverSecret: s.ledgerServerSecret }),
+    balancesPollMs: s.balancesPollMs,
     onState: (team, state) => emit("state", { team, state }),
+    indexer: s.indexer,
   });
-  const indexer =
-    s.indexer === false
-      ? null
-      : new ChainIndexer({
-          source: new RpcTransactionSource(connection as unknown as SignaturesConnection, client.programId, fileCursor(s.indexer.cursorFile)),
-          ledger: new ConvexIndexerLedger(ledger),
-          balances,
-          programId: client.programId,
-          pollMs: s.indexer.pollMs,
-        });
+  const { keys, balances, settlementLedger, chain, indexer } = c;
 
   const status = (): IoThreadStatus => ({
     balances: {
@@ -79,18 +58,14 @@ function run(port: RpcPort, s: IoThreadSettings): void {
     "chain.readTeamData": (addresses: string[]) => chain.readTeamData(addresses),
     "chain.instructions": async (plan: WirePlan) => (await chain.instructions(planFromWire(plan))).map(instructionToWire),
     "chain.send": (ixs: WireInstruction[]) => chain.send(ixs.map(instructionFromWire)),
-    // Stops the background work: the indexer ingests what is left once, then the subscriptions end.
     stop: async () => {
       clearInterval(statusTimer);
-      await indexer?.stop();
-      if (indexer) await indexer.pollOnce().catch(() => undefined);
-      await balances.stop();
+      await c.stop();
       return status();
     },
   }).emit;
 
-  balances.start();
-  indexer?.start();
+  c.start();
   emit("ready", { feePayer: chain.feePayer.toBase58() });
 }
 
