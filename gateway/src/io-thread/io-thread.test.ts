@@ -118,4 +118,11 @@ describe("the gateway's I/O thread against simnet and the embedded ledger", func
     await client.depositFunds({ depositor: owner, depositorToken: ownerToken, teamOwner: owner.publicKey, amount: 2n * USDC });
     await eventually("the deposit after the restart in the mirror", () => (io!.balances.peek(team)?.vaultBalance === 13n * USDC ? true : undefined));
   });
+
+  it("reports a worker ended by stop() as stopped, not lost", async () => {
+    await eventually("a healthy successor", () => (io!.balances.lastError === null ? true : undefined));
+    await io!.stop();
+    assert.equal(io!.balances.lastError, null);
+    await assert.rejects(io!.keys.resolve(hashApiKey(key)));
+  });
 });

@@ -137,8 +137,10 @@ export async function startIoThread(settings: IoThreadSettings, o: IoThreadOptio
       failed(err);
       if (link.current !== rpc) return;
       link.current = null;
+      // A worker ended by stop() is not lost: its health stays as it last reported it.
+      if (stopping) return;
       balances.lost(err);
-      if (up && !stopping) restartLater();
+      if (up) restartLater();
     };
     w.on("error", (err) => gone(err));
     w.on("exit", (code) => gone(new Error(`the gateway's I/O thread exited (code ${code})`)));
