@@ -28,6 +28,7 @@ import { PROGRAM_ID, USDC } from "../sdk/src/constants";
 import { api, createLedgerClient } from "../ledger/client";
 import { startSidecarProcess, type SidecarProcess } from "../ledger/start-sidecar";
 import { keypairWallet } from "../gateway/src/runtime-settings";
+import { buildGateway } from "../gateway/build";
 
 const repoRoot = path.resolve(__dirname, "..");
 const SO_PATH = path.join(repoRoot, "target", "deploy", "prepaid_billing.so");
@@ -291,13 +292,14 @@ async function main(): Promise<void> {
       indexer: false,
     });
     const proxies: Record<"on" | "off", string> = { on: "", off: "" };
+    const compiledProxy = await buildGateway(); // what `npm run gateway` runs
     for (const mode of ["on", "off"] as const) {
       const file = path.join(tmp, `proxy-${mode}.json`);
       await fsp.writeFile(file, JSON.stringify(proxyConfig(mode === "on")));
       // For investigation: BENCH_PROFILE_DIR=<dir> writes CPU profiles of both proxies to <dir>/on and <dir>/off;
       // BENCH_NODE_FLAGS="<flags>" starts both proxies with extra node flags (e.g. --perf-basic-prof for perf).
       const profile = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}/${mode}`] : [];
-      const p = await start(`proxy (gate ${mode})`, process.execPath, [...profile, ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(" ") : []), "--import", "tsx", "gateway/src/proxy/main.ts", "--config", file], { ...runtimeEnv, GATEWAY_STATUS_MS: process.env.BENCH_STATUS_MS ?? "0" }, /"url":"(http:\/\/[^"]+)"/);
+      const p = await start(`proxy (gate ${mode})`, process.execPath, [...profile, ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(" ") : []), compiledProxy, "--config", file], { ...runtimeEnv, GATEWAY_STATUS_MS: process.env.BENCH_STATUS_MS ?? "0" }, /"url":"(http:\/\/[^"]+)"/);
       proxies[mode] = `${p.match[1]}/api/v1/verify`;
     }
 

@@ -2,7 +2,6 @@
 // mirror, settlement ledger and chain — as calls to the worker, which is replaced if it is lost. Starting it
 // throws when no worker can start here (inside a bundled Next.js server); the runtime then runs everything
 // in-process.
-import path from "node:path";
 import type { Worker } from "node:worker_threads";
 import type { PublicKey as PublicKeyType, TransactionInstruction } from "@solana/web3.js";
 import { PublicKey } from "@solana/web3.js";
@@ -12,7 +11,7 @@ import { fitsOneTransaction, type SettlementChain, type TeamBatchPlan } from "..
 import type { KeyRecord, KeySource, RevocationPage } from "../keys/source";
 import { BatchConflictError, type BatchToRecord, type SettlementLedger } from "../ledger/settlement-ledger";
 import type { RuntimeServices } from "../runtime";
-import { startWorker } from "../threads/start-worker";
+import { startWorker, workerFile } from "../threads/start-worker";
 import { BalanceMirror } from "./balance-mirror";
 import { errorFromWire, RpcClient, type RpcCaller, type RpcPort, type WireError } from "./rpc";
 import type { IoThreadSettings, IoThreadStatus } from "./settings";
@@ -101,7 +100,7 @@ export type IoThreadServices = RuntimeServices & { readonly restarts: number };
  * gate's staleness rule applies), and its successor follows every followed team again.
  */
 export async function startIoThread(settings: IoThreadSettings, o: IoThreadOptions = {}): Promise<IoThreadServices> {
-  const file = o.file ?? path.join(__dirname, "worker.ts");
+  const file = o.file ?? workerFile(__dirname, "worker");
   const restartDelayMs = o.restartDelayMs ?? 1_000;
   const link = new IoLink();
   const balances = new BalanceMirror(link);

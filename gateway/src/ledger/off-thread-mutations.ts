@@ -8,12 +8,11 @@
 // Errors keep their shape: a ledger refusal comes back as a ConvexError with the same data, so
 // ledgerErrorOf() reads its code. A call in flight when the worker dies is refused (the caller retries);
 // later calls run in-process.
-import path from "node:path";
 import type { Worker } from "node:worker_threads";
 import { getFunctionName, type FunctionReference } from "convex/server";
 import { ConvexError, type Value } from "convex/values";
 import type { ScopedLedger } from "../../../ledger/client";
-import { startWorker } from "../threads/start-worker";
+import { startWorker, workerFile } from "../threads/start-worker";
 
 /** Where the worker's own ledger client connects, as the server. */
 export interface LedgerAccess {
@@ -33,7 +32,7 @@ export class OffThreadMutations implements Pick<ScopedLedger, "mutation"> {
     /** The in-process ledger (as the server): used when no worker runs. */
     private readonly inProcess: Pick<ScopedLedger, "mutation">,
     access: LedgerAccess,
-    file = path.join(__dirname, "mutation-worker.ts"),
+    file = workerFile(__dirname, "mutation-worker"),
   ) {
     try {
       this.worker = startWorker(file, access);

@@ -5,6 +5,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { buildGateway } from "../../build";
 import { gateOptionsFrom, settlerOptionsFrom } from "./main";
 
 const repoRoot = path.resolve(__dirname, "../../..");
@@ -14,7 +15,7 @@ function run(config: unknown, env: Record<string, string> = {}) {
     const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "gw-main-"));
     const file = path.join(dir, "gateway.json");
     await fsp.writeFile(file, JSON.stringify(config));
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "main.ts"), "--config", file], {
+    const child = spawn(process.execPath, ["--enable-source-maps", await buildGateway(), "--config", file], {
       cwd: repoRoot,
       env: { ...process.env, BILLING_AUTHORITY_KEYPAIR: "", ...env },
       stdio: ["ignore", "pipe", "pipe"],

@@ -141,8 +141,8 @@ function passOn(res: http.ServerResponse, upRes: http.IncomingMessage, status: n
 
 /**
  * The proxy's request path. Written as methods and inline callbacks, not per-request named closures:
- * under tsx (how `npm run gateway` runs) every named closure costs an Object.defineProperty of its
- * name, per request.
+ * run from the sources under tsx (tests; `npm run gateway` runs the compiled proxy, gateway/build.ts)
+ * every named closure costs an Object.defineProperty of its name, per request.
  */
 class MeteringProxy {
   private readonly gate: Gate | null;

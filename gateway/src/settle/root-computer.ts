@@ -3,9 +3,8 @@
 // behind a settlement. A worker thread computes it instead; the batch crosses as its receipt fields in
 // typed arrays (receipt-root.ts), a copy of a few bytes per record. Where a worker cannot start (e.g. inside
 // a bundled Next.js server) roots are computed in-process, with the same function.
-import path from "node:path";
 import type { Worker } from "node:worker_threads";
-import { startWorker } from "../threads/start-worker";
+import { startWorker, workerFile } from "../threads/start-worker";
 import { receiptRoot, type ReceiptBatch } from "./receipt-root";
 
 export interface RootComputer {
@@ -34,7 +33,7 @@ export class WorkerRootComputer implements RootComputer {
     return this.broken ? "inline" : "worker";
   }
 
-  constructor(file = path.join(__dirname, "receipt-worker.ts")) {
+  constructor(file = workerFile(__dirname, "receipt-worker")) {
     this.worker = startWorker(file);
     this.worker.on("message", (m: { id: number; root?: Uint8Array; error?: string }) => {
       const p = this.pending.get(m.id);

@@ -1,7 +1,7 @@
-// The standalone metering proxy exactly as `npm run gateway` runs it (a child process, gate on) against
-// simnet with the program loaded and the embedded ledger: requests served and refused over HTTP, then the
-// usage settled on chain and in the ledger exactly once, across a SIGTERM drain and a restart on the same
-// usage log. Until this test, only bench/gateway.ts ran this path. The `it`s share one setup and run in order.
+// The standalone metering proxy exactly as `npm run gateway` runs it (compiled by gateway/build.ts, a child
+// process, gate on) against simnet with the program loaded and the embedded ledger: requests served and
+// refused over HTTP, then the usage settled on chain and in the ledger exactly once, across a SIGTERM drain
+// and a restart on the same usage log. Until this test, only bench/gateway.ts ran this path. The `it`s share one setup and run in order.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { promises as fsp } from "node:fs";
@@ -19,6 +19,7 @@ import { PrepaidBillingClient } from "../../../sdk/src/client";
 import { DEFAULT_TIERS, PROGRAM_ID, USDC } from "../../../sdk/src/constants";
 import type { Simnet } from "../../../simnet/server";
 import { connect, disconnect, fundedKeypair, programCopy, repoRoot, startTestSimnet, tempDir } from "../../../simnet/test/helpers";
+import { buildGateway, COMPILED_PROXY } from "../../build";
 import { keypairWallet } from "../../src/runtime-settings";
 
 const ENDPOINT = "/api/v1/verify";
@@ -33,7 +34,7 @@ type ProxyChild = { child: ChildProcess; url: string; events: Record<string, unk
 
 /** Spawns the proxy command and resolves once it prints its `listening` line. */
 function startProxy(configFile: string, env: NodeJS.ProcessEnv): Promise<ProxyChild> {
-  const args = ["--import", "tsx", "gateway/src/proxy/main.ts", "--config", configFile];
+  const args = ["--enable-source-maps", COMPILED_PROXY, "--config", configFile];
   const child = spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr!.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-8_000)));
@@ -127,6 +128,7 @@ describe("npm run gateway as a child process, gate on, against simnet and the em
   before(async () => {
     // Made here, not when the file is loaded: a run that filters this suite out would never remove it.
     tmp = tempDir("gw-proxy-process");
+    await buildGateway();
     const { soPath } = programCopy(tmp.dir); // builds target/deploy/prepaid_billing.so when missing
     sim = await startTestSimnet({ programs: [{ programId: PROGRAM_ID.toBase58(), soPath }] });
     connection = connect(sim);
