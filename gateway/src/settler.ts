@@ -25,7 +25,7 @@
 import { programErrorOf } from "../../sdk/src/errors";
 import { toHex } from "../../sdk/src/receipts";
 import { InlineRootComputer, type RootComputer } from "./settle/root-computer";
-import { isU64, type ReceiptFields } from "./usage/entry-columns";
+import { isU64, sharedArray, type ReceiptFields } from "./usage/entry-columns";
 import type { TransactionInstruction } from "@solana/web3.js";
 import type { TeamBillingAccount } from "../../sdk/src/accounts";
 import type { Gate } from "./gate";
@@ -465,7 +465,7 @@ export class Settler {
     if (charged === undefined) {
       charged = (async () => {
         const entries = batch.entries;
-        const costs = new BigUint64Array(entries.length);
+        const costs = sharedArray(BigUint64Array, entries.length); // crosses to two workers: shared, not copied
         const basis = batch.basis;
         if (basis === null) {
           for (let i = 0; i < entries.length; i++) costs[i] = entries.cost(i);

@@ -66,6 +66,24 @@ export function writeCompactIdText(ids: Uint8Array, i: number, out: Uint8Array, 
   return at;
 }
 
+type TypedArrayOf<T> = { new (buffer: SharedArrayBuffer): T; readonly BYTES_PER_ELEMENT: number };
+
+/**
+ * A zeroed typed array of `length` on shared memory. Receipt fields and charges cross to two worker threads
+ * (the receipt root's and the I/O thread's): postMessage copies an ordinary array into the message and out
+ * again, ~0.6 ms on this thread for 13,000 records, and shares a shared one for ~10 µs. Nothing writes to
+ * them once sent.
+ */
+export function sharedArray<T>(C: TypedArrayOf<T>, length: number): T {
+  return new C(new SharedArrayBuffer(length * C.BYTES_PER_ELEMENT));
+}
+
+function sharedCopy<T extends { set(source: ArrayLike<number> | ArrayLike<bigint>): void }>(C: TypedArrayOf<T>, source: { length: number } & (ArrayLike<number> | ArrayLike<bigint>)): T {
+  const out = sharedArray(C, source.length);
+  out.set(source);
+  return out;
+}
+
 /**
  * The fields of a run of entries that a usage receipt holds (sdk/src/receipts.ts), column-wise in typed
  * arrays: what crosses to the receipt worker instead of a record object per request.
@@ -278,8 +296,8 @@ export class EntryList implements Iterable<UsageEntry> {
       }
       return l;
     };
-    const endpoint = new Uint32Array(this.length);
-    const userId = new Uint32Array(this.length);
+    const endpoint = sharedArray(Uint32Array, this.length);
+    const userId = sharedArray(Uint32Array, this.length);
     // Runs of entries share their endpoint and member: one lookup per change.
     let lastE = -1;
     let lastEL = 0;
@@ -297,9 +315,9 @@ export class EntryList implements Iterable<UsageEntry> {
     for (const [i, id] of c.otherIds) if (i >= from && i < to) otherIds.push([i - from, id]);
     return {
       count: this.length,
-      timestampMs: c.timestampMs.slice(from, to),
-      units: c.units.slice(from, to),
-      ids: new Uint8Array(c.ids.buffer.slice(c.ids.byteOffset + from * ID_BYTES, c.ids.byteOffset + to * ID_BYTES)),
+      timestampMs: sharedCopy(Float64Array, c.timestampMs.subarray(from, to)),
+      units: sharedCopy(BigUint64Array, c.units.subarray(from, to)),
+      ids: sharedCopy(Uint8Array, c.ids.subarray(from * ID_BYTES, to * ID_BYTES)),
       otherIds,
       endpoint,
       userId,
