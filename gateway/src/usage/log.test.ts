@@ -428,6 +428,31 @@ describe("durable usage log", () => {
     });
   }
 
+  it("with durability write: writes a group right after the current callback once its first line has waited maxGroupWaitMs", async () => {
+    const busy = (ms: number) => {
+      for (const end = performance.now() + ms; performance.now() < end; );
+    };
+    const afterThisCallback = () => new Promise<number>((resolve) => process.nextTick(() => resolve(log.groupsWritten)));
+    const log = await UsageLog.open({ dir: await tmpDir(), durability: "write", maxGroupWaitMs: 5 });
+    // Within the wait: the group is written at the end of the turn, not after the callback.
+    const quick = [log.append(entry(0)), log.append(entry(1))];
+    assert.equal(await afterThisCallback(), 0);
+    await Promise.all(quick);
+    assert.equal(log.groupsWritten, 1);
+    // A long turn: the third append finds the first line waited 10 ms and has the group written after this
+    // callback, all three lines in one write.
+    const slow = [log.append(entry(2))];
+    busy(10);
+    slow.push(log.append(entry(3)), log.append(entry(4)));
+    assert.equal(await afterThisCallback(), 2);
+    assert.equal(log.linesWritten, 5);
+    await Promise.all(slow);
+    await new Promise((r) => setImmediate(r)); // the turn-end flush finds nothing left
+    assert.equal(log.groupsWritten, 2);
+    await log.close();
+    await assert.rejects(UsageLog.open({ dir: await tmpDir(), durability: "write", maxGroupWaitMs: -1 }), /maxGroupWaitMs/);
+  });
+
   it("with durability write: groups appends per event-loop turn, syncs in the background, replays", async () => {
     const dir = await tmpDir();
     const log = await UsageLog.open({ dir, durability: "write", syncIntervalMs: 10 });
