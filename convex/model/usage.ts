@@ -36,7 +36,7 @@ export function pageRecords<T>(records: readonly T[], size = RECORDS_PER_PAGE): 
 
 /** Records as the `records` argument of recordUsageBatch: pages of at most RECORDS_PER_PAGE, as text. */
 export function encodePages(records: readonly UsageRecord[], size = RECORDS_PER_PAGE): string[] {
-  return pageRecords(records, size).map(encodeUsagePage);
+  return pageRecords(records, size).map((page) => encodeUsagePage(page));
 }
 
 export type RecordBatchInput = {

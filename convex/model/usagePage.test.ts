@@ -23,10 +23,45 @@ function refuses(action: () => unknown, message: RegExp): void {
 }
 
 describe("usage page text", () => {
-  it("writes one line per record with six fields separated by single spaces", () => {
+  it("writes one line per record with six fields separated by single spaces, after the first the repeated ones empty", () => {
     assert.equal(encodeUsagePage([record]), LINE);
-    assert.equal(encodeUsagePage([record, { ...record, requestId: "req-2", units: 3, cost: 0n }]), `${LINE}\nreq-2 1763640000000 /v1/verify alice 3 0`);
+    assert.equal(encodeUsagePage([record, { ...record, requestId: "req-2", units: 3, cost: 0n }]), `${LINE}\nreq-2    3 0`);
+    assert.equal(
+      encodeUsagePage([
+        record,
+        { ...record, requestId: "req-2" },
+        { ...record, requestId: "req-3", timestampMs: record.timestampMs + 12, userId: "bob" },
+        { ...record, requestId: "req-4", timestampMs: record.timestampMs + 5, endpoint: "/v1/batch", userId: "bob", units: 250 },
+        { ...record, requestId: "req-5", timestampMs: 7, cost: 0n },
+      ]),
+      [LINE, "req-2     ", "req-3 +12  bob  ", "req-4 -7 /v1/batch  250 ", "req-5 -1763639999998 /v1/verify alice 1 0"].join("\n"),
+    );
     assert.equal(encodeUsagePage([]), "");
+  });
+
+  it("reads a repeated field as the line before's and a signed timestamp as a change from it; full lines anywhere as they are", () => {
+    const records = decodeUsagePage(`${LINE}\nreq-2 +5  bob 2 \nreq-3 -3 /v1/b   7\nreq-4 1 /x y 9 9`);
+    assert.deepEqual(records, [
+      record,
+      { ...record, requestId: "req-2", timestampMs: record.timestampMs + 5, userId: "bob", units: 2 },
+      { requestId: "req-3", timestampMs: record.timestampMs + 2, endpoint: "/v1/b", userId: "bob", units: 2, cost: 7n },
+      { requestId: "req-4", timestampMs: 1, endpoint: "/x", userId: "y", units: 9, cost: 9n },
+    ]);
+    // A page written before repeats existed: every line in full.
+    assert.deepEqual(decodeUsagePage(`${LINE}\n${LINE.replace("req-1", "req-2")}`), [record, { ...record, requestId: "req-2" }]);
+  });
+
+  it("refuses a repeat or a change on a page's first line, and a change that is not +n or -n or leaves the safe integers", () => {
+    refuses(() => decodeUsagePage("req-1 1 /v1/verify alice 1 "), /line 1: cost must be a decimal u64/);
+    refuses(() => decodeUsagePage("req-1 1  alice 1 5"), /line 1: endpoint must be 1 to 64/);
+    refuses(() => decodeUsagePage("req-1  /v1/verify alice 1 5"), /line 1: timestampMs must be an integer/);
+    refuses(() => decodeUsagePage("req-1 +1 /v1/verify alice 1 5"), /line 1: timestampMs must be an integer/);
+    for (const change of ["+0", "-0", "+01", "+", "-", "++1", "+-1", "+1.5"]) {
+      refuses(() => decodeUsagePage(`${LINE}\nreq-2 ${change}    `), /line 2: a timestampMs change must be \+n or -n/);
+    }
+    refuses(() => decodeUsagePage(`${LINE}\nreq-2 -1763640000001    `), /line 2: timestampMs must be an integer between 0/);
+    refuses(() => decodeUsagePage(`req-1 ${Number.MAX_SAFE_INTEGER} /v1/verify alice 1 5\nreq-2 +1    `), /line 2: timestampMs must be an integer between 0/);
+    refuses(() => decodeUsagePage(`${LINE}\nreq-2     `.replace(/ $/, "")), /line 2: expected 6 fields .* got 5/);
   });
 
   it("reads back exactly the records it wrote, at every field's limits", () => {

@@ -9,16 +9,18 @@ import { PageTextWriter } from "./page-text";
 
 const U64_MAX = (1n << 64n) - 1n;
 
+/** Entry i: fields that change in runs of different lengths (so lines repeat some and not others), timestamps that stay, rise and fall. */
 function entry(i: number, patch: Partial<UsageEntry> = {}): UsageEntry {
+  const run = (n: number) => Math.floor(i / n);
   return {
     requestId: i % 7 === 0 ? `custom-${i}` : randomRequestId(),
     teamId: "team-id",
     team: "TeamA",
-    userId: i % 3 === 0 ? null : `user-${i % 4}`,
-    endpoint: i % 2 === 0 ? "/api/v1/verify" : "/api/v1/batch/verify",
-    units: BigInt(1 + (i % 9)),
-    cost: i % 5 === 0 ? U64_MAX : BigInt(i) * 1_000n,
-    timestampMs: i === 1 ? 0 : 1_763_800_000_000 + i * 37,
+    userId: run(3) % 3 === 0 ? null : `user-${run(3) % 4}`,
+    endpoint: run(2) % 2 === 0 ? "/api/v1/verify" : "/api/v1/batch/verify",
+    units: BigInt(1 + (run(5) % 9)),
+    cost: run(4) % 5 === 0 ? U64_MAX : BigInt(run(4)) * 1_000n,
+    timestampMs: i === 1 ? 0 : 1_763_800_000_000 + run(3) * 37 - (i % 10 === 9 ? 20 : 0),
     ...patch,
   };
 }

@@ -1,6 +1,8 @@
 // A page of the ledger's usage text (convex/model/usagePage.ts) written straight from the entry columns
-// (or a batch's receipt fields) into a buffer: the same text encodeUsagePage gives for the same records, with the same checks and error
-// messages, but no record object, line string or id string per request. Settlement builds ~25,000 lines
+// (or a batch's receipt fields) into a buffer: the same text encodeUsagePage gives for the same records
+// (repeats included: after the first line, a field equal to the line before's is left empty and the
+// timestamp is its signed change), with the same checks and error messages, but no record object, line
+// string or id string per request. Settlement builds ~25,000 lines
 // per batch on the request thread; built as objects and strings they arrived in bursts of several MB,
 // each burst forcing scavenges that also promoted the requests in flight at the time.
 import { ledgerError } from "../../../convex/model/errors";
@@ -9,8 +11,10 @@ import { isU64 } from "../usage/entry-columns";
 
 const SPACE = 0x20;
 const NEWLINE = 0x0a;
-/** Most bytes one line takes: three keys of ≤ 64, an id of ≤ 64, two safe integers of ≤ 16 digits, a u64 of ≤ 20, five spaces, a newline. */
-const MAX_LINE_BYTES = 4 * 64 + 2 * 16 + 20 + 6;
+/** Most bytes one line takes: three keys of ≤ 64, an id of ≤ 64, a signed timestamp change and units of ≤ 16 digits, a u64 of ≤ 20, five spaces, a newline. */
+const MAX_LINE_BYTES = 4 * 64 + 1 + 2 * 16 + 20 + 6;
+const PLUS = 0x2b;
+const MINUS = 0x2d;
 /** Distinct cost texts kept (a batch has a few prices). */
 const MAX_COSTS = 64;
 
@@ -35,6 +39,12 @@ export class PageTextWriter {
   /** Endpoint and member ids already checked, as bytes. */
   private readonly keys = new Map<string, Buffer>();
   private readonly costs = new Map<bigint, Buffer>();
+  // The previous line's fields, which the next line leaves empty when it repeats them.
+  private lastTimestampMs = 0;
+  private lastEndpoint = "";
+  private lastUserId = "";
+  private lastUnits = 0n;
+  private lastCost = 0n;
 
   constructor(initialBytes = 64 * 1024) {
     this.buf = Buffer.allocUnsafe(initialBytes);
@@ -57,23 +67,32 @@ export class PageTextWriter {
     const units = list.units(i);
     if (units < 1n || units > BigInt(Number.MAX_SAFE_INTEGER)) bad(line, "units must be a safe integer of at least 1");
     if (!isU64(cost)) bad(line, "cost must be a u64 bigint");
+    const endpoint = list.endpoint(i);
     const buf = this.buf;
     let at = this.length;
-    if (this.lines > 0) buf[at++] = NEWLINE;
+    const first = this.lines === 0;
+    if (!first) buf[at++] = NEWLINE;
     at = list.writeRequestId(i, buf, at);
     if (at < 0) bad(line, "requestId must be 1 to 64 printable ASCII characters without spaces");
     buf[at++] = SPACE;
-    at = writeDigits(buf, at, ts);
+    if (first) at = writeDigits(buf, at, ts);
+    else if (ts > this.lastTimestampMs) (buf[at++] = PLUS), (at = writeDigits(buf, at, ts - this.lastTimestampMs));
+    else if (ts < this.lastTimestampMs) (buf[at++] = MINUS), (at = writeDigits(buf, at, this.lastTimestampMs - ts));
     buf[at++] = SPACE;
-    at += this.key(list.endpoint(i), line, "endpoint").copy(buf, at);
+    if (first || endpoint !== this.lastEndpoint) at += this.key(endpoint, line, "endpoint").copy(buf, at);
     buf[at++] = SPACE;
-    at += this.key(userId, line, "userId").copy(buf, at);
+    if (first || userId !== this.lastUserId) at += this.key(userId, line, "userId").copy(buf, at);
     buf[at++] = SPACE;
-    at = writeDigits(buf, at, Number(units));
+    if (first || units !== this.lastUnits) at = writeDigits(buf, at, Number(units));
     buf[at++] = SPACE;
-    at += this.costText(cost).copy(buf, at);
+    if (first || cost !== this.lastCost) at += this.costText(cost).copy(buf, at);
     this.length = at;
     this.lines += 1;
+    this.lastTimestampMs = ts;
+    this.lastEndpoint = endpoint;
+    this.lastUserId = userId;
+    this.lastUnits = units;
+    this.lastCost = cost;
   }
 
   /** The page's text so far. */
