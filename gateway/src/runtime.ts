@@ -46,6 +46,8 @@ export interface GatewayRuntimeOptions {
    * under load it costs ~8 ms per group and about half the proxy's throughput.
    */
   durability?: Durability;
+  /** With "write": how long a usage line may wait to share a write, ms (UsageLogOptions.maxGroupWaitMs). Default 0.2. */
+  maxGroupWaitMs?: number;
   /** Gate options (keys, balances and usage are filled in). */
   gate?: Partial<Omit<GateOptions, "keys" | "balances" | "usage">>;
   settler?: Partial<Omit<SettlerOptions, "log" | "gate" | "ledger" | "chain">>;
@@ -131,13 +133,18 @@ export function inProcessServices(o: GatewayRuntimeOptions): RuntimeServices {
   };
 }
 
-export type RuntimeAssemblyOptions = Pick<GatewayRuntimeOptions, "usageLogDir" | "durability" | "gate" | "settler" | "drainOnCloseMs">;
+export type RuntimeAssemblyOptions = Pick<GatewayRuntimeOptions, "usageLogDir" | "durability" | "maxGroupWaitMs" | "gate" | "settler" | "drainOnCloseMs">;
 
 /** A runtime over these services: the log replayed and its unsettled usage reserved before anything is served. */
 export async function assembleRuntime(services: RuntimeServices, o: RuntimeAssemblyOptions): Promise<GatewayRuntime> {
   pinTickObjectShape(); // the thread that serves requests: see threads/tick-shape.ts
   // The gate's default request ids are 128 random bits: unique by construction, so the log need not index them.
-  const log = await UsageLog.open({ dir: usageLogDirOf(o), durability: o.durability ?? "write", uniqueIds: o.gate?.requestId === undefined });
+  const log = await UsageLog.open({
+    dir: usageLogDirOf(o),
+    durability: o.durability ?? "write",
+    maxGroupWaitMs: o.maxGroupWaitMs,
+    uniqueIds: o.gate?.requestId === undefined,
+  });
   const { balances } = services;
   const gate = createGate({ ...o.gate, keys: services.keys, balances, usage: log });
   gate.restore(log);

@@ -3,7 +3,8 @@
 // The config file is the proxy's (see config.ts: listen, routes, upstreamAgent, gate) plus, when the gate
 // is on, the sections below; every field has a default:
 //
-//   "usageLog": { "dir": ".data/gateway/usage", "durability": "write" },   ("fsync": every response waits for fdatasync)
+//   "usageLog": { "dir": ".data/gateway/usage", "durability": "write", "maxGroupWaitMs": 0.2 },   ("fsync": every response
+//                 waits for fdatasync; maxGroupWaitMs: how long a response may wait to share a write, see usage/log.ts)
 //   "ledger":   { "url": "<CONVEX_URL, else LEDGER_URL, else http://127.0.0.1:3210>" },   secret: env LEDGER_SERVER_SECRET
 //   "chain":    { "rpcUrl": "<SOLANA_RPC_URL, else http://127.0.0.1:8899>", "wsUrl": "<SOLANA_WS_URL, else the RPC port + 1>", "programId": "<PREPAID_BILLING_PROGRAM_ID, else the IDL's>",
 //                 "billingAuthority": "<keypair JSON file; env BILLING_AUTHORITY_KEYPAIR>", "pollMs": 1000 },
@@ -118,6 +119,7 @@ async function startRuntime(cfg: ProxyConfig, env: NodeJS.ProcessEnv): Promise<G
     {
       usageLogDir: usageLog.dir as string | undefined,
       durability: usageLog.durability as "fsync" | "write" | undefined,
+      maxGroupWaitMs: usageLog.maxGroupWaitMs as number | undefined,
       gate: gateOptionsFrom(cfg.raw),
       settler: settlerOptionsFrom(cfg.raw),
       balancesPollMs: chain.pollMs as number | undefined,
