@@ -275,7 +275,7 @@ export class EntryList implements Iterable<UsageEntry> {
   }
 
   /**
-   * This list's receipt fields as typed arrays (copies) with the members and endpoints they name, for a
+   * This list's receipt fields as typed arrays (copies, on shared memory: see sharedArray) with the members and endpoints they name, for a
    * worker thread: ids in compact form as their 16 bytes, others by position; member and endpoint by index
    * into `strings`, a null member as `unattributed`.
    */
