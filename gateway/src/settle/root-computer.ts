@@ -1,8 +1,9 @@
 // Usage-receipt roots (sdk/src/receipts.ts) for the settler. With Node's sha256 the tree costs ~3 µs per
 // record, still tens of ms for a large batch: done on the request thread it would stall every request
 // behind a settlement. A worker thread computes it instead; the batch crosses as its receipt fields in
-// typed arrays on shared memory (receipt-root.ts, entry-columns.ts sharedArray), not copied. Where a worker cannot start (e.g. inside
-// a bundled Next.js server) roots are computed in-process, with the same function.
+// typed arrays on shared memory (receipt-root.ts, entry-columns.ts sharedArray), not copied. Where a
+// worker cannot start (e.g. inside a bundled Next.js server) roots are computed in-process, with the same
+// function.
 import type { Worker } from "node:worker_threads";
 import { startWorker, workerFile } from "../threads/start-worker";
 import { receiptRoot, type ReceiptBatch } from "./receipt-root";
