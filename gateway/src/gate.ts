@@ -280,6 +280,20 @@ export class Gate implements GateCore {
     return this.books.get(team);
   }
 
+  /**
+   * The team's chain state in its book, read (the team followed) when the book has none: the settler prices
+   * a batch from it. A team served only before a restart has a book (restore) but no state until its next
+   * request. Null when the team has no account on chain.
+   */
+  async observeTeam(team: string): Promise<TeamChainState | null> {
+    const book = this.bookOf(team);
+    if (book.state !== undefined) return book.state;
+    const balances = this.options.balances;
+    const state = balances.peek(team) ?? (await balances.follow(team));
+    if (state !== null) book.observe(state);
+    return state;
+  }
+
   /** The settler sealed served requests of a team into batch `seq`: their reservation now waits for that batch. */
   sealReservation(team: string, seq: bigint, units: bigint, cost: bigint): void {
     this.bookOf(team).seal(seq, units, cost);

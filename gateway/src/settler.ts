@@ -282,6 +282,16 @@ export class Settler {
       }
       let batch = log.openBatch(team);
       if (batch === null) {
+        // The batch is priced from the team's chain state and tier terms: read them first if the gate has
+        // none (usage replayed after a restart, no request since). Sealed without them, a batch would keep
+        // the gate's prices, which the chain's charge need not match.
+        try {
+          await gate.observeTeam(team);
+        } catch (err) {
+          this.lastError = err;
+          report.deferred.push({ team, seq: 0n, reason: `chain: ${(err as Error).message}` });
+          continue;
+        }
         const pending = log.pending(team);
         const seq = account.lastBatchSeq + 1n;
         batch = await log.seal(team, seq, Math.min(pending.length, this.o.maxRecordsPerBatch), this.basisFor(team, account, nowSec));

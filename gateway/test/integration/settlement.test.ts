@@ -234,6 +234,29 @@ describe("settlement against the program in litesvm", function () {
     assert.equal((await s.d.team(t.owner.publicKey)).lastBatchSeq, 0n);
   });
 
+  it("refuses to price a batch whose charge would not fit a u64: deferred with why, it reaches neither the ledger nor the chain", async () => {
+    const ledger = new MemorySettlementLedger();
+    s = await createStack({ ledger });
+    const t = await s.team({ deposit: 60n * USDC });
+    // Past the quota at 0.01 USDC a unit, 2^53 - 1 units cost ~9e19 base units: more than a u64 holds. The
+    // gate never admits such a request (no vault pays for it); written into the usage log, it is what a
+    // restarted gateway finds there and reserves again. The restarted gate has no chain state for the team,
+    // so the settler reads it before sealing (without it the batch kept the gate's price, 0, and the ledger
+    // recorded it before the program refused it with MathOverflow). Priced as the program prices, the SDK's
+    // checked arithmetic refuses the product before the settler's own u64 check could.
+    const units = BigInt(Number.MAX_SAFE_INTEGER);
+    await s.log.append({ requestId: "r-huge", teamId: t.teamId, team: t.address, userId: null, endpoint: "/api/v1/verify", units, cost: 0n, timestampMs: Date.now() });
+    await s.restart();
+    const r = await s.settler.settleOnce(true);
+    assert.equal(r.settled, 0);
+    assert.equal(r.deferred.length, 1);
+    assert.match(r.deferred[0]!.reason, /MathOverflow/);
+    assert.match(String(s.settler.lastError), /MathOverflow/);
+    assert.equal(ledger.batches.size, 0, "nothing recorded");
+    assert.equal((await s.d.team(t.owner.publicKey)).lastBatchSeq, 0n, "nothing sent");
+    assert.equal(s.log.unsettled, 1, "kept, for an operator to see");
+  });
+
   describe("several gateway instances serving one team", () => {
     /** Every record the ledger holds for the team, by request id. */
     const ledgerRecords = (team: string) =>
