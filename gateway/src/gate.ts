@@ -289,7 +289,8 @@ export class Gate implements GateCore {
     const book = this.bookOf(team);
     if (book.state !== undefined) return book.state;
     const balances = this.options.balances;
-    const state = balances.peek(team) ?? (await balances.follow(team));
+    const seen = balances.peek(team); // null: followed, no account
+    const state = seen !== undefined ? seen : await balances.follow(team);
     if (state !== null) book.observe(state);
     return state;
   }
