@@ -32,7 +32,7 @@ describe("the compiled gateway (gateway/build.ts)", function () {
 
   it("its receipt worker starts from the compiled file and computes the roots the sources compute", async () => {
     await buildGateway();
-    const computer = new WorkerRootComputer(path.join(COMPILED_DIR, "receipt-worker.cjs"));
+    const computer = new WorkerRootComputer({ file: path.join(COMPILED_DIR, "receipt-worker.cjs") });
     try {
       const { batch } = receiptBatchFixture(Keypair.generate().publicKey.toBase58(), 3_000);
       const root = await computer.root(batch);

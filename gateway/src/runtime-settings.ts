@@ -7,6 +7,7 @@ import { createLedgerClient, resolveLedgerUrl } from "../../ledger/client";
 import { keypairWallet } from "./chain/keypair-wallet";
 import { rpcProvider } from "./client-services";
 import { startIoThread } from "./io-thread/services";
+import { checkWorkerNice } from "./threads/start-worker";
 import {
   assembleRuntime,
   indexerCursorFile,
@@ -57,6 +58,7 @@ export async function startRuntimeFromSettings(
   rest: Omit<GatewayRuntimeOptions, "provider" | "billingAuthority" | "programId" | "ledger">,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<GatewayRuntime> {
+  if (rest.workerNice !== undefined) checkWorkerNice(rest.workerNice); // refused here, not read as "no worker can start" below
   const file = s.billingAuthorityFile ?? env.BILLING_AUTHORITY_KEYPAIR;
   if (!file) {
     throw new GatewaySettingsError("billingAuthority (or env BILLING_AUTHORITY_KEYPAIR) must name the billing authority keypair file");
@@ -84,7 +86,7 @@ export async function startRuntimeFromSettings(
         ledgerServerSecret: serverSecret,
         balancesPollMs: rest.balancesPollMs,
         indexer: rest.indexer === false ? false : { pollMs: rest.indexer?.pollMs, cursorFile: indexerCursorFile(usageLogDirOf(rest)) },
-      });
+      }, { nice: rest.workerNice });
     } catch {
       // No worker here (inside a bundle the worker's file cannot be loaded): in-process below, where a
       // real settings error (a malformed URL, say) surfaces as it would have in the worker.

@@ -23,6 +23,7 @@ import { OffThreadMutations, type LedgerAccess } from "./ledger/off-thread-mutat
 import { UsageLog, type Durability } from "./usage/log";
 import path from "node:path";
 import { pinTickObjectShape } from "./threads/tick-shape";
+import { checkWorkerNice } from "./threads/start-worker";
 
 export interface GatewayRuntimeOptions {
   /** Chain access: reads through `provider.connection`, settlement transactions through `provider.sendAndConfirm`. */
@@ -60,6 +61,12 @@ export interface GatewayRuntimeOptions {
   indexer?: false | { source?: ProgramTransactionSource; pollMs?: number };
   /** Settle pending usage on close, up to this long, ms. Default 10_000 (0: do not wait). */
   drainOnCloseMs?: number;
+  /**
+   * CPU priority of the gateway's worker threads (the I/O thread, receipt roots, large ledger writes) as a
+   * Linux nice value, 0 (as the request thread) to 19 (the lowest). Default 19: on busy cores their work
+   * waits for the requests' (see threads/start-worker.ts). Linux only; elsewhere they run as the process.
+   */
+  workerNice?: number;
 }
 
 /** The balance feed as the runtime uses it: the gate's BalanceSource, read-after-settle, and its health. */
@@ -117,7 +124,8 @@ export const indexerCursorFile = (usageLogDir: string): string =>
 
 /** The services over a provider and a ledger client, all in this thread. */
 export function inProcessServices(o: GatewayRuntimeOptions): RuntimeServices {
-  const largeMutations = o.ledgerAccess ? new OffThreadMutations(o.ledger.server(), o.ledgerAccess) : null;
+  if (o.workerNice !== undefined) checkWorkerNice(o.workerNice); // refused, not read as "no worker can start"
+  const largeMutations = o.ledgerAccess ? new OffThreadMutations(o.ledger.server(), o.ledgerAccess, { nice: o.workerNice }) : null;
   const c = clientServices({
     ...o,
     largeMutations: largeMutations ?? undefined,
@@ -133,11 +141,12 @@ export function inProcessServices(o: GatewayRuntimeOptions): RuntimeServices {
   };
 }
 
-export type RuntimeAssemblyOptions = Pick<GatewayRuntimeOptions, "usageLogDir" | "durability" | "maxGroupWaitMs" | "gate" | "settler" | "drainOnCloseMs">;
+export type RuntimeAssemblyOptions = Pick<GatewayRuntimeOptions, "usageLogDir" | "durability" | "maxGroupWaitMs" | "gate" | "settler" | "drainOnCloseMs" | "workerNice">;
 
 /** A runtime over these services: the log replayed and its unsettled usage reserved before anything is served. */
 export async function assembleRuntime(services: RuntimeServices, o: RuntimeAssemblyOptions): Promise<GatewayRuntime> {
   pinTickObjectShape(); // the thread that serves requests: see threads/tick-shape.ts
+  if (o.workerNice !== undefined) checkWorkerNice(o.workerNice); // refused, not read as "no worker can start"
   // The gate's default request ids are 128 random bits: unique by construction, so the log need not index them.
   const log = await UsageLog.open({
     dir: usageLogDirOf(o),
@@ -148,7 +157,7 @@ export async function assembleRuntime(services: RuntimeServices, o: RuntimeAssem
   const { balances } = services;
   const gate = createGate({ ...o.gate, keys: services.keys, balances, usage: log });
   gate.restore(log);
-  const roots = createRootComputer();
+  const roots = createRootComputer({ nice: o.workerNice });
   const settler = new Settler({
     roots,
     ...o.settler,

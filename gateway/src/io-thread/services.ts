@@ -88,6 +88,8 @@ export interface IoThreadOptions {
   file?: string;
   /** Wait before starting a lost worker's successor, ms (and between failed starts). Default 1_000. */
   restartDelayMs?: number;
+  /** The worker's CPU priority (threads/start-worker.ts). Default DEFAULT_WORKER_NICE. */
+  nice?: number;
 }
 
 /** The services of an I/O thread, with how often its worker was restarted. */
@@ -115,7 +117,7 @@ export async function startIoThread(settings: IoThreadSettings, o: IoThreadOptio
 
   /** Starts a worker; resolves with its fee payer once its clients are up. */
   const launch = async (): Promise<string> => {
-    const w = startWorker(file, settings);
+    const w = startWorker(file, settings, { nice: o.nice });
     let ready: (feePayer: string) => void = () => undefined;
     let failed: (err: Error) => void = () => undefined;
     const started = new Promise<string>((resolve, reject) => {

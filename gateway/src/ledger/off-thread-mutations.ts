@@ -32,10 +32,11 @@ export class OffThreadMutations implements Pick<ScopedLedger, "mutation"> {
     /** The in-process ledger (as the server): used when no worker runs. */
     private readonly inProcess: Pick<ScopedLedger, "mutation">,
     access: LedgerAccess,
-    file = workerFile(__dirname, "mutation-worker"),
+    /** `file`: the worker's (default mutation-worker beside this one); `nice`: its CPU priority (threads/start-worker.ts). */
+    o: { file?: string; nice?: number } = {},
   ) {
     try {
-      this.worker = startWorker(file, access);
+      this.worker = startWorker(o.file ?? workerFile(__dirname, "mutation-worker"), access, { nice: o.nice });
     } catch {
       return;
     }

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { buildGateway } from "../../build";
-import { gateOptionsFrom, settlerOptionsFrom } from "./main";
+import { gateOptionsFrom, settlerOptionsFrom, workerNiceFrom } from "./main";
 
 const repoRoot = path.resolve(__dirname, "../../..");
 
@@ -94,5 +94,15 @@ describe("gateway config sections", () => {
     assert.throws(() => gateOptionsFrom({ gateOptions: { rateLimits: [{ ratePerSec: "5" }] } }), /rateLimits/);
     assert.throws(() => settlerOptionsFrom({ settler: { flushCost: "-1" } }), /flushCost/);
     assert.throws(() => settlerOptionsFrom({ settler: [] }), /settler must be an object/);
+  });
+
+  it("reads the worker threads' CPU priority, refusing what is not a nice value from 0 to 19", () => {
+    assert.equal(workerNiceFrom({}), undefined, "absent: the runtime's default (19)");
+    assert.equal(workerNiceFrom({ workers: { nice: 0 } }), 0);
+    assert.equal(workerNiceFrom({ workers: { nice: 12 } }), 12);
+    assert.throws(() => workerNiceFrom({ workers: { nice: 20 } }), /workers\.nice: workerNice must be an integer from 0/);
+    assert.throws(() => workerNiceFrom({ workers: { nice: "19" } }), /workers\.nice/);
+    assert.throws(() => workerNiceFrom({ workers: { priority: 19 } }), /workers\.priority is not an option/);
+    assert.throws(() => workerNiceFrom({ workers: 19 }), /workers must be an object/);
   });
 });

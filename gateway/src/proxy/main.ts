@@ -15,6 +15,7 @@
 //   "settler":  { "flushIntervalMs": 2000, "flushCost": "1000000", "maxRecordsPerBatch": 20000, "maxTeamsPerTx": 8,
 //                 "minBatchIntervalMs": 1000 },
 //   "indexer":  { "pollMs": 1000 }   or false when another process indexes
+//   "workers":  { "nice": 19 }   CPU priority of the worker threads (I/O, receipt roots), 0–19 (runtime.ts workerNice)
 //
 // SIGINT/SIGTERM: stop accepting, settle what is pending (≤ 10 s), close the log, exit 0.
 // Logs are JSON lines on stdout: listening, background_error/background_ok per component, chain_poll_slow,
@@ -30,6 +31,7 @@ import type { SettlerOptions } from "../settler";
 import { parseProxyConfig, ProxyConfigError, type ProxyConfig } from "./config";
 import { createMeteringProxy } from "./server";
 import { pinTickObjectShape } from "../threads/tick-shape";
+import { checkWorkerNice } from "../threads/start-worker";
 
 function fail(msg: string): never {
   throw new ProxyConfigError(`proxy config: ${msg}`);
@@ -105,6 +107,17 @@ export function settlerOptionsFrom(raw: Record<string, unknown>): Partial<Settle
   return out;
 }
 
+export function workerNiceFrom(raw: Record<string, unknown>): number | undefined {
+  const w = section(raw, "workers");
+  for (const k of Object.keys(w)) if (k !== "nice") fail(`workers.${k} is not an option`);
+  if (w.nice === undefined) return undefined;
+  try {
+    return checkWorkerNice(w.nice);
+  } catch (err) {
+    fail(`workers.nice: ${(err as Error).message}`);
+  }
+}
+
 async function startRuntime(cfg: ProxyConfig, env: NodeJS.ProcessEnv): Promise<GatewayRuntime> {
   const chain = section(cfg.raw, "chain");
   const usageLog = section(cfg.raw, "usageLog");
@@ -124,6 +137,7 @@ async function startRuntime(cfg: ProxyConfig, env: NodeJS.ProcessEnv): Promise<G
       settler: settlerOptionsFrom(cfg.raw),
       balancesPollMs: chain.pollMs as number | undefined,
       indexer: cfg.raw.indexer === false ? false : { pollMs: section(cfg.raw, "indexer").pollMs as number | undefined },
+      workerNice: workerNiceFrom(cfg.raw),
     },
     env,
   );

@@ -76,7 +76,7 @@ describe("usage-receipt root computer", () => {
   });
 
   it("falls back to computing in-process when the worker cannot start", async () => {
-    const c = new WorkerRootComputer(path.join(__dirname, "no-such-worker.js"));
+    const c = new WorkerRootComputer({ file: path.join(__dirname, "no-such-worker.js") });
     assert.deepEqual(new Uint8Array(await c.root(receiptBatchFixture(team, 40).batch)), reference(40));
     assert.equal(c.mode, "inline");
     await c.close();

@@ -34,8 +34,9 @@ export class WorkerRootComputer implements RootComputer {
     return this.broken ? "inline" : "worker";
   }
 
-  constructor(file = workerFile(__dirname, "receipt-worker")) {
-    this.worker = startWorker(file);
+  /** `nice`: the worker's CPU priority (threads/start-worker.ts). */
+  constructor(o: { file?: string; nice?: number } = {}) {
+    this.worker = startWorker(o.file ?? workerFile(__dirname, "receipt-worker"), undefined, { nice: o.nice });
     this.worker.on("message", (m: { id: number; root?: Uint8Array; error?: string }) => {
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -75,10 +76,10 @@ export class WorkerRootComputer implements RootComputer {
   }
 }
 
-/** A worker-backed computer when a worker can start here, else the in-process one. */
-export function createRootComputer(): RootComputer {
+/** A worker-backed computer (at CPU priority `nice`) when a worker can start here, else the in-process one. */
+export function createRootComputer(o: { nice?: number } = {}): RootComputer {
   try {
-    return new WorkerRootComputer();
+    return new WorkerRootComputer(o);
   } catch {
     return new InlineRootComputer();
   }

@@ -136,7 +136,7 @@ describe("gateway with the embedded ledger and the program", function () {
     const owner = Keypair.generate().publicKey.toBase58();
     const chainTeam = Keypair.generate().publicKey.toBase58();
     const { teamId } = await ledger.as(owner).mutation(api.teams.create, { name: "Inline", tier: 0, userId: "owner", chainTeam, vault: Keypair.generate().publicKey.toBase58() });
-    const mutations = new OffThreadMutations(ledger.server(), { url: sidecar.url, serverSecret: sidecar.serverSecret }, path.join(__dirname, "no-such-worker.js"));
+    const mutations = new OffThreadMutations(ledger.server(), { url: sidecar.url, serverSecret: sidecar.serverSecret }, { file: path.join(__dirname, "no-such-worker.js") });
     await new Promise((r) => setTimeout(r, 200)); // the worker fails to load its file and exits
     assert.equal(mutations.mode, "inline");
     const settlement = new ConvexSettlementLedger(ledger, mutations);

@@ -4,7 +4,7 @@
 // and a restart on the same usage log. Until this test, only bench/gateway.ts ran this path. The `it`s share one setup and run in order.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { promises as fsp } from "node:fs";
+import { promises as fsp, readdirSync, readFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -67,6 +67,16 @@ function startProxy(configFile: string, env: NodeJS.ProcessEnv): Promise<ProxyCh
 }
 
 /** SIGTERM (the proxy settles what is pending first), then its exit code and its `stopped` line. */
+/** Each thread's nice value in process `pid`, by thread id (Linux /proc: field 19 of a task's stat). */
+function threadNiceValues(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    out.set(Number(tid), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]));
+  }
+  return out;
+}
+
 async function stopProxy(p: ProxyChild): Promise<{ code: number | null; stopped: Record<string, unknown> | undefined }> {
   p.child.kill("SIGTERM");
   const killer = setTimeout(() => p.child.kill("SIGKILL"), 30_000);
@@ -230,6 +240,15 @@ describe("npm run gateway as a child process, gate on, against simnet and the em
 
   it("serves keyed requests with the upstream's body and the billing headers; refuses a missing or unknown key with 401", async () => {
     assert.equal(proxy!.events[0]?.clients, "io-thread", "the chain and ledger clients run in the I/O thread");
+    // The worker threads (I/O, receipt roots) run at nice 19 once their bootstrap has run (a worker started
+    // just before the listening line may not have yet), the thread serving requests at the process's.
+    const pid = proxy!.child.pid!;
+    let nice = threadNiceValues(pid);
+    for (const until = Date.now() + 5_000; [...nice.values()].filter((n) => n === 19).length < 2 && Date.now() < until; nice = threadNiceValues(pid)) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(nice.get(pid), 0, "the request thread keeps nice 0");
+    assert.equal([...nice.values()].filter((n) => n === 19).length, 2, `the I/O thread and the receipt worker, and only they, at nice 19: ${JSON.stringify([...nice])}`);
     firstRun = await sendKeyed(`${proxy!.url}${ENDPOINT}`, apiKey, 300);
     assert.deepEqual([...new Set(firstRun.map((a) => a.status))], [200], "every keyed request answered 200");
     for (const a of firstRun) {

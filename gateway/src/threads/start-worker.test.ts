@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import os from "node:os";
+import path from "node:path";
+import type { Worker } from "node:worker_threads";
+import { startRuntimeFromSettings } from "../runtime-settings";
+import { checkWorkerNice, DEFAULT_WORKER_NICE, startWorker } from "./start-worker";
+
+const PRIORITY_WORKER = path.join(__dirname, "../../test/priority-worker.ts");
+
+/** The nice value the worker in `PRIORITY_WORKER` reports for its own thread. */
+async function niceOf(worker: Worker): Promise<number> {
+  try {
+    const [m] = (await once(worker, "message")) as [{ nice: number }];
+    return m.nice;
+  } finally {
+    await worker.terminate();
+  }
+}
+
+describe("startWorker: the gateway's worker threads run at a low CPU priority", function () {
+  this.timeout(30_000);
+  // Per-thread nice values are Linux's (our machines'); the comparisons need this thread at nice 0.
+  before(() => assert.equal(os.getPriority(0), 0, "the tests run at nice 0"));
+
+  it("starts a worker at nice 19 by default, and leaves the request thread's priority alone", async () => {
+    assert.equal(DEFAULT_WORKER_NICE, 19);
+    assert.equal(await niceOf(startWorker(PRIORITY_WORKER)), 19);
+    assert.equal(os.getPriority(0), 0, "this thread keeps nice 0");
+  });
+
+  it("starts one at the priority asked for, or at the process's with nice 0", async () => {
+    assert.equal(await niceOf(startWorker(PRIORITY_WORKER, undefined, { nice: 7 })), 7);
+    assert.equal(await niceOf(startWorker(PRIORITY_WORKER, undefined, { nice: 0 })), 0);
+  });
+
+  it("refuses a nice value that is not an integer from 0 to 19, before starting anything", () => {
+    for (const bad of [-1, 20, 1.5, Number.NaN, "19"]) {
+      assert.throws(() => checkWorkerNice(bad), RangeError, String(bad));
+      assert.throws(() => startWorker(PRIORITY_WORKER, undefined, { nice: bad as number }), /workerNice must be an integer from 0/);
+    }
+    assert.throws(() => checkWorkerNice(undefined), RangeError);
+    assert.equal(checkWorkerNice(0), 0);
+    assert.equal(checkWorkerNice(19), 19);
+  });
+
+  it("a runtime refuses a bad workerNice outright, rather than running its clients in-process as if no worker could start", async () => {
+    await assert.rejects(startRuntimeFromSettings({}, { workerNice: 20 }, {}), /workerNice must be an integer from 0/);
+  });
+});
