@@ -8,9 +8,14 @@
 // Everything real: the local chain (simnet over litesvm, the program loaded from target/deploy), the
 // embedded ledger (sidecar), a valid API key, ample balance (Startup tier, so requests past the quota are
 // priced and reserved), the settler running during the rounds (in each gated server, as in the embedded
-// default; the chain indexer is not run — a deployment runs one, elsewhere). Afterwards it waits for settlement to finish
-// and checks that the chain counts exactly the requests served (2xx answers on the gated side, warm-up
-// included). The last line is JSON:
+// default; the chain indexer is not run — a deployment runs one, elsewhere). The local chain and the
+// embedded ledger run at the lowest CPU priority (nice 19): they stand in for Solana and Convex, which in a
+// deployment run on other machines, and on this one's two cores their settlement work would otherwise take
+// CPU from the servers measured (the gated ones only: the ungated sides settle nothing). The gateways'
+// own worker threads run at nice 19 by default (gateway/src/threads/start-worker.ts); everything else the
+// rounds run — the servers, the upstream and autocannon — at the usual priority. Afterwards it waits for
+// settlement to finish and checks that the chain counts exactly the requests served (2xx answers on the
+// gated side, warm-up included). The last line is JSON:
 // {"next":{"ungated_rps":N,"gated_rps":N,"ratio":R,"ungated_p99_ms":N,"gated_p99_ms":N},"proxy":{…},"served":N,"settled":N}
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { promises as fsp, existsSync } from "node:fs";
@@ -32,6 +37,8 @@ import { buildGateway } from "../gateway/build";
 
 const repoRoot = path.resolve(__dirname, "..");
 const SO_PATH = path.join(repoRoot, "target", "deploy", "prepaid_billing.so");
+/** CPU priority of the local chain and the embedded ledger (see the top of this file): the lowest. */
+const STAND_IN_NICE = 19;
 
 interface Args {
   rounds: number;
@@ -216,13 +223,13 @@ async function main(): Promise<void> {
     const rpcPort = await freePortPair();
     const simnet = await start(
       "simnet",
-      process.execPath,
-      ["--import", "tsx", "simnet/main.ts", "--memory", "--port", String(rpcPort), "--ws-port", String(rpcPort + 1), "--bpf-program", PROGRAM_ID.toBase58(), SO_PATH],
+      "nice",
+      ["-n", String(STAND_IN_NICE), process.execPath, "--import", "tsx", "simnet/main.ts", "--memory", "--port", String(rpcPort), "--ws-port", String(rpcPort + 1), "--bpf-program", PROGRAM_ID.toBase58(), SO_PATH],
       {},
       /RPC (http:\/\/\S+)/,
     );
     const rpcUrl = simnet.match[1]!;
-    sidecar = await startSidecarProcess({ dataDir: path.join(tmp, "ledger"), crons: false });
+    sidecar = await startSidecarProcess({ dataDir: path.join(tmp, "ledger"), crons: false, nice: STAND_IN_NICE });
     named.set("ledger", sidecar.child);
     const ledger = createLedgerClient({ url: sidecar.url, serverSecret: sidecar.serverSecret });
     log(`simnet ${rpcUrl}, ledger ${sidecar.url}`);

@@ -39,6 +39,21 @@ describe("starting the ledger sidecar", function () {
     }
   });
 
+  it("runs at the CPU priority asked for, every thread of it, and refuses one that is not a nice value", async function () {
+    const data = tempDir("nice");
+    const sidecar = await startSidecarProcess({ dataDir: data.dir, functionsDir: FIXTURE_FUNCTIONS_DIR, crons: false, nice: 19 });
+    try {
+      assert.equal(((await (await fetch(`${sidecar.url}/_ledger/health`)).json()) as { ok: boolean }).ok, true);
+      const niceOf = (tid: string) => Number(fs.readFileSync(`/proc/${sidecar.pid}/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ")[16]);
+      const threads = fs.readdirSync(`/proc/${sidecar.pid}/task`);
+      assert.deepEqual([...new Set(threads.map(niceOf))], [19], "nice 19 throughout");
+    } finally {
+      await sidecar.stop();
+      data.cleanup();
+    }
+    for (const nice of [0, 20, 2.5]) await assert.rejects(startSidecarProcess({ dataDir: data.dir, nice }), /nice must be an integer from 1 to 19/);
+  });
+
   it("fails with the sidecar's own reason when convex/ cannot be loaded", async function () {
     const data = tempDir("start-bad");
     try {
