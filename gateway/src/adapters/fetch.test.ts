@@ -7,18 +7,20 @@ const post = (headers: Record<string, string> = auth, body = "{}") =>
   new Request("http://localhost/api/v1/verify", { method: "POST", headers, body });
 
 describe("fetch adapter (Next.js route handlers)", () => {
-  it("serves an admitted request, logs its usage first and adds the billing headers to an immutable response", async () => {
+  it("serves an admitted request, logs its usage first and adds the billing headers to the handler's response", async () => {
     const { gate, usage } = memoryGate({}, { periodRequests: 10_000n });
     const { withBilling } = fetchBilling(gate);
     let loggedBeforeHandlerReturned = -1;
+    const seen: { response?: Response } = {};
     const handler = withBilling(
       async (_req, ctx) => {
         loggedBeforeHandlerReturned = usage.entries.length;
-        return Response.json({ ok: true, requestId: ctx.billing.requestId }); // immutable headers
+        return (seen.response = Response.json({ ok: true, requestId: ctx.billing.requestId }));
       },
       { endpoint: "/api/v1/verify" },
     );
     const res = await handler(post(), {});
+    assert.ok(res === seen.response, "the handler's own response, its headers set in place (no copy of it and its body stream)");
     assert.equal(res.status, 200);
     assert.equal(loggedBeforeHandlerReturned, 0);
     assert.equal(usage.entries.length, 1, "logged before the response was returned");
@@ -28,6 +30,26 @@ describe("fetch adapter (Next.js route handlers)", () => {
     const body = (await res.json()) as { requestId: string };
     assert.equal(body.requestId, res.headers.get("X-Request-Id"));
     assert.equal(usage.entries[0]!.requestId, body.requestId);
+  });
+
+  it("adds the billing headers to a copy of a response whose headers are immutable (a fetch() answer, a redirect)", async () => {
+    const { gate, usage } = memoryGate({}, { periodRequests: 10_000n });
+    const { withBilling } = fetchBilling(gate);
+    let original: Response | null = null;
+    const handler = withBilling(
+      () => {
+        original = Response.redirect("http://localhost/elsewhere", 307);
+        assert.throws(() => original!.headers.set("x-probe", "1"), TypeError, "the fixture's headers are immutable");
+        return original;
+      },
+      { endpoint: "/api/v1/verify" },
+    );
+    const res = await handler(post(), {});
+    assert.notEqual(res, original, "a copy");
+    assert.equal(res.status, 307);
+    assert.equal(res.headers.get("location"), "http://localhost/elsewhere");
+    assert.equal(res.headers.get("X-Billing-Cost"), "10000");
+    assert.equal(res.headers.get("X-Request-Id"), usage.entries[0]!.requestId);
   });
 
   it("answers a refusal as JSON with the gate's status and headers, without calling the handler", async () => {

@@ -54,16 +54,29 @@ function usageLogUnavailable(a: Admission): Response {
   return refusalResponse({ status: REFUSALS.usage_log_unavailable, body, headers });
 }
 
-/** A copy of `res` with the gate's headers added (Response.json's headers are immutable, so always copy). */
+/**
+ * `res` with the gate's headers added: set on it where its headers can change (Response.json(), new
+ * Response(), NextResponse), else on a copy (a fetch() answer or Response.redirect(), whose headers are
+ * immutable: setting one throws a TypeError). The copy costs a Headers, a Response and a second stream
+ * over the body: in a Next.js server, where every promise and stream step also runs the async-context
+ * hooks, measured here as a visible part of the gated route's extra cost.
+ */
 export function withGateHeaders(res: Response, gateHeaders: Readonly<Record<string, string>>): Response {
+  try {
+    for (const name in gateHeaders) res.headers.set(name, gateHeaders[name]!);
+    return res;
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+  }
   const headers = new Headers(res.headers);
   for (const name in gateHeaders) headers.set(name, gateHeaders[name]!);
   return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
 }
 
-async function unitsOf(spec: UnitsSpec | undefined, req: Request): Promise<number> {
+/** The units a request counts as; a promise only when a function computes them asynchronously. */
+function unitsOf(spec: UnitsSpec | undefined, req: Request): number | Promise<number> {
   if (spec === undefined) return 1;
-  return typeof spec === "number" ? spec : await spec(req);
+  return typeof spec === "number" ? spec : spec(req);
 }
 
 /** Result of apiBillingMiddleware: refused (send `response`) or admitted (call `finish` or `abort`). */
@@ -93,7 +106,8 @@ export function fetchBilling(gate: Gate, options: FetchBillingOptions = {}): Fet
     const get = (n: string) => req.headers.get(n);
     let n: number;
     try {
-      n = await unitsOf(units, req);
+      const counted = unitsOf(units, req);
+      n = typeof counted === "number" ? counted : await counted;
     } catch {
       n = Number.NaN; // a units function that cannot read the request: the gate answers 422
     }
