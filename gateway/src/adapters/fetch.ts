@@ -57,9 +57,9 @@ function usageLogUnavailable(a: Admission): Response {
 /**
  * `res` with the gate's headers added: set on it where its headers can change (Response.json(), new
  * Response(), NextResponse), else on a copy (a fetch() answer or Response.redirect(), whose headers are
- * immutable: setting one throws a TypeError). The copy costs a Headers, a Response and a second stream
- * over the body: in a Next.js server, where every promise and stream step also runs the async-context
- * hooks, measured here as a visible part of the gated route's extra cost.
+ * immutable: setting one throws a TypeError; the gate's own values are always valid). The copy costs a
+ * Headers, a Response and a second stream over the body, dearer in a Next.js server, where every promise
+ * and stream step also runs the async-context hooks.
  */
 export function withGateHeaders(res: Response, gateHeaders: Readonly<Record<string, string>>): Response {
   try {
