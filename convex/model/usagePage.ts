@@ -11,16 +11,16 @@
 // Repeats: on every line but a page's first, a field other than requestId may be empty, meaning the
 // previous line's value, and timestampMs may be its change from the previous line's, "+<n>" or "-<n>"
 // (n ≥ 1, canonical). encodeUsagePage writes every line after the first that way; a busy batch's line
-// is then its id and five spaces (~37 bytes instead of ~80). A line with every field in full reads the same
-// anywhere, so pages written before repeats existed read as they always did. An empty field can never be a
-// key or a number, so nothing is ambiguous.
+// is then its id and five spaces (~38 bytes with its newline, instead of ~83). A line with every field in
+// full reads the same anywhere, so pages written before repeats existed read as they always did. An empty
+// field can never be a key or a number, so nothing is ambiguous.
 //
 // Why text: a page of 2,500 records is one string value instead of 17,500 (2,500 objects of six fields,
 // each cost a tagged int64). Measured on the embedded ledger, the per-value work of the Convex engine
 // (argument conversion, validation, commit bookkeeping, the durable log) made a 10,000-record batch cost
 // ~35 µs per record; parsed here it costs a few. Why repeats: what is left is mostly per byte (the JSON of
-// the call, the page scan, the durable log and its snapshots): with lines of 28 instead of 83 bytes a
-// 13,000-record batch cost the embedded ledger 1.8 instead of 4.1 µs per record.
+// the call, the page scan, the durable log and its snapshots): with lines of ~38 instead of ~83 bytes a
+// 13,000-record batch cost the embedded ledger ~2.4 instead of ~4.1 µs per record (convex/README.md).
 import { ledgerError } from "./errors";
 import { U64_MAX } from "./format";
 import type { UsageRecord } from "./validators";

@@ -58,7 +58,7 @@ export async function startRuntimeFromSettings(
   rest: Omit<GatewayRuntimeOptions, "provider" | "billingAuthority" | "programId" | "ledger">,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<GatewayRuntime> {
-  if (rest.workerNice !== undefined) checkWorkerNice(rest.workerNice); // refused here, not read as "no worker can start" below
+  if (rest.workerNice !== undefined) checkWorkerNice(rest.workerNice); // a bad priority is refused, not taken for "no worker can start" below
   const file = s.billingAuthorityFile ?? env.BILLING_AUTHORITY_KEYPAIR;
   if (!file) {
     throw new GatewaySettingsError("billingAuthority (or env BILLING_AUTHORITY_KEYPAIR) must name the billing authority keypair file");

@@ -23,7 +23,6 @@ import { OffThreadMutations, type LedgerAccess } from "./ledger/off-thread-mutat
 import { UsageLog, type Durability } from "./usage/log";
 import path from "node:path";
 import { pinTickObjectShape } from "./threads/tick-shape";
-import { checkWorkerNice } from "./threads/start-worker";
 
 export interface GatewayRuntimeOptions {
   /** Chain access: reads through `provider.connection`, settlement transactions through `provider.sendAndConfirm`. */
@@ -124,7 +123,6 @@ export const indexerCursorFile = (usageLogDir: string): string =>
 
 /** The services over a provider and a ledger client, all in this thread. */
 export function inProcessServices(o: GatewayRuntimeOptions): RuntimeServices {
-  if (o.workerNice !== undefined) checkWorkerNice(o.workerNice); // refused, not read as "no worker can start"
   const largeMutations = o.ledgerAccess ? new OffThreadMutations(o.ledger.server(), o.ledgerAccess, { nice: o.workerNice }) : null;
   const c = clientServices({
     ...o,
@@ -146,7 +144,6 @@ export type RuntimeAssemblyOptions = Pick<GatewayRuntimeOptions, "usageLogDir" |
 /** A runtime over these services: the log replayed and its unsettled usage reserved before anything is served. */
 export async function assembleRuntime(services: RuntimeServices, o: RuntimeAssemblyOptions): Promise<GatewayRuntime> {
   pinTickObjectShape(); // the thread that serves requests: see threads/tick-shape.ts
-  if (o.workerNice !== undefined) checkWorkerNice(o.workerNice); // refused, not read as "no worker can start"
   // The gate's default request ids are 128 random bits: unique by construction, so the log need not index them.
   const log = await UsageLog.open({
     dir: usageLogDirOf(o),

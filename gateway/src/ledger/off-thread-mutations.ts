@@ -12,7 +12,7 @@ import type { Worker } from "node:worker_threads";
 import { getFunctionName, type FunctionReference } from "convex/server";
 import { ConvexError, type Value } from "convex/values";
 import type { ScopedLedger } from "../../../ledger/client";
-import { startWorker, workerFile } from "../threads/start-worker";
+import { checkWorkerNice, startWorker, workerFile } from "../threads/start-worker";
 
 /** Where the worker's own ledger client connects, as the server. */
 export interface LedgerAccess {
@@ -35,6 +35,7 @@ export class OffThreadMutations implements Pick<ScopedLedger, "mutation"> {
     /** `file`: the worker's (default mutation-worker beside this one); `nice`: its CPU priority (threads/start-worker.ts). */
     o: { file?: string; nice?: number } = {},
   ) {
+    if (o.nice !== undefined) checkWorkerNice(o.nice); // a bad priority is refused, not taken for "no worker can start"
     try {
       this.worker = startWorker(o.file ?? workerFile(__dirname, "mutation-worker"), access, { nice: o.nice });
     } catch {

@@ -2,9 +2,9 @@
 // (or a batch's receipt fields) into a buffer: the same text encodeUsagePage gives for the same records
 // (repeats included: after the first line, a field equal to the line before's is left empty and the
 // timestamp is its signed change), with the same checks and error messages, but no record object, line
-// string or id string per request. Settlement builds ~25,000 lines
-// per batch on the request thread; built as objects and strings they arrived in bursts of several MB,
-// each burst forcing scavenges that also promoted the requests in flight at the time.
+// string or id string per request. A batch has up to ~25,000 lines; built as objects and strings they
+// arrived in bursts of several MB, each burst forcing scavenges (on the request thread, where they were
+// written then, promoting the requests in flight at the time).
 import { ledgerError } from "../../../convex/model/errors";
 import { isUsagePageKey } from "../../../convex/model/usagePage";
 import { isU64 } from "../usage/entry-columns";

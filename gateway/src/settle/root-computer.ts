@@ -5,7 +5,7 @@
 // worker cannot start (e.g. inside a bundled Next.js server) roots are computed in-process, with the same
 // function.
 import type { Worker } from "node:worker_threads";
-import { startWorker, workerFile } from "../threads/start-worker";
+import { checkWorkerNice, startWorker, workerFile } from "../threads/start-worker";
 import { receiptRoot, type ReceiptBatch } from "./receipt-root";
 
 export interface RootComputer {
@@ -78,6 +78,7 @@ export class WorkerRootComputer implements RootComputer {
 
 /** A worker-backed computer (at CPU priority `nice`) when a worker can start here, else the in-process one. */
 export function createRootComputer(o: { nice?: number } = {}): RootComputer {
+  if (o.nice !== undefined) checkWorkerNice(o.nice); // a bad priority is refused, not taken for "no worker can start"
   try {
     return new WorkerRootComputer(o);
   } catch {

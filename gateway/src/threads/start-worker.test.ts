@@ -3,7 +3,9 @@ import { once } from "node:events";
 import os from "node:os";
 import path from "node:path";
 import type { Worker } from "node:worker_threads";
+import { OffThreadMutations } from "../ledger/off-thread-mutations";
 import { startRuntimeFromSettings } from "../runtime-settings";
+import { createRootComputer } from "../settle/root-computer";
 import { checkWorkerNice, DEFAULT_WORKER_NICE, startWorker } from "./start-worker";
 
 const PRIORITY_WORKER = path.join(__dirname, "../../test/priority-worker.ts");
@@ -44,7 +46,10 @@ describe("startWorker: the gateway's worker threads run at a low CPU priority", 
     assert.equal(checkWorkerNice(19), 19);
   });
 
-  it("a runtime refuses a bad workerNice outright, rather than running its clients in-process as if no worker could start", async () => {
+  it("refuses a bad workerNice outright where a worker that cannot start would fall back to running in-process", async () => {
     await assert.rejects(startRuntimeFromSettings({}, { workerNice: 20 }, {}), /workerNice must be an integer from 0/);
+    assert.throws(() => createRootComputer({ nice: -1 }), /workerNice must be an integer from 0/);
+    const inProcess = { mutation: () => Promise.reject(new Error("not called")) } as unknown as ConstructorParameters<typeof OffThreadMutations>[0];
+    assert.throws(() => new OffThreadMutations(inProcess, { url: "http://127.0.0.1:9", serverSecret: "s" }, { nice: 20 }), /workerNice must be an integer from 0/);
   });
 });
