@@ -5,7 +5,8 @@
 //                 s = batch settled, x = batch given back unsent
 //   ckpt-<n>.log  the live state (unsettled requests, the open batch of each team) as of the end of
 //                 segment n, written by compaction; replay starts from the newest checkpoint
-//   LOCK          pid of the one process writing this directory
+//   LOCK          pid of the one process writing this directory (log-lock.ts)
+// (log-files.ts names them and reads a file's text back.)
 //
 // Durability: appends are group-committed — every line appended during one turn of the event loop (and
 // while a write is in progress) goes out in one write, closed by a trailer line with the group's crc32
@@ -32,22 +33,14 @@
 // is truncated away; a bad group anywhere else is corruption and refuses to open.
 import { promises as fsp, constants as fsc, writeSync } from "node:fs";
 import path from "node:path";
-import {
-  crcMatches,
-  decodeLegacyLine,
-  decodeLine,
-  decodeTrailer,
-  encodeLine,
-  entryOf,
-  UsageLogCorruptError,
-  type LogLine,
-  type PriceLine,
-} from "./codec";
+import { encodeLine, entryOf, type LogLine, type PriceLine } from "./codec";
 import type { UsageEntry, UsageSink } from "./sink";
 import { GroupBuffer } from "./group-buffer";
 import { EntryList, isU64, PendingEntries, StringTable } from "./entry-columns";
+import { ckptName, logFilesOf, readLogText, segName } from "./log-files";
+import { lockLogDir, unlockLogDir, UsageLogLockedError } from "./log-lock";
 
-export { EntryList };
+export { EntryList, UsageLogLockedError };
 
 export type Durability = "fsync" | "write";
 
@@ -112,10 +105,6 @@ function basisOf(p: PriceLine | undefined): PricingBasis | null {
   return { includedRequests: BigInt(p.inc), overagePrice: BigInt(p.per), periodRequests: BigInt(p.pr), periodOverageSpend: BigInt(p.ps), spendCap: BigInt(p.cap) };
 }
 
-export class UsageLogLockedError extends Error {
-  readonly code = "usage_log_locked";
-}
-
 export class UsageLogStateError extends Error {
   readonly code = "usage_log_state";
 }
@@ -140,9 +129,6 @@ interface Queued {
   done: Done;
 }
 
-/** Lines of the previous format start with their own crc: 8 hex digits and a space. */
-const LEGACY_LINE = /^[0-9a-f]{8} /;
-
 /** A part of the live state for a checkpoint: `entries`, then the batch line if sealed. */
 interface LivePart {
   entries: EntryList;
@@ -152,11 +138,6 @@ interface LivePart {
 
 /** Checkpoint lines encoded per turn of the event loop. */
 const SNAPSHOT_SLICE = 2_000;
-
-const SEG = /^seg-(\d{12})\.log$/;
-const CKPT = /^ckpt-(\d{12})\.log$/;
-const segName = (n: number) => `seg-${String(n).padStart(12, "0")}.log`;
-const ckptName = (n: number) => `ckpt-${String(n).padStart(12, "0")}.log`;
 
 export class UsageLog implements UsageSink {
   private readonly teams = new Map<string, TeamLog>();
@@ -225,11 +206,11 @@ export class UsageLog implements UsageSink {
     }
     await fsp.mkdir(options.dir, { recursive: true });
     const log = new UsageLog(options.dir, durability, maxSegmentBytes, syncIntervalMs, maxGroupWaitMs);
-    await log.lock();
+    await lockLogDir(options.dir);
     try {
       await log.replay();
     } catch (err) {
-      await log.unlock();
+      await unlockLogDir(options.dir);
       throw err;
     }
     if (options.uniqueIds === true) {
@@ -243,41 +224,11 @@ export class UsageLog implements UsageSink {
     return log;
   }
 
-  // ---- lock -------------------------------------------------------------------------------------------
-
-  private get lockPath(): string {
-    return path.join(this.dir, "LOCK");
-  }
-
-  private async lock(): Promise<void> {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fh = await fsp.open(this.lockPath, "wx");
-        await fh.writeFile(String(process.pid));
-        await fh.close();
-        return;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      }
-      const pid = Number((await fsp.readFile(this.lockPath, "utf8").catch(() => "")).trim());
-      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-        throw new UsageLogLockedError(`usage log ${this.dir} is in use by process ${pid}`);
-      }
-      await fsp.rm(this.lockPath, { force: true }); // stale lock of a dead process
-    }
-    throw new UsageLogLockedError(`usage log ${this.dir}: could not take the lock`);
-  }
-
-  private async unlock(): Promise<void> {
-    await fsp.rm(this.lockPath, { force: true });
-  }
-
   // ---- replay -----------------------------------------------------------------------------------------
 
   private async replay(): Promise<void> {
     const names = await fsp.readdir(this.dir);
-    const segs = names.flatMap((n) => (SEG.test(n) ? [Number(SEG.exec(n)![1])] : [])).sort((a, b) => a - b);
-    const ckpts = names.flatMap((n) => (CKPT.test(n) ? [Number(CKPT.exec(n)![1])] : [])).sort((a, b) => a - b);
+    const { segments: segs, checkpoints: ckpts } = logFilesOf(names);
     const base = ckpts.length > 0 ? ckpts[ckpts.length - 1]! : 0;
     if (base > 0) {
       const text = await fsp.readFile(path.join(this.dir, ckptName(base)), "utf8");
@@ -298,57 +249,9 @@ export class UsageLog implements UsageSink {
     await this.openSegment();
   }
 
-  /**
-   * Applies the complete groups (and legacy lines) of one file; returns the byte length of its good
-   * prefix. A torn or bad group is allowed only at the end of the `last` file: replay stops before it.
-   */
+  /** Applies one file's good prefix (log-files.ts readLogText); returns its byte length. */
   private replayText(text: string, name: string, last: boolean): number {
-    let at = 0; // start of the next line (chars)
-    let good = 0; // bytes of the good prefix: complete groups and legacy lines
-    let groupAt = 0; // start of the open group (chars)
-    let groupBytes = 0;
-    let group: LogLine[] = [];
-    const bad = (what: string): number => {
-      if (last) return good;
-      throw new UsageLogCorruptError(`usage log ${this.dir}/${name}: ${what} at byte ${good}`);
-    };
-    const apply = (l: LogLine): void => {
-      try {
-        this.applyLine(l);
-      } catch (err) {
-        throw new UsageLogCorruptError(`usage log ${this.dir}/${name} at byte ${good}: ${(err as Error).message}`);
-      }
-    };
-    while (at < text.length) {
-      const nl = text.indexOf("\n", at);
-      if (nl < 0) return bad("unterminated line");
-      const line = text.slice(at, nl);
-      const lineBytes = Buffer.byteLength(line) + 1;
-      if (line.startsWith("#")) {
-        const trailer = decodeTrailer(line);
-        if (trailer === null || trailer.lines !== group.length || !crcMatches(text.slice(groupAt, at), trailer.crc)) {
-          return bad("bad group");
-        }
-        for (const l of group) apply(l);
-        good += groupBytes + lineBytes;
-        group = [];
-        groupBytes = 0;
-        groupAt = nl + 1;
-      } else if (group.length === 0 && LEGACY_LINE.test(line)) {
-        const l = decodeLegacyLine(line);
-        if (l === null) return bad("bad line");
-        apply(l);
-        good += lineBytes;
-        groupAt = nl + 1;
-      } else {
-        const l = decodeLine(line);
-        if (l === null) return bad("bad line");
-        group.push(l);
-        groupBytes += lineBytes;
-      }
-      at = nl + 1;
-    }
-    return group.length > 0 ? bad("group without its trailer") : good;
+    return readLogText(text, `${this.dir}/${name}`, last, (l) => this.applyLine(l));
   }
 
   private applyLine(l: LogLine): void {
@@ -675,13 +578,9 @@ export class UsageLog implements UsageSink {
     }
     await fsp.rename(tmp, path.join(this.dir, ckptName(upTo)));
     await this.syncDir();
-    for (const n of await fsp.readdir(this.dir)) {
-      const seg = SEG.exec(n);
-      const ck = CKPT.exec(n);
-      if ((seg && Number(seg[1]) <= upTo) || (ck && Number(ck[1]) < upTo)) {
-        await fsp.rm(path.join(this.dir, n), { force: true });
-      }
-    }
+    const { segments, checkpoints } = logFilesOf(await fsp.readdir(this.dir));
+    for (const n of segments) if (n <= upTo) await fsp.rm(path.join(this.dir, segName(n)), { force: true });
+    for (const n of checkpoints) if (n < upTo) await fsp.rm(path.join(this.dir, ckptName(n)), { force: true });
   }
 
   // ---- public surface ---------------------------------------------------------------------------------
@@ -811,15 +710,6 @@ export class UsageLog implements UsageSink {
     if (this.durability === "write" && this.fh !== null) await this.fh.datasync();
     await this.fh?.close();
     this.fh = null;
-    await this.unlock();
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
+    await unlockLogDir(this.dir);
   }
 }
