@@ -1,5 +1,6 @@
 // The metering gateway: public surface.
-export { createGate, Gate, Ticket, HEADER, TicketStateError, UsageLogUnavailableError } from "./gate";
+export { createGate, Gate, HEADER } from "./gate";
+export { Ticket, TicketStateError, UsageLogUnavailableError } from "./ticket";
 export type { Admission, AdmitInput, GateStats, RefusalBody } from "./gate";
 export type { GateOptions, OnChainUnavailable } from "./options";
 export { REFUSALS, REFUSAL_MESSAGES, type RefusalCode } from "./errors";

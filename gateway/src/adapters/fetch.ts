@@ -2,7 +2,8 @@
 // runtime with the same shape). Gate inside the handler, not in Next's proxy.ts: measured, the proxy layer
 // alone halves throughput while the in-handler gate costs nothing measurable (facts-platform.md).
 import type { Admission, Gate, RefusalBody } from "../gate";
-import { HEADER, UsageLogUnavailableError } from "../gate";
+import { HEADER } from "../gate";
+import { UsageLogUnavailableError } from "../ticket";
 import { REFUSALS, REFUSAL_MESSAGES } from "../errors";
 import { apiKeyFrom, userIdFrom } from "../request";
 

@@ -4,7 +4,8 @@
 // commits the usage when that status is charged, and only then replays the held calls. A response
 // that is not charged (default: status ≥ 400) gives the reservation back instead.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { HEADER, UsageLogUnavailableError, type Admission, type Gate } from "../gate";
+import { HEADER, type Admission, type Gate } from "../gate";
+import { UsageLogUnavailableError } from "../ticket";
 import { REFUSALS, REFUSAL_MESSAGES } from "../errors";
 import { apiKeyFrom, userIdFrom } from "../request";
 import { chargeServed, unchargedHeaders, type ChargePolicy } from "./fetch";
