@@ -25,13 +25,11 @@
 import { programErrorOf } from "../../sdk/src/errors";
 import { toHex } from "../../sdk/src/receipts";
 import { InlineRootComputer, type RootComputer } from "./settle/root-computer";
-import { isU64, sharedArray, type ReceiptFields } from "./usage/entry-columns";
+import { batchTotals as totals, chargeBatch, type ChargedBatch } from "./settle/batch-charges";
 import type { TransactionInstruction } from "@solana/web3.js";
 import type { TeamBillingAccount } from "../../sdk/src/accounts";
 import type { Gate } from "./gate";
 import type { PricingBasis, UsageLog, SealedBatch } from "./usage/log";
-import { quoteCharge } from "../../sdk/src/pricing";
-import type { TierTerms } from "../../sdk/src/constants";
 import { periodAfterRoll } from "./pricing";
 import { rollDue, type SettlementChain } from "./chain/settlement-chain";
 import { FULL_SHARE_BPS } from "./balance/team-book";
@@ -91,62 +89,7 @@ interface Work {
   ixs: TransactionInstruction[];
 }
 
-/** Records priced per turn of the event loop (a few hundred µs). */
-const PRICE_SLICE = 2_000;
-
 const batchIdOf = (team: string, seq: bigint) => `${team}:${seq}`;
-
-/** Units and cost of a sealed batch, summed once per batch (a batch of 20,000 is read at seal, record, send and settle). */
-const batchTotals = new WeakMap<SealedBatch, { units: bigint; cost: bigint }>();
-
-function totals(batch: SealedBatch): { units: bigint; cost: bigint } {
-  let t = batchTotals.get(batch);
-  if (t === undefined) {
-    let units = 0n;
-    let cost = 0n;
-    const entries = batch.entries;
-    for (let i = 0; i < entries.length; i++) {
-      units += entries.units(i);
-      cost += entries.cost(i);
-    }
-    t = { units, cost };
-    batchTotals.set(batch, t);
-  }
-  return t;
-}
-
-/** A batch's receipt fields, what each record is charged and what they cost in all (base units). */
-interface ChargedBatch {
-  fields: ReceiptFields;
-  costs: BigUint64Array;
-  amount: bigint;
-}
-
-/**
- * Each record's share of a batch's charge, in order: deduct_usage prices the batch as a whole from the
- * basis, and the per-record charges add up to it (billable requests and the spend cap telescope).
- */
-class BatchPricer {
-  private requests: bigint;
-  private spend: bigint;
-  private readonly terms: TierTerms;
-  /** Charged so far, base units. */
-  total = 0n;
-
-  constructor(private readonly basis: PricingBasis) {
-    this.requests = basis.periodRequests;
-    this.spend = basis.periodOverageSpend;
-    this.terms = { monthlyFee: 0n, includedRequests: basis.includedRequests, overagePrice: basis.overagePrice };
-  }
-
-  next(units: bigint): bigint {
-    const charged = quoteCharge(this.terms, this.requests, this.spend, this.basis.spendCap, units).charged;
-    this.requests += units;
-    this.spend += charged;
-    this.total += charged;
-    return charged;
-  }
-}
 
 export class Settler {
   private readonly o: Required<Omit<SettlerOptions, "onSettled">> & Pick<SettlerOptions, "onSettled">;
@@ -463,36 +406,15 @@ export class Settler {
   private readonly roots = new Map<string, Promise<Uint8Array>>();
 
   /**
-   * The batch's receipt fields and what each record is charged: its share of the batch's charge, priced in
-   * order from the batch's basis (see PricingBasis); a batch without one keeps the gate's prices. PRICE_SLICE
-   * records at a time with a turn of the event loop in between, so a batch of 20,000 never holds requests
-   * up for more than a slice's worth. The page texts are written from these by the ledger's side
-   * (settle/batch-pages.ts): in the I/O thread where there is one.
+   * The batch's receipt fields and what each record is charged (settle/batch-charges.ts), computed once per
+   * batch. The page texts are written from these by the ledger's side (settle/batch-pages.ts): in the I/O
+   * thread where there is one.
    */
   private chargesOf(batch: SealedBatch): Promise<ChargedBatch> {
     const id = batchIdOf(batch.team, batch.seq);
     let charged = this.charges.get(id);
     if (charged === undefined) {
-      charged = (async () => {
-        const entries = batch.entries;
-        const costs = sharedArray(BigUint64Array, entries.length); // crosses to two workers: shared, not copied
-        const basis = batch.basis;
-        if (basis === null) {
-          for (let i = 0; i < entries.length; i++) costs[i] = entries.cost(i);
-          return { fields: entries.receiptFields(UNATTRIBUTED_USER_ID), costs, amount: totals(batch).cost };
-        }
-        const pricer = new BatchPricer(basis);
-        for (let at = 0; at < entries.length; at += PRICE_SLICE) {
-          if (at > 0) await new Promise((r) => setImmediate(r));
-          for (let i = at; i < Math.min(at + PRICE_SLICE, entries.length); i++) {
-            const charge = pricer.next(entries.units(i));
-            // A typed array would wrap a charge outside u64; the program never charges one.
-            if (!isU64(charge)) throw new RangeError(`record ${i} of batch ${id} would be charged ${charge}, outside u64`);
-            costs[i] = charge;
-          }
-        }
-        return { fields: entries.receiptFields(UNATTRIBUTED_USER_ID), costs, amount: pricer.total };
-      })();
+      charged = chargeBatch(batch);
       charged.catch(() => this.charges.delete(id)); // a failure is retried next round
       this.charges.set(id, charged);
     }
