@@ -10,6 +10,8 @@
 // GATEWAY_NETWORK (named in PAYMENT-REQUIRED), GATEWAY_INSTANCE_SHARE_BPS (GateOptions.instanceShareBps, when
 // other gateways with their own usage logs serve the same teams). configureBilling() replaces that (tests, custom wiring).
 // Gate in the route handler, never in proxy.ts (facts-platform.md: the proxy layer halves throughput).
+// The gate starts on the first billed request, outside that request's async context when the app's
+// instrumentation.ts calls prepareBilling() (next-context.ts).
 import path from "node:path";
 import {
   fetchBilling,
@@ -23,6 +25,9 @@ import {
 import type { Admission, Gate } from "./gate";
 import { REFUSALS, REFUSAL_MESSAGES } from "./errors";
 import { startRuntimeFromSettings } from "./runtime-settings";
+import { outsideRequests } from "./next-context";
+
+export { prepareBilling } from "./next-context";
 
 export interface BillingBinding {
   gate: Gate;
@@ -50,7 +55,6 @@ interface Holder {
 }
 
 const HOLDER = Symbol.for("prepaid-billing.gateway.next");
-
 /** The runtime from the environment (see the top of this file). */
 export const bindingFromEnv: Factory = async () => {
   const runtime = await startRuntimeFromSettings(
@@ -85,7 +89,7 @@ export async function configureBilling(factory: Factory): Promise<void> {
 async function adapter(): Promise<FetchBilling> {
   const h = holder();
   if (h.adapter) return h.adapter;
-  h.binding ??= h.factory().catch((err: unknown) => {
+  h.binding ??= outsideRequests(h.factory).catch((err: unknown) => {
     h.binding = null; // a later request tries again
     throw err;
   });

@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { configureBilling, prepareBilling, withBilling } from "./next";
+import { memoryGate, TEST_KEY } from "../test/harness";
+
+const OUTSIDE_REQUESTS = Symbol.for("prepaid-billing.gateway.next.outside-requests");
+
+describe("Next binding: the gate's background work outside request contexts", () => {
+  afterEach(async () => {
+    delete (globalThis as unknown as Record<symbol, unknown>)[OUTSIDE_REQUESTS];
+    await configureBilling(async () => ({ gate: memoryGate().gate }));
+  });
+
+  it("after prepareBilling(), a gate started by a request schedules its work without that request's stores", async () => {
+    // Stands in for Next's per-request stores (work, work unit, action): set around the route handler.
+    const requestStore = new AsyncLocalStorage<{ url: string }>();
+    const seen: Record<string, { url: string } | undefined> = {};
+    const timerSaw = (name: string) => new Promise<void>((resolve) => setTimeout(() => ((seen[name] = requestStore.getStore()), resolve()), 1));
+    let backgroundDone: Promise<void> = Promise.resolve();
+
+    prepareBilling(); // what instrumentation.ts register() does, before any request
+    const mem = memoryGate();
+    await configureBilling(async () => {
+      seen.factory = requestStore.getStore();
+      backgroundDone = timerSaw("background timer"); // as the settler's interval, the key refresh, a fetch
+      return { gate: mem.gate };
+    });
+    const handler = withBilling(async () => Response.json({ ok: true }), { endpoint: "/api/v1/verify", units: 1 });
+    const req = new Request("http://localhost/api/v1/verify", { method: "POST", headers: { authorization: `Bearer ${TEST_KEY}` } });
+
+    const res = await requestStore.run({ url: req.url }, async () => {
+      await timerSaw("request's own timer"); // control: inside the request, the store does propagate
+      return handler(req, {});
+    });
+    await backgroundDone;
+
+    assert.equal(res.status, 200);
+    assert.deepEqual(seen["request's own timer"], { url: req.url });
+    assert.equal(seen.factory, undefined);
+    assert.equal(seen["background timer"], undefined);
+    assert.equal(mem.usage.entries.length, 1, "the request was billed by the gate so started");
+  });
+
+  it("prepareBilling() keeps the first context it captured", async () => {
+    const store = new AsyncLocalStorage<number>();
+    prepareBilling();
+    store.run(1, () => prepareBilling()); // a second call, inside a request, changes nothing
+    let factorySaw: number | undefined = -1;
+    await configureBilling(async () => ((factorySaw = store.getStore()), { gate: memoryGate().gate }));
+    const handler = withBilling(async () => new Response("ok"), { endpoint: "/e", units: 1 });
+    await store.run(2, () => handler(new Request("http://localhost/e", { headers: { "x-api-key": TEST_KEY } }), {}));
+    assert.equal(factorySaw, undefined);
+  });
+});
