@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { AsyncLocalStorage } from "node:async_hooks";
-import { configureBilling, prepareBilling, withBilling } from "./next";
+import { configureBilling, prepareBilling, startBilling, withBilling } from "./next";
 import { memoryGate, TEST_KEY } from "../test/harness";
 
 const OUTSIDE_REQUESTS = Symbol.for("prepaid-billing.gateway.next.outside-requests");
@@ -50,5 +50,47 @@ describe("Next binding: the gate's background work outside request contexts", ()
     const handler = withBilling(async () => new Response("ok"), { endpoint: "/e", units: 1 });
     await store.run(2, () => handler(new Request("http://localhost/e", { headers: { "x-api-key": TEST_KEY } }), {}));
     assert.equal(factorySaw, undefined);
+  });
+});
+
+describe("Next binding: startBilling()", () => {
+  afterEach(async () => {
+    await configureBilling(async () => ({ gate: memoryGate().gate }));
+  });
+
+  it("starts the gate before any request, once: the first billed request finds it running", async () => {
+    let starts = 0;
+    const mem = memoryGate();
+    await configureBilling(async () => ((starts += 1), { gate: mem.gate }));
+    assert.equal(await startBilling(), true);
+    assert.equal(starts, 1);
+    const handler = withBilling(async () => new Response("ok"), { endpoint: "/e", units: 1 });
+    const res = await handler(new Request("http://localhost/e", { headers: { "x-api-key": TEST_KEY } }), {});
+    assert.equal(res.status, 200);
+    assert.equal(starts, 1);
+    assert.equal(mem.usage.entries.length, 1);
+  });
+
+  it("answers false when the gate cannot start, and the first billed request tries again", async () => {
+    let starts = 0;
+    const mem = memoryGate();
+    await configureBilling(async () => {
+      starts += 1;
+      if (starts === 1) throw new Error("ledger unreachable");
+      return { gate: mem.gate };
+    });
+    const logged: string[] = [];
+    const error = console.error;
+    console.error = (msg: string) => void logged.push(msg);
+    try {
+      assert.equal(await startBilling(), false);
+    } finally {
+      console.error = error;
+    }
+    assert.match(logged.join("\n"), /billing gate did not start: ledger unreachable/);
+    const handler = withBilling(async () => new Response("ok"), { endpoint: "/e", units: 1 });
+    const res = await handler(new Request("http://localhost/e", { headers: { "x-api-key": TEST_KEY } }), {});
+    assert.equal(res.status, 200);
+    assert.equal(starts, 2);
   });
 });

@@ -10,8 +10,8 @@
 // GATEWAY_NETWORK (named in PAYMENT-REQUIRED), GATEWAY_INSTANCE_SHARE_BPS (GateOptions.instanceShareBps, when
 // other gateways with their own usage logs serve the same teams). configureBilling() replaces that (tests, custom wiring).
 // Gate in the route handler, never in proxy.ts (facts-platform.md: the proxy layer halves throughput).
-// The gate starts on the first billed request, outside that request's async context when the app's
-// instrumentation.ts calls prepareBilling() (next-context.ts).
+// The gate starts with the first billed request, or at server start when the app's instrumentation.ts calls
+// startBilling(); outside request contexts once it has called prepareBilling() (next-context.ts).
 import path from "node:path";
 import {
   fetchBilling,
@@ -96,6 +96,21 @@ async function adapter(): Promise<FetchBilling> {
   const { gate } = await h.binding;
   h.adapter ??= fetchBilling(gate);
   return h.adapter;
+}
+
+/**
+ * Starts the gate now rather than with the first billed request: from instrumentation.ts register(), after
+ * prepareBilling(), so that a restarted server replays its usage log and settles what it holds without
+ * waiting for a paid request. False (logged) when it cannot start; the first billed request tries again.
+ */
+export async function startBilling(): Promise<boolean> {
+  try {
+    await adapter();
+    return true;
+  } catch (err) {
+    console.error(`billing gate did not start: ${err instanceof Error ? err.message : String(err)} (the first billed request tries again)`);
+    return false;
+  }
 }
 
 /** The gate could not be started (misconfiguration, ledger or chain unreachable at start): 503, not charged. */

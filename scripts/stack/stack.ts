@@ -314,8 +314,9 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
       startApp({ distDir, port: appPort, env: appEnv, logFile: path.join(paths.logs, "app.log"), onLine: options.onChildLine && ((line) => options.onChildLine!("app", line)) }),
     );
     watch(app.child);
-    // The gateway runtime (settler, indexer, balance polling) starts with the first paid request: a
-    // request without a key starts it (and is refused 401), so settlement and indexing run from now on.
+    // The gateway runtime (settler, indexer, balance polling) starts with the app (instrumentation.ts
+    // startBilling()), or at the latest with the first paid request: a request without a key waits for it
+    // (and is refused 401), so settlement and indexing run from now on.
     await timed("gateway warm-up", async () => {
       const res = await fetch(`${app.url}/api/v1/verify`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
       await res.arrayBuffer();
