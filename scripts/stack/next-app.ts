@@ -15,7 +15,7 @@ const NEXT_BIN = path.join(REPO_ROOT, "node_modules", "next", "dist", "bin", "ne
 
 /** What the app's build depends on: its own folders, what it imports, and the build configuration. */
 const SOURCE_DIRS = ["app", "components", "lib", "gateway", "sdk", "ledger", "convex", "public"];
-const SOURCE_FILES = ["next.config.ts", "tsconfig.json", "tsconfig.app.json", "package-lock.json"];
+const SOURCE_FILES = ["next.config.ts", "instrumentation.ts", "tsconfig.json", "tsconfig.app.json", "package-lock.json"];
 /** Test files are left out (the app never imports them); helpers in test folders stay in, in case it does. */
 const SKIPPED = /(^|\/)(node_modules|\.next)(\/|$)|\.test\.tsx?$/;
 

@@ -94,6 +94,11 @@ export interface StackHandle {
   build: BuildResult;
   /** The app's last output lines (for failures). */
   appOutput(): string;
+  /**
+   * Stops the app (SIGKILL when `kill`, as a crash would) and starts it again on the same port, data and
+   * environment. Sends it no request: what starts with the app is all that runs.
+   */
+  restartApp(o?: { kill?: boolean }): Promise<void>;
   /** Stops the local chain and starts it again on the same ports and journal (persisted simnet only). */
   restartChain(): Promise<void>;
   /** Resolves when a child process exits without being asked to (its name and output). */
@@ -310,9 +315,9 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
       ...(faucet ? { FAUCET_URL: faucet.url } : {}),
       ...options.appEnv,
     };
-    const app = await timed("app start", () =>
-      startApp({ distDir, port: appPort, env: appEnv, logFile: path.join(paths.logs, "app.log"), onLine: options.onChildLine && ((line) => options.onChildLine!("app", line)) }),
-    );
+    const launchApp = () =>
+      startApp({ distDir, port: appPort, env: appEnv, logFile: path.join(paths.logs, "app.log"), onLine: options.onChildLine && ((line) => options.onChildLine!("app", line)) });
+    let app = await timed("app start", launchApp);
     watch(app.child);
     // The gateway runtime (settler, indexer, balance polling) starts with the app (instrumentation.ts
     // startBilling()), or at the latest with the first paid request: a request without a key waits for it
@@ -347,6 +352,18 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
       build,
       appOutput: () => app.child.output(),
       crashed,
+      async restartApp(o = {}) {
+        const old = app.child;
+        children.delete(APP_NAME); // a stop on purpose, not a crash
+        if (o.kill) {
+          old.process.kill("SIGKILL");
+          await old.whenExited();
+        } else {
+          await old.stop();
+        }
+        app = await launchApp();
+        watch(app.child);
+      },
       async restartChain() {
         if (external || chainMode === "memory") throw new StackError("usage", "restartChain needs the persisted local chain");
         const old = children.get("simnet");

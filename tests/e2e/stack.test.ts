@@ -242,6 +242,22 @@ describe("the local stack (npm start) and the end-to-end story (npm run e2e)", f
     assert.equal(ok.status, 200, ok.body);
   });
 
+  it("settles what the app served before a SIGKILL once it is started again, before any paid request reaches it", async function () {
+    this.timeout(3 * 60_000);
+    const owner = readKeypairFile(stack.demo!.funded.ownerKeyFile);
+    const client = billingClient(stack.connection, stack.admin, stack.programId);
+    const periodRequests = async () => (await client.fetchTeam(owner.publicKey)).periodRequests;
+    // Everything served so far in this file is settled first: 502 before the last restart, 1 after it.
+    await eventually("the earlier usage settled", 60_000, async () => ((await periodRequests()) === 503n ? true : null));
+    const served = await new PaidApi(stack.appUrl, stack.demo!.funded.apiKey, owner).call(300, "bob");
+    assert.equal(served.status, 200);
+    await stack.restartApp({ kill: true }); // right after the answer: the usage log holds the 300 units
+    // No request to the paid API from here on: the gate started with the app (instrumentation.ts).
+    await eventually("the killed app's usage settled by the restarted one", 60_000, async () => ((await periodRequests()) === 803n ? true : null));
+    await new Promise((r) => setTimeout(r, 3_000)); // a second settlement would show by now
+    assert.equal(await periodRequests(), 803n);
+  });
+
   it("refuses to start while another process holds one of its ports", async () => {
     const port = Number(new URL(stack.appUrl).port);
     const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-busy-"));
