@@ -18,8 +18,8 @@ const slot = () => globalThis as unknown as Record<symbol, ContextRunner | undef
 
 /**
  * Call from the app's instrumentation.ts register(): the gate, when it starts, runs its background work
- * outside request contexts. Starts nothing itself (register() also runs where no gate is wanted, such as
- * build workers); a later call keeps the first context.
+ * outside request contexts. Starts nothing itself (startBilling() in next.ts does); a later call keeps the
+ * first context.
  */
 export function prepareBilling(): void {
   slot()[OUTSIDE_REQUESTS] ??= AsyncLocalStorage.snapshot() as ContextRunner;

@@ -55,6 +55,7 @@ interface Holder {
 }
 
 const HOLDER = Symbol.for("prepaid-billing.gateway.next");
+
 /** The runtime from the environment (see the top of this file). */
 export const bindingFromEnv: Factory = async () => {
   const runtime = await startRuntimeFromSettings(
