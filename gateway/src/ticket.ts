@@ -20,6 +20,15 @@ export class UsageLogUnavailableError extends Error {
   }
 }
 
+/**
+ * Whether `err` is a UsageLogUnavailableError, also one made by another copy of this module: a Next.js app
+ * may bundle the gateway twice (its instrumentation and its routes), and the gate that threw may come from
+ * the copy the adapter does not. Decided by the error's stable code.
+ */
+export function isUsageLogUnavailable(err: unknown): err is UsageLogUnavailableError {
+  return err instanceof UsageLogUnavailableError || (err instanceof Error && (err as { code?: unknown }).code === "usage_log_unavailable");
+}
+
 /** An admitted request's reservation. Exactly one of commit() (served) or release() (not served) ends it. */
 export class Ticket {
   private state: "open" | "committing" | "committed" | "released" = "open";

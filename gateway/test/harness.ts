@@ -38,3 +38,19 @@ export function memoryGate(
   const gate = createGate({ keys, balances, usage, ...opts });
   return { gate, keys, balances, usage: usage as MemoryUsageSink };
 }
+
+/**
+ * A gate over `mem`'s sources from a second, separately loaded copy of the gate and ticket modules: what it
+ * throws is an instance of that copy's classes, as when a Next.js app bundles the gateway twice.
+ */
+export function gateFromAnotherCopy(mem: MemoryGate): Gate {
+  const paths = ["../src/gate", "../src/ticket"].map((m) => require.resolve(m));
+  const cached = paths.map((p) => require.cache[p]);
+  for (const p of paths) delete require.cache[p];
+  try {
+    const copy = require("../src/gate") as typeof import("../src/gate");
+    return copy.createGate({ keys: mem.keys, balances: mem.balances, usage: mem.usage });
+  } finally {
+    paths.forEach((p, i) => (require.cache[p] = cached[i]));
+  }
+}

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { memoryGate, TEST_KEY } from "../../test/harness";
+import { gateFromAnotherCopy, memoryGate, TEST_KEY } from "../../test/harness";
+import { UsageLogUnavailableError } from "../ticket";
 import { fetchBilling } from "./fetch";
 
 const auth = { authorization: `Bearer ${TEST_KEY}` };
@@ -112,6 +113,20 @@ describe("fetch adapter (Next.js route handlers)", () => {
     const { withBilling } = fetchBilling(gate);
     const handler = withBilling(() => new Response("secret result"), { endpoint: "/e" });
     const res = await handler(post(), {});
+    assert.equal(res.status, 503);
+    assert.equal(((await res.json()) as { error: string }).error, "usage_log_unavailable");
+  });
+
+  it("answers 503 as well when the failing gate comes from another copy of the gateway modules", async () => {
+    const mem = memoryGate();
+    mem.usage.failWith = new Error("disk full");
+    const gate = gateFromAnotherCopy(mem);
+    // The copy's error is not an instance of this copy's class: only its code tells what it is.
+    const probe = await gate.admit({ key: TEST_KEY, endpoint: "/e" });
+    const err = await probe.ticket!.commit().then(() => null, (e: unknown) => e);
+    assert.ok(err instanceof Error && !(err instanceof UsageLogUnavailableError));
+    assert.equal((err as { code?: string }).code, "usage_log_unavailable");
+    const res = await fetchBilling(gate).withBilling(() => new Response("secret result"), { endpoint: "/e" })(post(), {});
     assert.equal(res.status, 503);
     assert.equal(((await res.json()) as { error: string }).error, "usage_log_unavailable");
   });

@@ -3,7 +3,7 @@
 // alone halves throughput while the in-handler gate costs nothing measurable (facts-platform.md).
 import type { Admission, Gate, RefusalBody } from "../gate";
 import { HEADER } from "../gate";
-import { UsageLogUnavailableError } from "../ticket";
+import { isUsageLogUnavailable } from "../ticket";
 import { REFUSALS, REFUSAL_MESSAGES } from "../errors";
 import { apiKeyFrom, userIdFrom } from "../request";
 
@@ -126,7 +126,7 @@ export function fetchBilling(gate: Gate, options: FetchBillingOptions = {}): Fet
     try {
       await ticket.commit();
     } catch (err) {
-      if (err instanceof UsageLogUnavailableError) {
+      if (isUsageLogUnavailable(err)) {
         await res.body?.cancel().catch(() => undefined);
         return usageLogUnavailable(admission);
       }

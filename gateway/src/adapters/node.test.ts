@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { memoryGate, TEST_KEY } from "../../test/harness";
+import { gateFromAnotherCopy, memoryGate, TEST_KEY } from "../../test/harness";
 import type { UsageEntry, UsageSink } from "../usage/sink";
 import { nodeBilling, type NodeHandler } from "./node";
 
@@ -123,6 +123,19 @@ describe("node:http adapter", () => {
     const { gate, usage } = memoryGate();
     usage.failWith = new Error("disk full");
     const srv = await serve(nodeBilling(gate).handler((_q, res) => res.end("secret"), { endpoint: "/v1/x" }));
+    try {
+      const res = await fetch(`${srv.url}/v1/x`, { headers });
+      assert.equal(res.status, 503);
+      assert.equal(((await res.json()) as { error: string }).error, "usage_log_unavailable");
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it("answers 503 as well when the failing gate comes from another copy of the gateway modules", async () => {
+    const mem = memoryGate();
+    mem.usage.failWith = new Error("disk full");
+    const srv = await serve(nodeBilling(gateFromAnotherCopy(mem)).handler((_q, res) => res.end("secret"), { endpoint: "/v1/x" }));
     try {
       const res = await fetch(`${srv.url}/v1/x`, { headers });
       assert.equal(res.status, 503);

@@ -5,7 +5,7 @@
 // that is not charged (default: status ≥ 400) gives the reservation back instead.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HEADER, type Admission, type Gate } from "../gate";
-import { UsageLogUnavailableError } from "../ticket";
+import { isUsageLogUnavailable } from "../ticket";
 import { REFUSALS, REFUSAL_MESSAGES } from "../errors";
 import { apiKeyFrom, userIdFrom } from "../request";
 import { chargeServed, unchargedHeaders, type ChargePolicy } from "./fetch";
@@ -106,7 +106,7 @@ export function holdUntilCommitted(res: ServerResponse, admission: Admission, ch
     }
     ticket.commit().then(replay, (err: unknown) => {
       restore();
-      if (err instanceof UsageLogUnavailableError && !res.headersSent) {
+      if (isUsageLogUnavailable(err) && !res.headersSent) {
         for (const name of res.getHeaderNames()) res.removeHeader(name);
         writeRefusal(res, {
           status: REFUSALS.usage_log_unavailable,
