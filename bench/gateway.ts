@@ -1,4 +1,4 @@
-// npm run bench:gateway [-- --rounds 7 --seconds 5 --connections 50 --warmup 5 --skip-build]
+// npm run bench:gateway [-- --rounds 15 --seconds 5 --connections 50 --warmup 5 --skip-build]
 //
 // What the metering gate costs, measured in one run on this machine with autocannon (from npm) at 50
 // connections, alternating A/B over rounds (ABBA order) and reporting medians:
@@ -33,7 +33,7 @@ import { PROGRAM_ID, USDC } from "../sdk/src/constants";
 import { api, createLedgerClient } from "../ledger/client";
 import { startSidecarProcess, type SidecarProcess } from "../ledger/start-sidecar";
 import { keypairWallet } from "../gateway/src/runtime-settings";
-import { buildGateway } from "../gateway/build";
+import { buildGateway, COMPILED_DIR } from "../gateway/build";
 
 const repoRoot = path.resolve(__dirname, "..");
 const SO_PATH = path.join(repoRoot, "target", "deploy", "prepaid_billing.so");
@@ -52,10 +52,12 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  // Seven rounds, not the minimum three: a side's rate swings by up to 40 % between rounds on this 2-core
-  // machine (two identical ungated proxies measured 0.90 to 1.09 of each other over four rounds), and a
-  // median of seven is steadier.
-  const a: Args = { rounds: 7, seconds: 5, connections: 50, warmup: 5, skipBuild: false, only: null };
+  // Fifteen rounds, not the minimum three: the machine's own speed wanders. A single thread hashing alone on
+  // the idle machine ran at 0.70–1.00 of its best rate from one half second to the next, with a spread
+  // (standard deviation) of 8 % between 5-second windows, and a side's rate under load spreads ~15 % between
+  // rounds. The spread of a ratio of two medians of n rounds is then ~1.25 × √2 × 15 % / √n: ~10 % with
+  // seven rounds, as large as the gaps the targets allow, and ~7 % with fifteen (each round adds ~25 s).
+  const a: Args = { rounds: 15, seconds: 5, connections: 50, warmup: 5, skipBuild: false, only: null };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
     if (argv[i] === "--rounds") (a.rounds = Number(v)), i++;
@@ -316,7 +318,8 @@ async function main(): Promise<void> {
       "next",
       process.execPath,
       [path.join(repoRoot, "node_modules", "next", "dist", "bin", "next"), "start", "bench/gateway-app", "-p", String(nextPort), "-H", "127.0.0.1"],
-      { ...runtimeEnv, GATEWAY_USAGE_DIR: path.join(tmp, "next-usage"), NODE_ENV: "production" },
+      // The gate's worker threads start from the compiled gateway (built above for the proxies), as under `npm start`.
+      { ...runtimeEnv, GATEWAY_USAGE_DIR: path.join(tmp, "next-usage"), GATEWAY_WORKERS_DIR: COMPILED_DIR, NODE_ENV: "production" },
       /Ready|started server|Local:/,
     );
     const nextBase = `http://127.0.0.1:${nextPort}/api/bench`;
@@ -366,6 +369,11 @@ async function main(): Promise<void> {
       // The gated side runs more code (settlement, ledger and chain clients) that the JIT compiles during its
       // first seconds of load; the rounds measure both sides warm.
       if (args.warmup > 0) await run(name, args.warmup);
+    }
+
+    if (args.only !== "proxy") {
+      const stats = (await (await fetch(`${nextBase}/stats`)).json()) as { clients: string | null };
+      log(`Next gate: chain and ledger clients ${stats.clients ?? "unknown"} (io-thread: off the request thread)`);
     }
 
     const results: Record<keyof typeof targets, Run[]> = { nextUngated: [], nextGated: [], proxyUngated: [], proxyGated: [] };

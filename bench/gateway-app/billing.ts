@@ -11,5 +11,5 @@ void configureBilling(async () => {
     {},
     { usageLogDir: process.env.GATEWAY_USAGE_DIR, gate: { rateLimits: [ABOVE_LOAD, ABOVE_LOAD, ABOVE_LOAD] }, indexer: false },
   );
-  return { gate: runtime.gate, close: () => runtime.close(), unsettled: () => runtime.log.unsettled };
+  return { gate: runtime.gate, close: () => runtime.close(), unsettled: () => runtime.log.unsettled, clients: runtime.mode };
 });

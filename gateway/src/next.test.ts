@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { AsyncLocalStorage } from "node:async_hooks";
-import { configureBilling, prepareBilling, startBilling, withBilling } from "./next";
+import { billingStats, configureBilling, prepareBilling, startBilling, withBilling } from "./next";
 import { memoryGate, TEST_KEY } from "../test/harness";
 
 const OUTSIDE_REQUESTS = Symbol.for("prepaid-billing.gateway.next.outside-requests");
@@ -92,5 +92,25 @@ describe("Next binding: startBilling()", () => {
     const res = await handler(new Request("http://localhost/e", { headers: { "x-api-key": TEST_KEY } }), {});
     assert.equal(res.status, 200);
     assert.equal(starts, 2);
+  });
+
+  it("says once, when the gate starts, where its chain and ledger clients run, and reports it in billingStats()", async () => {
+    const mem = memoryGate();
+    await configureBilling(async () => ({ gate: mem.gate, clients: "in-process" }));
+    const logged: string[] = [];
+    const log = console.log;
+    console.log = (msg: string) => void logged.push(msg);
+    try {
+      assert.equal(await startBilling(), true);
+      assert.equal(await startBilling(), true);
+    } finally {
+      console.log = log;
+    }
+    assert.deepEqual(logged, ["billing gate started (chain and ledger clients: in-process)"]);
+    assert.equal((await billingStats())?.clients, "in-process");
+
+    await configureBilling(async () => ({ gate: memoryGate().gate })); // a binding that does not say
+    await startBilling();
+    assert.equal((await billingStats())?.clients, null);
   });
 });

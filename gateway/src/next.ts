@@ -8,7 +8,10 @@
 // SOLANA_RPC_URL, BILLING_AUTHORITY_KEYPAIR (keypair file, required), PREPAID_BILLING_PROGRAM_ID,
 // CONVEX_URL / LEDGER_URL + LEDGER_SERVER_SECRET, GATEWAY_USAGE_DIR (default .data/gateway/app-usage),
 // GATEWAY_NETWORK (named in PAYMENT-REQUIRED), GATEWAY_INSTANCE_SHARE_BPS (GateOptions.instanceShareBps, when
-// other gateways with their own usage logs serve the same teams). configureBilling() replaces that (tests, custom wiring).
+// other gateways with their own usage logs serve the same teams), GATEWAY_WORKERS_DIR (the compiled gateway
+// workers, gateway/build.ts: without it settlement and the chain and ledger clients share the request thread,
+// since a worker's sources cannot be loaded from inside the bundle). configureBilling() replaces that (tests,
+// custom wiring).
 // Gate in the route handler, never in proxy.ts (facts-platform.md: the proxy layer halves throughput).
 // The gate starts with the first billed request, or at server start when the app's instrumentation.ts calls
 // startBilling(); outside request contexts once it has called prepareBilling() (next-context.ts).
@@ -35,15 +38,17 @@ export interface BillingBinding {
   close?(): Promise<void>;
   /** Requests not settled yet (the runtime's usage log). */
   unsettled?(): number;
+  /** Where the runtime's chain and ledger clients run: "io-thread" (a worker thread) or "in-process" (the request thread). */
+  clients?: string;
 }
 
 /** The gate's counters and unsettled usage, or null before the gate started (for health and benchmarks). */
-export async function billingStats(): Promise<{ served: number; refused: number; unsettled: number | null } | null> {
+export async function billingStats(): Promise<{ served: number; refused: number; unsettled: number | null; clients: string | null } | null> {
   const b = holder().binding;
   if (b === null) return null;
   const binding = await b.catch(() => null);
   if (binding === null) return null;
-  return { served: binding.gate.stats.committed, refused: binding.gate.stats.refused, unsettled: binding.unsettled?.() ?? null };
+  return { served: binding.gate.stats.committed, refused: binding.gate.stats.refused, unsettled: binding.unsettled?.() ?? null, clients: binding.clients ?? null };
 }
 
 type Factory = () => Promise<BillingBinding>;
@@ -68,7 +73,7 @@ export const bindingFromEnv: Factory = async () => {
       },
     },
   );
-  return { gate: runtime.gate, close: () => runtime.close(), unsettled: () => runtime.log.unsettled };
+  return { gate: runtime.gate, close: () => runtime.close(), unsettled: () => runtime.log.unsettled, clients: runtime.mode };
 };
 
 function holder(): Holder {
@@ -94,8 +99,12 @@ async function adapter(): Promise<FetchBilling> {
     h.binding = null; // a later request tries again
     throw err;
   });
-  const { gate } = await h.binding;
-  h.adapter ??= fetchBilling(gate);
+  const { gate, clients } = await h.binding;
+  if (h.adapter === null) {
+    h.adapter = fetchBilling(gate);
+    // For the operator: "in-process" means settlement shares the request thread (GATEWAY_WORKERS_DIR unset).
+    if (clients !== undefined) console.log(`billing gate started (chain and ledger clients: ${clients})`);
+  }
   return h.adapter;
 }
 

@@ -2,12 +2,12 @@
 // URL, the billing authority's keypair file, the ledger URL. Shared by `npm run gateway` and the Next.js
 // binding.
 import { Keypair, PublicKey } from "@solana/web3.js";
-import { promises as fsp } from "node:fs";
+import { existsSync, promises as fsp } from "node:fs";
 import { createLedgerClient, resolveLedgerUrl } from "../../ledger/client";
 import { keypairWallet } from "./chain/keypair-wallet";
 import { rpcProvider } from "./client-services";
 import { startIoThread } from "./io-thread/services";
-import { checkWorkerNice } from "./threads/start-worker";
+import { checkWorkerNice, WORKERS_DIR_ENV, workerFile } from "./threads/start-worker";
 import {
   assembleRuntime,
   indexerCursorFile,
@@ -50,8 +50,9 @@ export async function readKeypair(file: string): Promise<Keypair> {
 
 /**
  * A runtime from settings. Its chain and ledger clients run in the I/O thread (io-thread/) where a worker
- * can start; inside a bundled Next.js server, where none can, in this thread. `GATEWAY_IO_THREAD=0` keeps
- * them in this thread anyway (for comparison).
+ * can start: from the sources or the compiled gateway, and inside a bundled Next.js server from the compiled
+ * workers GATEWAY_WORKERS_DIR names (threads/start-worker.ts); else in this thread. `GATEWAY_IO_THREAD=0`
+ * keeps them in this thread anyway (for comparison).
  */
 export async function startRuntimeFromSettings(
   s: RuntimeSettings,
@@ -59,6 +60,11 @@ export async function startRuntimeFromSettings(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<GatewayRuntime> {
   if (rest.workerNice !== undefined) checkWorkerNice(rest.workerNice); // a bad priority is refused, not taken for "no worker can start" below
+  // Likewise a compiled-workers directory without the workers: the request thread would silently do their work.
+  const workersDir = process.env[WORKERS_DIR_ENV];
+  if (workersDir && !existsSync(workerFile("", "worker"))) {
+    throw new GatewaySettingsError(`${WORKERS_DIR_ENV}=${workersDir} holds no compiled gateway workers (worker.cjs): build them with \`npx tsx gateway/build.ts\`, or unset it`);
+  }
   const file = s.billingAuthorityFile ?? env.BILLING_AUTHORITY_KEYPAIR;
   if (!file) {
     throw new GatewaySettingsError("billingAuthority (or env BILLING_AUTHORITY_KEYPAIR) must name the billing authority keypair file");

@@ -17,6 +17,7 @@ import { Connection, LAMPORTS_PER_SOL, PublicKey, type Keypair } from "@solana/w
 import { startSidecarProcess, type SidecarProcess } from "../../ledger/start-sidecar";
 import { createLedgerClient, type LedgerClient } from "../../ledger/client";
 import { deploy, DEFAULT_PROGRAM_KEYPAIR_PATH, type DeployResult } from "../../migrations/deploy";
+import { buildGateway, COMPILED_DIR } from "../../gateway/build";
 import { startChild, type Child } from "./children";
 import { StackError } from "./errors";
 import { startFaucet, type Faucet } from "./faucet";
@@ -205,6 +206,12 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
       ? Promise.resolve({ built: false, seconds: 0 })
       : timed("app build", () => ensureAppBuild(distDir, path.join(paths.logs, "next-build.log"), log, buildMode === "force", buildAbort.signal));
   building.catch(() => undefined); // awaited below; a failure must not surface as unhandled meanwhile
+  // The gateway's worker threads, compiled: inside the app's bundle they start from these
+  // (GATEWAY_WORKERS_DIR), so settlement and the chain and ledger clients stay off the request thread.
+  const buildingWorkers = timed("gateway workers build", () => buildGateway()).catch((err: unknown) => {
+    throw new StackError("build_failed", `the gateway's workers did not build: ${err instanceof Error ? err.message : String(err)}`);
+  });
+  buildingWorkers.catch(() => undefined);
 
   try {
     // 1. Chain.
@@ -300,6 +307,7 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
 
     // 6. App.
     const build = await building;
+    await buildingWorkers;
     checkAbort();
     const appEnv: Record<string, string> = {
       SOLANA_RPC_URL: rpcUrl,
@@ -312,6 +320,7 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
       APP_DATA_DIR: paths.app,
       BILLING_AUTHORITY_KEYPAIR: billingAuthorityFile,
       GATEWAY_USAGE_DIR: paths.gatewayUsage,
+      GATEWAY_WORKERS_DIR: COMPILED_DIR,
       ...(faucet ? { FAUCET_URL: faucet.url } : {}),
       ...options.appEnv,
     };
@@ -382,6 +391,7 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
     buildAbort.abort();
     await stopAll();
     await building.catch(() => undefined);
+    await buildingWorkers.catch(() => undefined);
     throw err;
   } finally {
     options.signal?.removeEventListener("abort", abortBuild);

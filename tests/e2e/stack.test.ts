@@ -15,7 +15,7 @@ import { send, verifyRequest } from "../../scripts/stack/demo-requests";
 import { StackError } from "../../scripts/stack/errors";
 import { readKeypairFile } from "../../scripts/stack/keys";
 import { claimPort, freePort, freePortPair } from "../../scripts/stack/net";
-import { REPO_ROOT, TEST_DIST_DIR } from "../../scripts/stack/paths";
+import { REPO_ROOT, stackPaths, TEST_DIST_DIR } from "../../scripts/stack/paths";
 import { startStack, type StackHandle, type StackOptions } from "../../scripts/stack/stack";
 import { billingClient, ownerTokenAccount } from "../../scripts/stack/teams";
 
@@ -128,6 +128,11 @@ describe("the local stack (npm start) and the end-to-end story (npm run e2e)", f
     // The seed on chain: 100 USDC deposited, then the 50 USDC base fee split 45 treasury / 5 stakers.
     const b = await chainBalances(stack, owner.publicKey);
     assert.deepEqual([b.vault, b.treasury, b.stakers], [50n * USDC, 45n * USDC, 5n * USDC]);
+
+    // Inside the app's bundle the gate's workers started from the compiled gateway (GATEWAY_WORKERS_DIR):
+    // settlement and the chain and ledger clients are off the request thread.
+    const appLog = fs.readFileSync(path.join(stackPaths(dataDir).logs, "app.log"), "utf8");
+    assert.match(appLog, /billing gate started \(chain and ledger clients: io-thread\)/);
   });
 
   it("funds a wallet from the faucet and refuses a bad address, an amount over the limit and unknown paths", async () => {

@@ -6,7 +6,9 @@ import type { Worker } from "node:worker_threads";
 import { OffThreadMutations } from "../ledger/off-thread-mutations";
 import { startRuntimeFromSettings } from "../runtime-settings";
 import { createRootComputer } from "../settle/root-computer";
-import { checkWorkerNice, DEFAULT_WORKER_NICE, startWorker } from "./start-worker";
+import { mkdtempSync, rmSync } from "node:fs";
+import { GatewaySettingsError } from "../runtime-settings";
+import { checkWorkerNice, DEFAULT_WORKER_NICE, startWorker, workerFile, WORKERS_DIR_ENV } from "./start-worker";
 
 const PRIORITY_WORKER = path.join(__dirname, "../../test/priority-worker.ts");
 
@@ -51,5 +53,30 @@ describe("startWorker: the gateway's worker threads run at a low CPU priority", 
     assert.throws(() => createRootComputer({ nice: -1 }), /workerNice must be an integer from 0/);
     const inProcess = { mutation: () => Promise.reject(new Error("not called")) } as unknown as ConstructorParameters<typeof OffThreadMutations>[0];
     assert.throws(() => new OffThreadMutations(inProcess, { url: "http://127.0.0.1:9", serverSecret: "s" }, { nice: 20 }), /workerNice must be an integer from 0/);
+  });
+
+  it("finds a worker beside its caller's sources, or compiled in the directory GATEWAY_WORKERS_DIR names (how a Next.js bundle starts its workers)", () => {
+    assert.equal(workerFile("/src/io-thread", "worker", {}), path.join("/src/io-thread", "worker.ts"));
+    assert.equal(workerFile("/src/io-thread", "worker", { [WORKERS_DIR_ENV]: "/repo/.cache/gateway" }), path.join("/repo/.cache/gateway", "worker.cjs"));
+    assert.equal(workerFile("/src/settle", "receipt-worker", { [WORKERS_DIR_ENV]: "" }), path.join("/src/settle", "receipt-worker.ts"), "empty: unset");
+  });
+
+  it("refuses to start a runtime when GATEWAY_WORKERS_DIR names a directory without the compiled workers", async () => {
+    const empty = mkdtempSync(path.join(os.tmpdir(), "no-workers-"));
+    const before = process.env[WORKERS_DIR_ENV];
+    process.env[WORKERS_DIR_ENV] = empty;
+    try {
+      const started = startRuntimeFromSettings({ billingAuthorityFile: path.join(empty, "never-read.json") }, {}, {});
+      await assert.rejects(started, (err: unknown) => {
+        assert.ok(err instanceof GatewaySettingsError);
+        assert.equal(err.code, "gateway_not_configured");
+        assert.match(err.message, /GATEWAY_WORKERS_DIR=.*no-workers-.* holds no compiled gateway workers \(worker\.cjs\): build them with `npx tsx gateway\/build\.ts`/);
+        return true;
+      });
+    } finally {
+      if (before === undefined) delete process.env[WORKERS_DIR_ENV];
+      else process.env[WORKERS_DIR_ENV] = before;
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 });

@@ -10,20 +10,28 @@
 //
 // The worker starts from a small eval'd bootstrap (never `new Worker(path)`, which bundlers such as
 // Next.js's try to bundle): a TypeScript worker file is loaded through tsx's require hook (a worker does
-// not inherit the parent's loader hooks), a compiled one as is. Inside a bundle the resolve of tsx fails
-// and the caller falls back to doing the work in-process.
+// not inherit the parent's loader hooks), a compiled one as is. Inside a bundle (a Next.js server) the
+// worker sources cannot be found, so the workers start from the compiled gateway that GATEWAY_WORKERS_DIR
+// names (gateway/build.ts writes it; `npm start` and the benchmark set it); without it the caller does the
+// work in-process, on the request thread.
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 
 /** Defined (true) by gateway/build.ts in the compiled gateway; absent when running from the sources. */
 declare const GATEWAY_COMPILED: boolean | undefined;
 
+/** Environment variable naming the directory of the compiled workers (gateway/build.ts's output). */
+export const WORKERS_DIR_ENV = "GATEWAY_WORKERS_DIR";
+
 /**
- * Worker `name`'s file: `<dir>/<name>.ts` from the sources (`dir` is the caller's __dirname), or in the
- * compiled gateway `<name>.cjs` beside the compiled entry point (gateway/build.ts writes them together).
+ * Worker `name`'s file: in the compiled gateway `<name>.cjs` beside the compiled entry point (gateway/build.ts
+ * writes them together); else `<name>.cjs` in the directory GATEWAY_WORKERS_DIR names, when set; else
+ * `<dir>/<name>.ts` from the sources (`dir` is the caller's __dirname).
  */
-export function workerFile(dir: string, name: string): string {
-  return typeof GATEWAY_COMPILED !== "undefined" && GATEWAY_COMPILED ? path.join(__dirname, `${name}.cjs`) : path.join(dir, `${name}.ts`);
+export function workerFile(dir: string, name: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (typeof GATEWAY_COMPILED !== "undefined" && GATEWAY_COMPILED) return path.join(__dirname, `${name}.cjs`);
+  const compiled = env[WORKERS_DIR_ENV];
+  return compiled ? path.join(compiled, `${name}.cjs`) : path.join(dir, `${name}.ts`);
 }
 
 /** The CPU priority of the gateway's worker threads unless configured: Linux nice 19, the lowest. */
