@@ -519,6 +519,17 @@ describe("gate admission", () => {
       assert.equal(gate.stats.refused, 3);
     });
 
+    it("gives the usage log a chance to write what waits (flushDue) at each admission, refusals included", async () => {
+      const { gate } = harness();
+      const usage = gate.usage as MemoryUsageSink & { flushDue?: () => void };
+      let calls = 0;
+      usage.flushDue = () => void (calls += 1);
+      await gate.admit({ key: KEY, endpoint: "/api/v1/verify" }); // caches the key
+      gate.admitNow({ key: KEY, endpoint: "/api/v1/verify" })!.ticket!.release();
+      gate.admitNow({ key: null, endpoint: "/api/v1/verify" });
+      assert.equal(calls, 2);
+    });
+
     it("keeps a first request's refusals ahead of the chain read, as before the read was shared", async () => {
       const { gate, balances } = harness();
       balances.delete(TEAM);

@@ -249,6 +249,7 @@ export class Gate implements GateCore {
    * the hot path a promise and a turn of the microtask queue.
    */
   admitNow(input: AdmitInput): Admission | undefined {
+    this.usage.flushDue?.(); // responses held for their usage line's write do not wait out this whole turn
     const presented = input.key;
     const cached = presented ? this.keys.get(presented) : undefined;
     if (presented && cached === undefined) return undefined;

@@ -467,6 +467,44 @@ describe("durable usage log", () => {
     await assert.rejects(UsageLog.open({ dir: await tmpDir(), durability: "write", maxGroupWaitMs: -1 }), /maxGroupWaitMs/);
   });
 
+  it("with durability write and maxGroupWaitMs: flushDue() (the gate's call at each admission) writes a group that waited long enough, after the current callback", async () => {
+    const busy = (ms: number) => {
+      for (const end = performance.now() + ms; performance.now() < end; );
+    };
+    const afterThisCallback = () => new Promise<number>((resolve) => process.nextTick(() => resolve(log.groupsWritten)));
+    const log = await UsageLog.open({ dir: await tmpDir(), durability: "write", maxGroupWaitMs: 5 });
+    log.flushDue(); // nothing waits: nothing to do
+    assert.equal(await afterThisCallback(), 0);
+    // Not waited long enough: the group stays for the end of the turn.
+    const early = log.append(entry(0));
+    log.flushDue();
+    assert.equal(await afterThisCallback(), 0);
+    await early;
+    assert.equal(log.groupsWritten, 1);
+    // The first line has waited 10 ms and no other append comes: flushDue alone has it written after this callback.
+    const late = log.append(entry(1));
+    busy(10);
+    log.flushDue();
+    log.flushDue(); // a second call schedules nothing more
+    assert.equal(await afterThisCallback(), 2);
+    await late;
+    await new Promise((r) => setImmediate(r));
+    assert.equal(log.groupsWritten, 2, "the turn-end flush found nothing left");
+    assert.equal(log.linesWritten, 2);
+    await log.close();
+
+    // Groups by turn only (fsync) or a line at a time (0): flushDue has nothing to decide.
+    for (const o of [{ durability: "fsync" as const }, { durability: "write" as const, maxGroupWaitMs: 0 }]) {
+      const other = await UsageLog.open({ dir: await tmpDir(), ...o });
+      const appended = other.append(entry(2));
+      busy(1);
+      other.flushDue();
+      await appended;
+      assert.equal(other.groupsWritten, 1);
+      await other.close();
+    }
+  });
+
   it("with durability write: groups the appends of one turn, syncs in the background, replays", async () => {
     const dir = await tmpDir();
     const log = await UsageLog.open({ dir, durability: "write", syncIntervalMs: 10 });

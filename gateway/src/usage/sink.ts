@@ -24,6 +24,8 @@ export interface UsageSink {
   append(entry: UsageEntry): Promise<void>;
   /** The same with a callback: `done(null)` once durable, `done(err)` when not written (the request path uses it when offered). */
   appendThen?(entry: UsageEntry, done: (err: unknown) => void): void;
+  /** Called by the gate at each admission: a chance to write appended entries that have waited long enough (UsageLog.flushDue). */
+  flushDue?(): void;
 }
 
 /** In-memory sink for tests: not durable. */
