@@ -89,11 +89,16 @@ async function cpuSeconds(pid: number | undefined): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s)
 }
 
+/** CPU seconds of each named child and, under MACHINE, of the whole machine (every core, not idle), from /proc. */
 async function cpuSnapshot(): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const [name, c] of named) out.set(name, await cpuSeconds(c.pid));
+  // The first line of /proc/stat: user nice system idle iowait irq softirq steal …, in clock ticks (100/s).
+  const t = (await fsp.readFile("/proc/stat", "utf8")).split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  out.set(MACHINE, (t[0]! + t[1]! + t[2]! + t[5]! + t[6]! + t[7]!) / 100);
   return out;
 }
+const MACHINE = "(machine)";
 
 /** Spawns a child whose stdout is scanned for `ready`; resolves with the first match. */
 function start(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 120_000) {
@@ -382,6 +387,12 @@ async function main(): Promise<void> {
     // both of its routes, so its figure includes the gated route's settlement work in ungated rounds).
     const serverOf: Record<keyof typeof targets, string> = { nextUngated: "next", nextGated: "next", proxyUngated: "proxy (gate off)", proxyGated: "proxy (gate on)" };
     const cpuPerRequest: Record<keyof typeof targets, number[]> = { nextUngated: [], nextGated: [], proxyUngated: [], proxyGated: [] };
+    // The same over what the rest of the machine spent per answer in that round (autocannon and the kernel's
+    // network work, about the same for either side), which follows the machine's own speed: that speed moves
+    // the rate by ±25 % between rounds here and this quotient far less, so its gated/ungated ratio is a
+    // steadier reading of what the gate costs the server, reported beside the rates, not instead of them.
+    // (autocannon spends more per answer when answers come further apart, so it reads low for a slower side.)
+    const relativeCost: Record<keyof typeof targets, number[]> = { nextUngated: [], nextGated: [], proxyUngated: [], proxyGated: [] };
     for (let round = 1; round <= args.rounds; round++) {
       // ABBA: the order flips every round so drift in the machine's load does not favour one side.
       const pairs: [keyof typeof targets, keyof typeof targets][] = [];
@@ -396,8 +407,12 @@ async function main(): Promise<void> {
           const server = serverOf[name];
           const perRequest = ((after.get(server)! - before.get(server)!) * 1e6) / Math.max(1, r.ok + r.other);
           cpuPerRequest[name].push(perRequest);
-          const cpu = [...after].map(([n, t]) => `${n} ${(t - (before.get(n) ?? 0)).toFixed(1)}`).join(", ");
-          log(`round ${round} ${name.padEnd(12)} ${r.rps.toFixed(0).padStart(6)} req/s  p99 ${String(r.p99).padStart(4)} ms  ${perRequest.toFixed(0).padStart(4)} µs cpu/req  ${r.other ? `not 2xx: ${r.codes}  ` : ""}cpu s: ${cpu}`);
+          const spent = (n: string) => after.get(n)! - before.get(n)!;
+          const rest = spent(MACHINE) - [...named.keys()].reduce((sum, n) => sum + spent(n), 0);
+          const restPerRequest = (rest * 1e6) / Math.max(1, r.ok + r.other);
+          relativeCost[name].push(perRequest / restPerRequest);
+          const cpu = [...after].filter(([n]) => n !== MACHINE).map(([n, t]) => `${n} ${(t - (before.get(n) ?? 0)).toFixed(1)}`).join(", ");
+          log(`round ${round} ${name.padEnd(12)} ${r.rps.toFixed(0).padStart(6)} req/s  p99 ${String(r.p99).padStart(4)} ms  ${perRequest.toFixed(0).padStart(4)} µs cpu/req (rest of the machine ${restPerRequest.toFixed(0)})  ${r.other ? `not 2xx: ${r.codes}  ` : ""}cpu s: ${cpu}`);
         }
       }
     }
@@ -446,6 +461,8 @@ async function main(): Promise<void> {
       const per = (k: keyof typeof targets) => median(cpuPerRequest[k]).toFixed(0);
       const ratios = results[a].map((r, i) => (results[b][i]!.rps / r.rps).toFixed(2)).join(" ");
       log(`${side} server CPU per request (median, µs) ungated ${per(a)}, gated ${per(b)}; gated/ungated rate by round: ${ratios}`);
+      const relative = median(relativeCost[b]) / median(relativeCost[a]);
+      log(`${side} server CPU per request over the rest of the machine's (median) ungated ${median(relativeCost[a]).toFixed(2)}, gated ${median(relativeCost[b]).toFixed(2)}: the gate costs the server ${((relative - 1) * 100).toFixed(1)} % more per request`);
     }
     log(`Next:  gated/ungated ${out.next.ratio} (target ≥ 0.9)`);
     log(`proxy: gated/ungated ${out.proxy.ratio} (target ≥ 0.85), p99 +${out.proxy.gated_p99_ms - out.proxy.ungated_p99_ms} ms (target ≤ 2)`);
