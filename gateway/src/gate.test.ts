@@ -524,10 +524,11 @@ describe("gate admission", () => {
       const usage = gate.usage as MemoryUsageSink & { flushDue?: () => void };
       let calls = 0;
       usage.flushDue = () => void (calls += 1);
-      await gate.admit({ key: KEY, endpoint: "/api/v1/verify" }); // caches the key
+      (await gate.admit({ key: KEY, endpoint: "/api/v1/verify" })).ticket!.release(); // caches the key
+      assert.equal(calls, 1, "admit() too");
       gate.admitNow({ key: KEY, endpoint: "/api/v1/verify" })!.ticket!.release();
       gate.admitNow({ key: null, endpoint: "/api/v1/verify" });
-      assert.equal(calls, 2);
+      assert.equal(calls, 3);
     });
 
     it("keeps a first request's refusals ahead of the chain read, as before the read was shared", async () => {

@@ -237,6 +237,7 @@ export class Gate implements GateCore {
   }
 
   async admit(input: AdmitInput): Promise<Admission> {
+    this.usage.flushDue?.(); // as in admitNow: embedders that only call admit() hold responses no longer
     const a = await this.decide(input);
     if (a.ok) this.stats.admitted += 1;
     else this.stats.refused += 1;

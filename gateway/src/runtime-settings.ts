@@ -61,6 +61,7 @@ export async function startRuntimeFromSettings(
 ): Promise<GatewayRuntime> {
   if (rest.workerNice !== undefined) checkWorkerNice(rest.workerNice); // a bad priority is refused, not taken for "no worker can start" below
   // Likewise a compiled-workers directory without the workers: the request thread would silently do their work.
+  // Read from process.env, as where the workers start (threads/start-worker.ts workerFile).
   const workersDir = process.env[WORKERS_DIR_ENV];
   if (workersDir && !existsSync(workerFile("", "worker"))) {
     throw new GatewaySettingsError(`${WORKERS_DIR_ENV}=${workersDir} holds no compiled gateway workers (worker.cjs): build them with \`npx tsx gateway/build.ts\`, or unset it`);
