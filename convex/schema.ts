@@ -267,6 +267,28 @@ export default defineSchema({
     // a team's billing e-mail changed: its held-back (or queued) invoices move between the two states.
     .index("by_team_delivery", ["teamId", "delivery"]),
 
+  balanceLeases: defineTable({
+    /** The team's chain account address (TeamBillingAccount, base58): what the gateway instances know it by. */
+    team: v.string(),
+    /** The gateway instance holding the lease. */
+    instance: v.string(),
+    /** Share of the team's funds the instance may admit against, basis points (integer, 10_000 = all). */
+    bps: v.number(),
+    /** Share its unsettled reservations needed at its last renewal, basis points (≤ bps). */
+    floorBps: v.number(),
+    /** Its last reported demand: requests per renewal window. */
+    demand: v.number(),
+    /** Renewed until then (unix ms); after it the lease is expired but keeps its bps (model/leases.ts). */
+    expiresAtMs: v.number(),
+    updatedAtMs: v.number(),
+  })
+    // leases.renew: all leases of a team, for the split and the bps still free.
+    .index("by_team", ["team"])
+    // leases.release of some teams: an instance's lease of one team; leases.list: a team's leases by instance.
+    .index("by_team_instance", ["team", "instance"])
+    // leases.release without teams: every lease of an instance.
+    .index("by_instance", ["instance"]),
+
   auditLog: defineTable({
     teamId: v.id("teams"),
     /** Acting wallet, or "server" / "cron" for work without a user. */

@@ -14,6 +14,7 @@ import { keypairWallet } from "./chain/keypair-wallet";
 import { SdkSettlementChain } from "./chain/settlement-chain";
 import { ConvexIndexerLedger } from "./ledger/indexer-ledger";
 import { LedgerKeySource } from "./ledger/key-source";
+import { LedgerLeaseSource } from "./ledger/lease-source";
 import { ConvexSettlementLedger } from "./ledger/settlement-ledger";
 
 /** A provider over an RPC URL (and its PubSub socket) whose wallet is the billing authority, "confirmed". */
@@ -62,6 +63,7 @@ export function clientServices(o: ClientServicesOptions) {
     keys: new LedgerKeySource(o.ledger),
     balances,
     settlementLedger: new ConvexSettlementLedger(o.ledger, o.largeMutations),
+    leases: new LedgerLeaseSource(o.ledger),
     chain: new SdkSettlementChain(client, o.billingAuthority),
     indexer,
     /** Starts the balance feed and the indexer. */

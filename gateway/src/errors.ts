@@ -23,6 +23,12 @@ export const REFUSALS = {
   invalid_request: 422,
   /** Chain data older than the staleness bound (onChainUnavailable "deny"), or the chain cannot be read. */
   chain_unavailable: 503,
+  /**
+   * Balance leases (GateOptions.leases): this instance holds too small a share of the team's funds for the
+   * request while the team's funds would pay it (the ledger is moving the share here), or it could not get
+   * its first lease of the team (ledger unreachable).
+   */
+  balance_lease_unavailable: 503,
   /** A key not in the cache could not be looked up (ledger unreachable). */
   key_service_unavailable: 503,
   /** The served request could not be written to the usage log: its response must not be sent. */
@@ -47,6 +53,7 @@ export const REFUSAL_MESSAGES: Record<RefusalCode, string> = {
   team_account_missing: "the team has no billing account on chain yet",
   invalid_request: "the request is not valid",
   chain_unavailable: "billing data is temporarily unavailable",
+  balance_lease_unavailable: "this gateway does not hold enough of the team's balance yet; retry shortly",
   key_service_unavailable: "API key verification is temporarily unavailable",
   usage_log_unavailable: "usage could not be recorded; the request was not charged",
   internal_error: "the handler failed; the request was not charged",

@@ -8,6 +8,7 @@ import { TicketStateError, UsageLogUnavailableError } from "./ticket";
 import { hashApiKey } from "./keys/hash";
 import { MemoryKeySource, type KeyRecord } from "./keys/source";
 import type { GateOptions } from "./options";
+import type { GateLeases } from "./balance/leases";
 import { decodePaymentRequired } from "./payment-required";
 import { apiKeyFrom, userIdFrom } from "./request";
 import { MemoryUsageSink } from "./usage/sink";
@@ -379,6 +380,96 @@ describe("gate admission", () => {
         for (const bad of [0, 10_001, 2.5, Number.NaN]) {
           assert.throws(() => createGate({ keys, balances, usage, instanceShareBps: bad }), /instanceShareBps must be an integer from 1 to 10000/);
         }
+      });
+    });
+
+    describe("leased shares (GateOptions.leases)", () => {
+      /** Shares as a ledger would grant them, in memory; acquire grants `onAcquire` (or fails when null). */
+      class MemoryLeases implements GateLeases {
+        shares = new Map<string, number>();
+        demand = new Map<string, number>();
+        acquired: string[] = [];
+        constructor(private readonly onAcquire: number | null) {}
+        share(team: string) {
+          return this.shares.get(team);
+        }
+        async acquire(team: string) {
+          this.acquired.push(team);
+          if (this.onAcquire === null) throw new Error("ledger unreachable");
+          this.shares.set(team, this.onAcquire);
+        }
+        noteDemand(team: string, units: number) {
+          this.demand.set(team, (this.demand.get(team) ?? 0) + units);
+        }
+      }
+
+      it("gets the team's first lease before its first admission, then admits synchronously", async () => {
+        const leases = new MemoryLeases(10_000);
+        const { gate, admit } = harness({ leases }, { periodRequests: QUOTA });
+        assert.equal(gate.admitNow({ key: KEY, endpoint: "/api/v1/verify" }), undefined, "no lease yet: admit() must get one");
+        assert.equal((await admit()).ok, true);
+        assert.deepEqual(leases.acquired, [TEAM]);
+        const a = gate.admitNow({ key: KEY, endpoint: "/api/v1/verify", units: 3 });
+        assert.equal(a?.ok, true);
+        assert.equal(leases.demand.get(TEAM), 4, "admitted requests count as demand, by units");
+      });
+
+      it("answers 503 balance_lease_unavailable when the first lease cannot be had", async () => {
+        const { admit } = harness({ leases: new MemoryLeases(null) });
+        const a = await admit();
+        refused(a, 503, "balance_lease_unavailable");
+        assert.equal(a.headers[HEADER.retryAfter], "1");
+        assert.match(a.body!.detail!, /ledger unreachable/);
+      });
+
+      it("answers 503 (retry) while the team's funds would pay and only this instance's share is short, noting the demand", async () => {
+        const leases = new MemoryLeases(2_500);
+        const { admit } = harness({ leases }, { periodRequests: QUOTA, vaultBalance: 100_000n });
+        assert.equal((await admit()).available, 15_000n, "25% of 100,000, less this request");
+        assert.equal((await admit()).available, 5_000n);
+        const a = await admit();
+        refused(a, 503, "balance_lease_unavailable");
+        assert.equal(a.headers[HEADER.retryAfter], "1");
+        assert.equal(a.headers[HEADER.paymentRequired], undefined, "a deposit is not what is missing");
+        assert.deepEqual([a.body!.required, a.body!.available], ["10000", "5000"]);
+        assert.equal(leases.demand.get(TEAM), 3, "two admitted, one refused for want of share");
+        leases.shares.set(TEAM, 10_000); // the ledger moved the rest here
+        assert.equal((await admit()).available, 70_000n);
+      });
+
+      it("answers 402 with the team-wide shortfall when even the whole of the funds cannot pay", async () => {
+        const leases = new MemoryLeases(5_000);
+        const { admit } = harness({ leases }, { periodRequests: QUOTA, vaultBalance: 25_000n });
+        assert.equal((await admit()).ok, true, "half of 25,000 pays one request");
+        const a = await admit();
+        refused(a, 503, "balance_lease_unavailable"); // 15,000 of the whole is left
+        const b = await admit(2);
+        refused(b, 402, "insufficient_balance");
+        assert.equal(decodePaymentRequired(b.headers[HEADER.paymentRequired]!).amount, "5000", "20,000 needed, 15,000 left in the team");
+      });
+
+      it("gives as its floor the share its reservations need: of the funds, the remaining included requests and the spend cap", async () => {
+        const leases = new MemoryLeases(10_000);
+        const funds = harness({ leases }, { periodRequests: QUOTA, vaultBalance: 300_000n });
+        assert.equal(funds.gate.leaseFloorBps(TEAM), 0, "nothing reserved, no book yet");
+        await funds.admit();
+        assert.equal(funds.gate.leaseFloorBps(TEAM), 334, "10,000 of 300,000, rounded up");
+        const included = harness({ leases: new MemoryLeases(10_000) }, { periodRequests: QUOTA - 8n, vaultBalance: 300_000n });
+        await included.admit(2);
+        assert.equal(included.gate.leaseFloorBps(TEAM), 2_500, "2 of the 8 included requests left");
+        const capped = harness({ leases: new MemoryLeases(10_000) }, { periodRequests: QUOTA, vaultBalance: 300_000n, spendCap: 40_000n });
+        await capped.admit();
+        assert.equal(capped.gate.leaseFloorBps(TEAM), 2_500, "10,000 of the 40,000 cap");
+        const gone = harness({ leases: new MemoryLeases(10_000) }, { periodRequests: QUOTA, vaultBalance: 300_000n });
+        await gone.admit();
+        gone.balances.set(teamState({ periodRequests: QUOTA, vaultBalance: 0n, slot: 99 }));
+        await gone.admit(); // observes the emptied vault
+        assert.equal(gone.gate.leaseFloorBps(TEAM), 10_000, "reserved with no funds left: the whole");
+      });
+
+      it("excludes a fixed instanceShareBps", () => {
+        const { keys, balances, usage } = harness();
+        assert.throws(() => createGate({ keys, balances, usage, leases: new MemoryLeases(1), instanceShareBps: 5_000 }), /leases and instanceShareBps exclude each other/);
       });
     });
 

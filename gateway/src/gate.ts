@@ -8,7 +8,8 @@
 //     rate       → 429 + Retry-After                         (token bucket of the team's tier)
 //     staleness  → 503 chain_unavailable (deny) or a bounded allowance (allow-up-to)
 //     price      → 402 spend_cap_reached                     (SDK pricing mirror)
-//     balance    → 402 insufficient_balance + PAYMENT-REQUIRED
+//     balance    → 402 insufficient_balance + PAYMENT-REQUIRED (leased shares: 503 balance_lease_unavailable
+//                  while the team's funds would pay and only this instance's share is short)
 //     allocation → 402 member_allocation_exhausted
 //     reserve    → ok, with a ticket: commit() appends the usage entry (before the response is sent),
 //                  release() gives the reservation back when the request was not served.
@@ -18,7 +19,7 @@
 import { TokenBucketLimiter, type RateDecision } from "./ratelimit/token-bucket";
 import { KeyCache, KeySourceUnavailableError, type CachedKey } from "./keys/cache";
 import type { KeyRecord } from "./keys/source";
-import { availableBalance, FULL_SHARE_BPS, othersPart, TeamBook } from "./balance/team-book";
+import { availableBalance, baseFeeDue, FULL_SHARE_BPS, othersPart, TeamBook } from "./balance/team-book";
 import type { TeamChainState } from "./balance/source";
 import { MemberSpend } from "./members/spend";
 import { priceRequest } from "./pricing";
@@ -133,6 +134,8 @@ function refusal(
 
 /** decideWith's answer when the team's chain state must be read first (admit() does, admitNow() cannot). */
 const NEEDS_CHAIN_READ = Symbol("needs chain read");
+/** decideWith's answer when the instance holds no lease of the team yet (GateOptions.leases): admit() gets one. */
+const NEEDS_LEASE = Symbol("needs lease");
 
 /** The deposit that raises an instance's share of the funds by `needed` (the whole of it for a lone instance). */
 function depositFor(needed: bigint, shareBps: number): bigint {
@@ -160,14 +163,11 @@ export class Gate implements GateCore {
   private readonly books = new Map<string, TeamBook>();
   /** The last price computed (see decideWith). */
   private lastCost = 0n;
-  /** What a team may run up on stale data through this instance: its share of staleAllowance. */
-  private readonly staleAllowance: bigint;
 
   constructor(options: GateOptions) {
     this.options = resolveGateOptions(options);
     const o = this.options;
     this.usage = o.usage;
-    this.staleAllowance = (o.staleAllowance * BigInt(o.instanceShareBps)) / BigInt(FULL_SHARE_BPS);
     this.limiter = new TokenBucketLimiter(o.now);
     this.keys = new KeyCache(o.keys, {
       refreshMs: o.keyRefreshMs,
@@ -255,7 +255,7 @@ export class Gate implements GateCore {
     const cached = presented ? this.keys.get(presented) : undefined;
     if (presented && cached === undefined) return undefined;
     const a = this.decideWith(input, cached, this.options.requestId());
-    if (a === NEEDS_CHAIN_READ) return undefined;
+    if (a === NEEDS_CHAIN_READ || a === NEEDS_LEASE) return undefined;
     if (a.ok) this.stats.admitted += 1;
     else this.stats.refused += 1;
     return a;
@@ -276,25 +276,76 @@ export class Gate implements GateCore {
         throw err;
       }
     }
-    const first = this.decideWith(input, cached, requestId);
-    if (first !== NEEDS_CHAIN_READ) return first;
-    // First sight of the team: one chain read (shared by every request waiting for it), then decide again.
-    let state: TeamChainState | null;
-    try {
-      state = await o.balances.follow(cached!.record!.team!);
-    } catch (err) {
-      return refusal("chain_unavailable", requestId, { [HEADER.requestId]: requestId, [HEADER.retryAfter]: "1" }, {
-        detail: `chain read failed: ${err instanceof Error ? err.message : String(err)}`,
-      });
+    let decided = this.decideWith(input, cached, requestId);
+    let state: TeamChainState | null | undefined;
+    if (decided === NEEDS_CHAIN_READ) {
+      // First sight of the team: one chain read (shared by every request waiting for it), then decide again.
+      try {
+        state = await o.balances.follow(cached!.record!.team!);
+      } catch (err) {
+        return refusal("chain_unavailable", requestId, { [HEADER.requestId]: requestId, [HEADER.retryAfter]: "1" }, {
+          detail: `chain read failed: ${err instanceof Error ? err.message : String(err)}`,
+        });
+      }
+      decided = this.decideWith(input, cached, requestId, state);
     }
-    return this.decideWith(input, cached, requestId, state) as Admission;
+    if (decided === NEEDS_LEASE) {
+      // First sight of the team with leased shares: one renewal that includes it (shared likewise).
+      try {
+        await o.leases!.acquire(cached!.record!.team!);
+        decided = this.decideWith(input, cached, requestId, state);
+      } catch (err) {
+        return refusal("balance_lease_unavailable", requestId, { [HEADER.requestId]: requestId, [HEADER.retryAfter]: "1" }, {
+          detail: `no balance lease: ${err instanceof Error ? err.message : String(err)}`,
+        });
+      }
+    }
+    if (decided === NEEDS_CHAIN_READ || decided === NEEDS_LEASE) {
+      return refusal("balance_lease_unavailable", requestId, { [HEADER.requestId]: requestId, [HEADER.retryAfter]: "1" });
+    }
+    return decided;
+  }
+
+  /**
+   * The share of `team`'s funds this instance's unsettled reservations need, bps: the least share it may be
+   * asked down to under leases (balance/leases.ts). The largest of what the reserved cost needs of the funds,
+   * the reserved requests of the period's remaining included ones, and the reserved cost of the remaining
+   * spend cap; the whole when the funds are gone and something is still reserved.
+   */
+  leaseFloorBps(team: string): number {
+    const book = this.books.get(team);
+    if (book === undefined) return 0;
+    // The latest chain state ends the reservations of batches it shows settled (requests observe it too, but
+    // an idle team's book would keep them until its next request).
+    const latest = this.options.balances.peek(team);
+    if (latest) book.observe(latest);
+    const s = book.state;
+    if (s === undefined || (book.reservedCharged === 0n && book.reservedUnits === 0n)) return 0;
+    const nowSec = Math.floor(this.options.now() / 1000);
+    const funds = s.vaultBalance - s.unpaidBaseFee - s.unpaidOverage - s.pendingWithdrawal - baseFeeDue(s, nowSec, Math.ceil(this.options.baseFeeHorizonMs / 1000));
+    const whole = BigInt(FULL_SHARE_BPS);
+    const part = (used: bigint, of: bigint): bigint => (used <= 0n ? 0n : of <= 0n ? whole : (used * whole + of - 1n) / of);
+    let floor = part(book.reservedCharged, funds);
+    const terms = s.tiers[s.tier];
+    if (terms !== undefined && terms.includedRequests > s.periodRequests) {
+      const remaining = terms.includedRequests - s.periodRequests;
+      const f = part(book.reservedUnits < remaining ? book.reservedUnits : remaining, remaining);
+      if (f > floor) floor = f;
+    }
+    if (s.spendCap > 0n && s.spendCap > s.periodOverageSpend) {
+      const remaining = s.spendCap - s.periodOverageSpend;
+      const f = part(book.reservedCharged < remaining ? book.reservedCharged : remaining, remaining);
+      if (f > floor) floor = f;
+    }
+    return Number(floor > whole ? whole : floor);
   }
 
   /**
    * The decision once the key is resolved (`cached` undefined only when none was presented). NEEDS_CHAIN_READ
-   * when the team is not followed yet and `followed` (its state as just read) was not given.
+   * when the team is not followed yet and `followed` (its state as just read) was not given; NEEDS_LEASE when
+   * shares are leased and this instance holds none of the team yet.
    */
-  private decideWith(input: AdmitInput, cached: CachedKey | undefined, requestId: string, followed?: TeamChainState | null): Admission | typeof NEEDS_CHAIN_READ {
+  private decideWith(input: AdmitInput, cached: CachedKey | undefined, requestId: string, followed?: TeamChainState | null): Admission | typeof NEEDS_CHAIN_READ | typeof NEEDS_LEASE {
     const o = this.options;
     const headers: Record<string, string> = { [HEADER.requestId]: requestId };
 
@@ -334,6 +385,9 @@ export class Gate implements GateCore {
     const book = this.bookOf(team);
     book.observe(state);
     state = book.state as TeamChainState;
+    // This instance's part of the team's funds, bps: leased, or the fixed instanceShareBps.
+    const share = o.leases === null ? o.instanceShareBps : o.leases.share(team);
+    if (share === undefined) return NEEDS_LEASE;
 
     // 5. Rate limit of the team's tier (an unknown tier gets the last, most generous, limit).
     const now = o.now();
@@ -360,7 +414,7 @@ export class Gate implements GateCore {
     const nowSec = Math.floor(now / 1000);
     let price;
     try {
-      price = priceRequest(state, book.reservedUnits, book.reservedCharged, units, nowSec, o.instanceShareBps);
+      price = priceRequest(state, book.reservedUnits, book.reservedCharged, units, nowSec, share);
     } catch (err) {
       if (err instanceof BillingMathError) {
         return refusal("invalid_request", requestId, headers, { detail: err.message }, rate);
@@ -380,16 +434,32 @@ export class Gate implements GateCore {
         cost,
       );
     }
-    if (stale && book.staleCharged + cost > this.staleAllowance) {
+    // What a team may run up on stale data through this instance: its share of staleAllowance.
+    if (stale && book.staleCharged + cost > (o.staleAllowance * BigInt(share)) / BigInt(FULL_SHARE_BPS)) {
       headers[HEADER.retryAfter] = "1";
       return refusal("chain_unavailable", requestId, headers, {}, rate, cost);
     }
 
     // 8. Balance.
-    const available = availableBalance(state, book.reservedCharged, nowSec, Math.ceil(o.baseFeeHorizonMs / 1000), o.instanceShareBps);
+    const horizonSec = Math.ceil(o.baseFeeHorizonMs / 1000);
+    const available = availableBalance(state, book.reservedCharged, nowSec, horizonSec, share);
     if (cost > available) {
-      // A deposit reaches this instance in its share: ask for enough that its share covers the request.
-      const shortfall = depositFor(cost - available, o.instanceShareBps);
+      let shortfall: bigint;
+      if (o.leases === null) {
+        // A deposit reaches this instance in its share: ask for enough that its share covers the request.
+        shortfall = depositFor(cost - available, share);
+      } else {
+        // Leased: the share moves to where requests are. While the team's funds would pay, only this
+        // instance's share is short: retry shortly (the demand noted asks the ledger for more).
+        const whole = availableBalance(state, book.reservedCharged, nowSec, horizonSec, FULL_SHARE_BPS);
+        if (cost <= whole) {
+          o.leases.noteDemand(team, Number(units));
+          headers[HEADER.available] = available.toString();
+          headers[HEADER.retryAfter] = "1";
+          return refusal("balance_lease_unavailable", requestId, headers, { required: cost.toString(), available: available.toString() }, rate, cost, available);
+        }
+        shortfall = cost - whole;
+      }
       headers[HEADER.available] = available.toString();
       headers[HEADER.paymentRequired] = encodePaymentRequired({
         version: 1,
@@ -416,7 +486,7 @@ export class Gate implements GateCore {
     if (grant !== undefined && grant.allocation !== null) {
       const spent = this.members.spent(record.teamId, userId as string, grant, cached.fetchedAt);
       // With a share below the whole, the other instances' part of what remains of the allocation counts as used.
-      const allowed = grant.allocation - othersPart(grant.allocation - grant.allocationUsed, o.instanceShareBps);
+      const allowed = grant.allocation - othersPart(grant.allocation - grant.allocationUsed, share);
       if (spent + cost > allowed) {
         return refusal(
           "member_allocation_exhausted",
@@ -432,6 +502,7 @@ export class Gate implements GateCore {
 
     // 10. Reserve.
     book.reserve(units, cost);
+    if (o.leases !== null) o.leases.noteDemand(team, Number(units));
     if (stale) book.staleCharged += cost;
     if (userId !== null) this.members.add(record.teamId, userId, cost);
     const after = available - cost;

@@ -8,7 +8,9 @@
 // SOLANA_RPC_URL, BILLING_AUTHORITY_KEYPAIR (keypair file, required), PREPAID_BILLING_PROGRAM_ID,
 // CONVEX_URL / LEDGER_URL + LEDGER_SERVER_SECRET, GATEWAY_USAGE_DIR (default .data/gateway/app-usage),
 // GATEWAY_NETWORK (named in PAYMENT-REQUIRED), GATEWAY_INSTANCE_SHARE_BPS (GateOptions.instanceShareBps, when
-// other gateways with their own usage logs serve the same teams), GATEWAY_WORKERS_DIR (the compiled gateway
+// other gateways with their own usage logs serve the same teams), GATEWAY_BALANCE_LEASES=1 (those shares leased
+// from the ledger instead, balance/leases.ts; GATEWAY_INSTANCE_ID names the instance, default the id kept in
+// the usage log's directory), GATEWAY_WORKERS_DIR (the compiled gateway
 // workers, gateway/build.ts: without it settlement and the chain and ledger clients share the request thread,
 // since a worker's sources cannot be loaded from inside the bundle). configureBilling() replaces that (tests,
 // custom wiring).
@@ -27,7 +29,7 @@ import {
 } from "./adapters/fetch";
 import type { Admission, Gate } from "./gate";
 import { REFUSALS, REFUSAL_MESSAGES } from "./errors";
-import { startRuntimeFromSettings } from "./runtime-settings";
+import { GatewaySettingsError, startRuntimeFromSettings } from "./runtime-settings";
 import { outsideRequests } from "./next-context";
 
 export { prepareBilling } from "./next-context";
@@ -63,6 +65,8 @@ const HOLDER = Symbol.for("prepaid-billing.gateway.next");
 
 /** The runtime from the environment (see the top of this file). */
 export const bindingFromEnv: Factory = async () => {
+  const leased = process.env.GATEWAY_BALANCE_LEASES;
+  if (leased !== undefined && leased !== "0" && leased !== "1") throw new GatewaySettingsError(`GATEWAY_BALANCE_LEASES must be 1 or 0, got ${JSON.stringify(leased)}`);
   const runtime = await startRuntimeFromSettings(
     {},
     {
@@ -71,6 +75,9 @@ export const bindingFromEnv: Factory = async () => {
         ...(process.env.GATEWAY_NETWORK ? { network: process.env.GATEWAY_NETWORK } : {}),
         ...(process.env.GATEWAY_INSTANCE_SHARE_BPS ? { instanceShareBps: Number(process.env.GATEWAY_INSTANCE_SHARE_BPS) } : {}),
       },
+      ...(leased === "1"
+        ? { balanceLeases: process.env.GATEWAY_INSTANCE_ID ? { instance: process.env.GATEWAY_INSTANCE_ID } : {} }
+        : {}),
     },
   );
   return { gate: runtime.gate, close: () => runtime.close(), unsettled: () => runtime.log.unsettled, clients: runtime.mode };

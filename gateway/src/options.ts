@@ -5,6 +5,7 @@ import type { KeySource } from "./keys/source";
 import type { UsageSink } from "./usage/sink";
 import { randomRequestId } from "./request-id";
 import { FULL_SHARE_BPS } from "./balance/team-book";
+import type { GateLeases } from "./balance/leases";
 
 /** What the gate does when a team's chain data is older than `maxChainStalenessMs`. */
 export type OnChainUnavailable =
@@ -66,13 +67,18 @@ export interface GateOptions {
    */
   instanceShareBps?: number;
   /**
+   * Shares held from the ledger instead (balance/leases.ts): each team's share is leased per instance and
+   * follows where its requests arrive. Default none (instanceShareBps applies). Not with instanceShareBps.
+   */
+  leases?: GateLeases;
+  /**
    * Request id generator (X-Request-Id, usage receipts): ids must be unique and 1 to 64 printable ASCII
    * characters without spaces (the ledger's rule). Default randomRequestId: 128 random bits in hex.
    */
   requestId?: () => string;
 }
 
-export type ResolvedGateOptions = Required<GateOptions>;
+export type ResolvedGateOptions = Required<Omit<GateOptions, "leases">> & { leases: GateLeases | null };
 
 export function resolveGateOptions(o: GateOptions): ResolvedGateOptions {
   if (!o || !o.keys || !o.balances || !o.usage) {
@@ -97,6 +103,7 @@ export function resolveGateOptions(o: GateOptions): ResolvedGateOptions {
     now: o.now ?? Date.now,
     requestId: o.requestId ?? randomRequestId,
     instanceShareBps: o.instanceShareBps ?? FULL_SHARE_BPS,
+    leases: o.leases ?? null,
   };
   validateRateLimits(r.rateLimits);
   for (const name of [
@@ -117,6 +124,9 @@ export function resolveGateOptions(o: GateOptions): ResolvedGateOptions {
   }
   if (!(Number.isInteger(r.instanceShareBps) && r.instanceShareBps >= 1 && r.instanceShareBps <= FULL_SHARE_BPS)) {
     throw new RangeError(`createGate: instanceShareBps must be an integer from 1 to ${FULL_SHARE_BPS}, got ${r.instanceShareBps}`);
+  }
+  if (r.leases !== null && r.instanceShareBps !== FULL_SHARE_BPS) {
+    throw new RangeError("createGate: leases and instanceShareBps exclude each other (leased shares replace the fixed one)");
   }
   if (typeof r.staleAllowance !== "bigint" || r.staleAllowance < 0n) {
     throw new RangeError("createGate: staleAllowance must be a non-negative bigint (USDC base units)");

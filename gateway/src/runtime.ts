@@ -13,6 +13,8 @@ import type { BalanceSource } from "./balance/source";
 import type { ProgramTransactionSource } from "./chain/indexer";
 import type { SettlementChain } from "./chain/settlement-chain";
 import { clientServices } from "./client-services";
+import { BalanceLeases, type LeaseSource } from "./balance/leases";
+import { instanceIdOf } from "./balance/instance-id";
 import { createGate, type Gate } from "./gate";
 import type { KeySource } from "./keys/source";
 import type { SettlementLedger } from "./ledger/settlement-ledger";
@@ -48,8 +50,14 @@ export interface GatewayRuntimeOptions {
   durability?: Durability;
   /** With "write": how long a usage line may wait to share a write, ms (UsageLogOptions.maxGroupWaitMs). Default 0.2. */
   maxGroupWaitMs?: number;
-  /** Gate options (keys, balances and usage are filled in). */
-  gate?: Partial<Omit<GateOptions, "keys" | "balances" | "usage">>;
+  /** Gate options (keys, balances, usage and leases are filled in). */
+  gate?: Partial<Omit<GateOptions, "keys" | "balances" | "usage" | "leases">>;
+  /**
+   * Hold each team's share of its funds as a lease from the ledger (balance/leases.ts) rather than the fixed
+   * gate.instanceShareBps: for several instances serving the same teams. `instance` defaults to the id kept in
+   * the usage log's directory (balance/instance-id.ts); renewMs (1_000) and ttlMs (10_000) as BalanceLeasesOptions.
+   */
+  balanceLeases?: BalanceLeaseSettings;
   settler?: Partial<Omit<SettlerOptions, "log" | "gate" | "ledger" | "chain">>;
   /** Chain poll interval, ms. Default 1_000. */
   balancesPollMs?: number;
@@ -66,6 +74,12 @@ export interface GatewayRuntimeOptions {
    * waits for the requests' (see threads/start-worker.ts). Linux only; elsewhere they run as the process.
    */
   workerNice?: number;
+}
+
+export interface BalanceLeaseSettings {
+  instance?: string;
+  renewMs?: number;
+  ttlMs?: number;
 }
 
 /** The balance feed as the runtime uses it: the gate's BalanceSource, read-after-settle, and its health. */
@@ -93,6 +107,8 @@ export interface RuntimeServices {
   keys: KeySource;
   balances: RuntimeBalances;
   settlementLedger: SettlementLedger;
+  /** The ledger's balance leases (used when the runtime's balanceLeases is set). */
+  leases: LeaseSource;
   chain: SettlementChain;
   /** The indexer's health, or null when none runs. */
   indexer: { readonly lastError: unknown } | null;
@@ -110,6 +126,8 @@ export interface GatewayRuntime {
   indexer: { readonly lastError: unknown } | null;
   /** Where the chain and ledger clients run: "io-thread" (a worker) or "in-process". */
   mode: RuntimeServices["mode"];
+  /** The instance's balance leases, or null with a fixed share. */
+  leases: BalanceLeases | null;
   /** Stops background work, settles what it can within drainOnCloseMs, closes the log. */
   close(): Promise<void>;
 }
@@ -139,7 +157,7 @@ export function inProcessServices(o: GatewayRuntimeOptions): RuntimeServices {
   };
 }
 
-export type RuntimeAssemblyOptions = Pick<GatewayRuntimeOptions, "usageLogDir" | "durability" | "maxGroupWaitMs" | "gate" | "settler" | "drainOnCloseMs" | "workerNice">;
+export type RuntimeAssemblyOptions = Pick<GatewayRuntimeOptions, "usageLogDir" | "durability" | "maxGroupWaitMs" | "gate" | "settler" | "drainOnCloseMs" | "workerNice" | "balanceLeases">;
 
 /** A runtime over these services: the log replayed and its unsettled usage reserved before anything is served. */
 export async function assembleRuntime(services: RuntimeServices, o: RuntimeAssemblyOptions): Promise<GatewayRuntime> {
@@ -152,7 +170,16 @@ export async function assembleRuntime(services: RuntimeServices, o: RuntimeAssem
     uniqueIds: o.gate?.requestId === undefined,
   });
   const { balances } = services;
-  const gate = createGate({ ...o.gate, keys: services.keys, balances, usage: log });
+  let gate: Gate | null = null;
+  const leases = o.balanceLeases
+    ? new BalanceLeases({
+        ...o.balanceLeases,
+        instance: o.balanceLeases.instance ?? (await instanceIdOf(usageLogDirOf(o))),
+        source: services.leases,
+        floorOf: (team) => gate!.leaseFloorBps(team),
+      })
+    : null;
+  gate = createGate({ ...o.gate, keys: services.keys, balances, usage: log, ...(leases ? { leases } : {}) });
   gate.restore(log);
   const roots = createRootComputer({ nice: o.workerNice });
   const settler = new Settler({
@@ -168,6 +195,8 @@ export async function assembleRuntime(services: RuntimeServices, o: RuntimeAssem
   gate.start();
   services.start();
   settler.start();
+  // A restart renews at once the leases its replayed usage was admitted under.
+  leases?.start(log.teamsWithUsage());
 
   let closed = false;
   return {
@@ -177,12 +206,18 @@ export async function assembleRuntime(services: RuntimeServices, o: RuntimeAssem
     settler,
     indexer: services.indexer,
     mode: services.mode,
+    leases,
     async close() {
       if (closed) return;
       closed = true;
       await settler.stop();
       const drainMs = o.drainOnCloseMs ?? 10_000;
       if (drainMs > 0) await settler.drain({ untilMs: Date.now() + drainMs });
+      if (leases) {
+        await leases.stop();
+        // Teams settled to the last request free their shares; the others keep them for this log's restart.
+        await leases.releaseIdle().catch((err: unknown) => console.error(`balance leases not released: ${err instanceof Error ? err.message : String(err)}`));
+      }
       await services.stop();
       gate.close();
       await roots.close();

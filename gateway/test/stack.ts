@@ -15,6 +15,8 @@ import { MemorySettlementLedger, type SettlementLedger } from "../src/ledger/set
 import type { GateOptions } from "../src/options";
 import { Settler, type SettlerOptions } from "../src/settler";
 import { UsageLog } from "../src/usage/log";
+import { BalanceLeases, type LeaseSource } from "../src/balance/leases";
+import { instanceIdOf } from "../src/balance/instance-id";
 
 /** Generous limits so tests measure billing, not the rate limiter. */
 export const UNLIMITED = [
@@ -75,6 +77,7 @@ export interface Stack {
   log: UsageLog;
   gate: Gate;
   settler: Settler;
+  leases: BalanceLeases | null;
   /** Opens a team on chain with a key in the key source. */
   team(o?: { tier?: number; deposit?: bigint; members?: Record<string, MemberGrant> }): Promise<StackTeam>;
   /** Closes the log (as a clean shutdown) and deletes the directory. */
@@ -92,6 +95,8 @@ export interface Instance {
   log: UsageLog;
   gate: Gate;
   settler: Settler;
+  /** Its balance leases, when the stack leases shares. */
+  leases: BalanceLeases | null;
 }
 
 let teamCounter = 0;
@@ -103,6 +108,11 @@ export async function createStack(
     settler?: Partial<SettlerOptions>;
     ledger?: SettlementLedger;
     dir?: string;
+    /**
+     * Each instance's shares leased from this source (as a runtime with balanceLeases does), under the id kept
+     * in its log's directory. Renewed when the test says (renewSoon), not on a timer.
+     */
+    leases?: LeaseSource;
   } = {},
 ): Promise<Stack> {
   const d = await initializeDeployment({ ...o.deployment, startTime: BigInt(Math.floor(Date.now() / 1000)) });
@@ -116,7 +126,11 @@ export async function createStack(
   const others: (Instance & { dir: string })[] = [];
   const build = async (logDir = dir): Promise<Instance> => {
     const log = await UsageLog.open({ dir: logDir });
-    const gate = createGate({ keys, balances, usage: log, rateLimits: UNLIMITED, ...o.gate });
+    let gate: Gate | null = null;
+    const leases = o.leases
+      ? new BalanceLeases({ source: o.leases, instance: await instanceIdOf(logDir), floorOf: (team) => gate!.leaseFloorBps(team), renewMs: 300_000, ttlMs: 600_000 })
+      : null;
+    gate = createGate({ keys, balances, usage: log, rateLimits: UNLIMITED, ...o.gate, ...(leases ? { leases } : {}) });
     gate.restore(log);
     const settler = new Settler({
       log,
@@ -126,7 +140,7 @@ export async function createStack(
       onSettled: (teams) => balances.refresh(teams),
       ...o.settler,
     });
-    return { log, gate, settler };
+    return { log, gate, settler, leases };
   };
 
   const stack: Stack = {
@@ -153,12 +167,14 @@ export async function createStack(
     },
     async close() {
       for (const i of [stack, ...others]) {
+        await i.leases?.stop();
         await i.settler.stop();
         await i.log.close();
       }
       for (const d of [dir, ...others.map((i) => i.dir)]) await fsp.rm(d, { recursive: true, force: true });
     },
     async restart() {
+      await stack.leases?.stop();
       await stack.settler.stop();
       await stack.log.close();
       Object.assign(stack, await build());

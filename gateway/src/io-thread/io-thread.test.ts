@@ -103,6 +103,15 @@ describe("the gateway's I/O thread against simnet and the embedded ledger", func
     await eventually("the deposit in the mirror", () => (io!.balances.peek(team)?.vaultBalance === 11n * USDC ? true : undefined));
   });
 
+  it("renews and releases balance leases in the ledger", async () => {
+    const grants = await io!.leases.renew("io-thread-test", 10_000, [{ team, usingBps: 10_000, floorBps: 0, demand: 3 }]);
+    assert.deepEqual(grants.map((g) => [g.team, g.bps, g.targetBps]), [[team, 10_000, 10_000]]);
+    await io!.leases.release("io-thread-test", [team]);
+    const again = await io!.leases.renew("io-thread-other", 10_000, [{ team, usingBps: 10_000, floorBps: 0, demand: 0 }]);
+    assert.equal(again[0]!.bps, 10_000, "released: the whole is free again");
+    await io!.leases.release("io-thread-other");
+  });
+
   it("replaces a worker lost to an uncaught error: refuses calls meanwhile, then follows the team again", async () => {
     assert.equal(io!.restarts, 0);
     await io!.keys.resolve(CRASH_KEY_HASH).catch(() => undefined); // answered (no such key) or refused, then the worker dies

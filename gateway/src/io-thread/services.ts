@@ -9,6 +9,7 @@ import { decodeTeamBillingAccount, type TeamBillingAccount } from "../../../sdk/
 import type { TeamChainState } from "../balance/source";
 import { fitsOneTransaction, type SettlementChain, type TeamBatchPlan } from "../chain/settlement-chain";
 import type { KeyRecord, KeySource, RevocationPage } from "../keys/source";
+import type { LeaseGrant, LeaseReport, LeaseSource } from "../balance/leases";
 import { BatchConflictError, type BatchToRecord, type SettlementLedger } from "../ledger/settlement-ledger";
 import type { RuntimeServices } from "../runtime";
 import { startWorker, workerFile } from "../threads/start-worker";
@@ -48,6 +49,16 @@ class RemoteSettlementLedger implements SettlementLedger {
   }
   markFailed(batchId: string, reason: string): Promise<void> {
     return this.rpc.call("ledger.markFailed", { batchId, reason });
+  }
+}
+
+class RemoteLeaseSource implements LeaseSource {
+  constructor(private readonly rpc: RpcCaller) {}
+  renew(instance: string, ttlMs: number, teams: readonly LeaseReport[]): Promise<LeaseGrant[]> {
+    return this.rpc.call("leases.renew", { instance, ttlMs, teams });
+  }
+  release(instance: string, teams?: readonly string[]): Promise<void> {
+    return this.rpc.call("leases.release", { instance, teams });
   }
 }
 
@@ -183,6 +194,7 @@ export async function startIoThread(settings: IoThreadSettings, o: IoThreadOptio
     keys: new RemoteKeySource(link),
     balances,
     settlementLedger: new RemoteSettlementLedger(link),
+    leases: new RemoteLeaseSource(link),
     chain: new RemoteSettlementChain(link, new PublicKey(feePayer)),
     indexer: settings.indexer === false ? null : { get lastError() { return indexerError; } },
     get restarts() {

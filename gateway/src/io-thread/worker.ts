@@ -12,6 +12,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { createLedgerClient } from "../../../ledger/client";
 import { clientServices, rpcProvider } from "../client-services";
 import type { BatchToRecord } from "../ledger/settlement-ledger";
+import type { LeaseReport } from "../balance/leases";
 import { errorToWire, serveRpc, type RpcPort } from "./rpc";
 import { instructionFromWire, instructionToWire, planFromWire, type WireInstruction, type WirePlan } from "./wire";
 import type { IoThreadSettings, IoThreadStatus } from "./settings";
@@ -32,7 +33,7 @@ function run(port: RpcPort, s: IoThreadSettings): void {
     onState: (team, state) => emit("state", { team, state }),
     indexer: s.indexer,
   });
-  const { keys, balances, settlementLedger, chain, indexer } = c;
+  const { keys, balances, settlementLedger, leases, chain, indexer } = c;
 
   const status = (): IoThreadStatus => ({
     balances: {
@@ -55,6 +56,8 @@ function run(port: RpcPort, s: IoThreadSettings): void {
     "ledger.recordBatch": (b: BatchToRecord) => settlementLedger.recordBatch(b),
     "ledger.markSettled": (a: { batchId: string; signature: string }) => settlementLedger.markSettled(a.batchId, a.signature),
     "ledger.markFailed": (a: { batchId: string; reason: string }) => settlementLedger.markFailed(a.batchId, a.reason),
+    "leases.renew": (a: { instance: string; ttlMs: number; teams: LeaseReport[] }) => leases.renew(a.instance, a.ttlMs, a.teams),
+    "leases.release": (a: { instance: string; teams?: string[] }) => leases.release(a.instance, a.teams),
     "chain.readTeamData": (addresses: string[]) => chain.readTeamData(addresses),
     "chain.instructions": async (plan: WirePlan) => (await chain.instructions(planFromWire(plan))).map(instructionToWire),
     "chain.send": (ixs: WireInstruction[]) => chain.send(ixs.map(instructionFromWire)),

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { buildGateway } from "../../build";
-import { gateOptionsFrom, settlerOptionsFrom, workerNiceFrom } from "./main";
+import { balanceLeasesFrom, gateOptionsFrom, settlerOptionsFrom, workerNiceFrom } from "./main";
 
 const repoRoot = path.resolve(__dirname, "../../..");
 
@@ -94,6 +94,17 @@ describe("gateway config sections", () => {
     assert.throws(() => gateOptionsFrom({ gateOptions: { rateLimits: [{ ratePerSec: "5" }] } }), /rateLimits/);
     assert.throws(() => settlerOptionsFrom({ settler: { flushCost: "-1" } }), /flushCost/);
     assert.throws(() => settlerOptionsFrom({ settler: [] }), /settler must be an object/);
+  });
+
+  it("reads balanceLeases: absent or false for fixed shares, true for the defaults, or its settings", () => {
+    assert.equal(balanceLeasesFrom({}), undefined);
+    assert.equal(balanceLeasesFrom({ balanceLeases: false }), undefined);
+    assert.deepEqual(balanceLeasesFrom({ balanceLeases: true }), {});
+    assert.deepEqual(balanceLeasesFrom({ balanceLeases: { instance: "edge-1", renewMs: 500, ttlMs: 5000 } }), { instance: "edge-1", renewMs: 500, ttlMs: 5000 });
+    assert.throws(() => balanceLeasesFrom({ balanceLeases: { renewMs: "500" } }), /balanceLeases\.renewMs must be a number/);
+    assert.throws(() => balanceLeasesFrom({ balanceLeases: { instance: 7 } }), /balanceLeases\.instance must be a string/);
+    assert.throws(() => balanceLeasesFrom({ balanceLeases: { share: 1 } }), /balanceLeases\.share is not an option/);
+    assert.throws(() => balanceLeasesFrom({ balanceLeases: "yes" }), /balanceLeases must be an object/);
   });
 
   it("reads the worker threads' CPU priority, refusing what is not a nice value from 0 to 19", () => {

@@ -16,6 +16,9 @@
 //                 "minBatchIntervalMs": 1000 },
 //   "indexer":  { "pollMs": 1000 }   or false when another process indexes
 //   "workers":  { "nice": 19 }   CPU priority of the worker threads (I/O, receipt roots), 0–19 (runtime.ts workerNice)
+//   "balanceLeases": true   or { "instance": "<id; default the one kept in the usage log's directory>", "renewMs": 1000,
+//                 "ttlMs": 10000 }: each team's share leased from the ledger (balance/leases.ts) instead of
+//                 gateOptions.instanceShareBps, for several gateways serving the same teams
 //
 // SIGINT/SIGTERM: stop accepting, settle what is pending (≤ 10 s), close the log, exit 0.
 // Logs are JSON lines on stdout: listening, background_error/background_ok per component, chain_poll_slow,
@@ -25,7 +28,7 @@ import { promises as fsp } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { GateOptions } from "../options";
-import type { GatewayRuntime } from "../runtime";
+import type { BalanceLeaseSettings, GatewayRuntime } from "../runtime";
 import { startRuntimeFromSettings } from "../runtime-settings";
 import type { SettlerOptions } from "../settler";
 import { parseProxyConfig, ProxyConfigError, type ProxyConfig } from "./config";
@@ -118,6 +121,25 @@ export function workerNiceFrom(raw: Record<string, unknown>): number | undefined
   }
 }
 
+/** The balanceLeases section: absent or false (fixed shares), true (defaults) or its settings. */
+export function balanceLeasesFrom(raw: Record<string, unknown>): BalanceLeaseSettings | undefined {
+  const v = raw.balanceLeases;
+  if (v === undefined || v === false) return undefined;
+  if (v === true) return {};
+  const l = section(raw, "balanceLeases");
+  const out: BalanceLeaseSettings = {};
+  for (const [k, x] of Object.entries(l)) {
+    if (k === "instance") {
+      if (typeof x !== "string") fail("balanceLeases.instance must be a string");
+      out.instance = x;
+    } else if (k === "renewMs" || k === "ttlMs") {
+      if (typeof x !== "number") fail(`balanceLeases.${k} must be a number`);
+      out[k] = x;
+    } else fail(`balanceLeases.${k} is not an option`);
+  }
+  return out;
+}
+
 async function startRuntime(cfg: ProxyConfig, env: NodeJS.ProcessEnv): Promise<GatewayRuntime> {
   const chain = section(cfg.raw, "chain");
   const usageLog = section(cfg.raw, "usageLog");
@@ -138,6 +160,7 @@ async function startRuntime(cfg: ProxyConfig, env: NodeJS.ProcessEnv): Promise<G
       balancesPollMs: chain.pollMs as number | undefined,
       indexer: cfg.raw.indexer === false ? false : { pollMs: section(cfg.raw, "indexer").pollMs as number | undefined },
       workerNice: workerNiceFrom(cfg.raw),
+      balanceLeases: balanceLeasesFrom(cfg.raw),
     },
     env,
   );

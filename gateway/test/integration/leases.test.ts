@@ -1,0 +1,245 @@
+// Balance leases against the embedded ledger (the sidecar running convex/leases.ts): the instances' side
+// (balance/leases.ts) and two gates sharing one team on the program in litesvm.
+import assert from "node:assert/strict";
+import { promises as fsp } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Keypair } from "@solana/web3.js";
+import { DEFAULT_TIERS, USDC } from "../../../sdk/src/constants";
+import { api, createLedgerClient, type LedgerClient } from "../../../ledger/client";
+import { startSidecarProcess, type SidecarProcess } from "../../../ledger/start-sidecar";
+import { BalanceLeases, type LeaseSource } from "../../src/balance/leases";
+import { instanceIdOf } from "../../src/balance/instance-id";
+import { LedgerLeaseSource } from "../../src/ledger/lease-source";
+import { startGatewayRuntime } from "../../src/runtime";
+import { createStack, serve, UNLIMITED, type Stack } from "../stack";
+
+describe("balance leases with the embedded ledger", function () {
+  this.timeout(300_000);
+  let sidecar: SidecarProcess;
+  let dataDir: string;
+  let ledger: LedgerClient;
+  let source: LeaseSource;
+  let s: Stack | undefined;
+  const started: BalanceLeases[] = [];
+
+  before(async () => {
+    dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), "gw-leases-"));
+    sidecar = await startSidecarProcess({ dataDir, crons: false, fsync: false });
+    ledger = createLedgerClient({ url: sidecar.url, serverSecret: sidecar.serverSecret });
+    source = new LedgerLeaseSource(ledger);
+  });
+  afterEach(async () => {
+    for (const l of started.splice(0)) await l.stop();
+    await s?.close();
+    s = undefined;
+  });
+  after(async () => {
+    await sidecar?.stop();
+    await fsp.rm(dataDir, { recursive: true, force: true });
+  });
+
+  const newTeam = () => Keypair.generate().publicKey.toBase58();
+  /** The instances' leases of a team as the ledger holds them, by instance. */
+  const held = async (team: string) => new Map((await ledger.server().query(api.leases.list, { team })).map((l) => [l.instance, l.bps]));
+  const total = async (team: string) => [...(await held(team)).values()].reduce((a, b) => a + b, 0);
+  /** An instance renewed only when the test says (renewSoon); `floors` gives its reservations' floor per team. */
+  const instance = (id: string, floors = new Map<string, number>()) => {
+    const l = new BalanceLeases({ source, instance: id, floorOf: (team) => floors.get(team) ?? 0, renewMs: 300_000, ttlMs: 600_000 });
+    started.push(l);
+    return l;
+  };
+
+  it("moves a team's share to the instance its requests reach, in two renewals, never granting more than the whole", async () => {
+    const team = newTeam();
+    const a = instance("move-a");
+    const b = instance("move-b");
+    await a.acquire(team);
+    assert.equal(a.share(team), 10_000, "a lone instance gets the whole");
+    await b.acquire(team);
+    assert.equal(b.share(team), 0, "the whole is held");
+    assert.equal(await total(team), 10_000);
+
+    // b's requests are refused for want of share (demand); a serves none.
+    b.noteDemand(team, 99);
+    await b.renewSoon();
+    assert.equal(b.share(team), 0, "nothing is free until a gives it up");
+    await a.renewSoon();
+    assert.ok(a.share(team)! < 200, `a is asked down to its part by demand (1 : 100), got ${a.share(team)}`);
+    assert.equal((await held(team)).get("move-a"), 10_000, "still held until a reports that it uses less");
+    await a.renewSoon();
+    assert.equal((await held(team)).get("move-a"), a.share(team), "freed once reported");
+    b.noteDemand(team, 99);
+    await b.renewSoon();
+    assert.ok(b.share(team)! > 9_800, `b got the freed share, got ${b.share(team)}`);
+    assert.ok((await total(team)) <= 10_000);
+    assert.equal(a.share(team)! + b.share(team)!, await total(team));
+  });
+
+  it("never asks an instance below the share its unsettled reservations need", async () => {
+    const team = newTeam();
+    const floors = new Map([[team, 8_000]]);
+    const a = instance("floor-a", floors);
+    const b = instance("floor-b");
+    await a.acquire(team);
+    await b.acquire(team);
+    for (let i = 0; i < 3; i++) {
+      b.noteDemand(team, 10_000);
+      await a.renewSoon();
+      await b.renewSoon();
+    }
+    assert.equal(a.share(team), 8_000);
+    assert.equal(b.share(team), 2_000);
+    floors.set(team, 0); // settled
+    b.noteDemand(team, 10_000);
+    await a.renewSoon();
+    await a.renewSoon();
+    b.noteDemand(team, 10_000);
+    await b.renewSoon();
+    assert.ok(b.share(team)! >= 9_990, `b got a's freed share, got ${b.share(team)}`);
+  });
+
+  it("keeps a crashed instance's share for its restart under the same id, and frees only what an instance released", async () => {
+    const team = newTeam();
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "gw-leases-id-"));
+    try {
+      const id = await instanceIdOf(dir);
+      assert.equal(await instanceIdOf(dir), id, "kept in the log's directory");
+      const floors = new Map([[team, 3_000]]);
+      const first = instance(id, floors);
+      await first.acquire(team);
+      await first.stop(); // the process dies holding unsettled usage: no release
+
+      const other = instance("crash-other");
+      other.noteDemand(team, 1_000);
+      await other.acquire(team);
+      await other.renewSoon();
+      assert.equal(other.share(team), 0, "the dead instance's share is not handed out");
+
+      const restarted = instance(id, floors);
+      await restarted.start([team]); // a restart renews the teams its replayed usage holds at once
+      assert.equal(restarted.lastError, null);
+      assert.equal((await held(team)).get(id), 10_000, "its first report frees nothing");
+      assert.ok(restarted.share(team)! >= 3_000, "and it may admit again, at least its floor");
+      await restarted.renewSoon();
+      assert.equal((await held(team)).get(id), restarted.share(team), "its next report frees what it no longer uses");
+      assert.ok(restarted.share(team)! >= 3_000);
+
+      floors.set(team, 0); // its usage settled: on close it gives the team back
+      assert.deepEqual(await restarted.releaseIdle(), [team]);
+      assert.equal((await held(team)).has(id), false);
+      other.noteDemand(team, 1_000);
+      await other.renewSoon();
+      assert.equal(other.share(team), 10_000);
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("never runs two renewals at once: a team first seen during one is asked for in the next, and a failed renewal keeps the shares", async () => {
+    const teams = [newTeam(), newTeam()];
+    let inFlight = 0;
+    let most = 0;
+    let failNext = false;
+    const counted: LeaseSource = {
+      async renew(instance, ttlMs, reports) {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        try {
+          if (failNext) throw new Error("ledger unreachable");
+          return await source.renew(instance, ttlMs, reports);
+        } finally {
+          inFlight -= 1;
+        }
+      },
+      release: (instance, t) => source.release(instance, t),
+    };
+    const l = new BalanceLeases({ source: counted, instance: "serial-a", floorOf: () => 0, renewMs: 300_000, ttlMs: 600_000 });
+    started.push(l);
+    await Promise.all([l.acquire(teams[0]!), l.acquire(teams[1]!), l.renewSoon(), l.renewSoon()]);
+    assert.equal(most, 1);
+    assert.deepEqual(teams.map((t) => l.share(t)), [10_000, 10_000]);
+    failNext = true;
+    await assert.rejects(l.renewSoon(), /ledger unreachable/);
+    assert.match(String(l.lastError), /ledger unreachable/);
+    assert.deepEqual(teams.map((t) => l.share(t)), [10_000, 10_000], "an instance that cannot reach the ledger keeps what it holds");
+    const late = newTeam();
+    await assert.rejects(l.acquire(late), /ledger unreachable/);
+    assert.equal(l.share(late), undefined);
+    failNext = false;
+    await l.renewSoon();
+    assert.equal(l.lastError, null);
+    assert.equal(l.share(late), 10_000, "asked for again in the next renewal");
+  });
+
+  it("two gates on one team admit no more than its balance pays for as the share follows the requests, and leave no debt", async () => {
+    const PRICE = DEFAULT_TIERS[0]!.overagePrice;
+    const tiers = [{ ...DEFAULT_TIERS[0]!, includedRequests: 0n }, DEFAULT_TIERS[1]!, DEFAULT_TIERS[2]!];
+    s = await createStack({ deployment: { config: { tiers } }, leases: source });
+    const other = await s.instance();
+    const N = 137n;
+    const t = await s.team({ deposit: 50n * USDC + N * PRICE });
+    await s.d.client.rollPeriod({ teamOwner: t.owner.publicKey }); // the base fee is paid up front: N × PRICE left
+
+    const first = await serve(s.gate, t.key, 100);
+    assert.equal(first.filter((a) => a.ok).length, 100, "the first instance holds the whole");
+    const refused = await serve(other.gate, t.key, 10);
+    assert.ok(refused.every((a) => a.status === 503 && a.error === "balance_lease_unavailable" && a.headers["Retry-After"] === "1"), "the second holds nothing yet");
+
+    // Renewals: the second's refused requests are its demand; the first keeps what its 100 reservations need.
+    let servedElsewhere = 0;
+    for (let round = 0; round < 4; round++) {
+      await s.leases!.renewSoon();
+      await other.leases!.renewSoon();
+      const r = await serve(other.gate, t.key, 20);
+      servedElsewhere += r.filter((a) => a.ok).length;
+      assert.ok(r.every((a) => a.ok || a.error === "balance_lease_unavailable" || a.error === "insufficient_balance"), r.find((a) => !a.ok)?.error ?? "");
+      assert.ok((await total(t.address)) <= 10_000);
+    }
+    const floor = s.gate.leaseFloorBps(t.address);
+    assert.equal(floor, Math.ceil((100 * 10_000) / Number(N)), "100 of 137 requests' worth reserved");
+    assert.ok(s.leases!.share(t.address)! >= floor);
+    assert.ok(servedElsewhere >= 30, `the rest of the balance moved to the second instance: it served ${servedElsewhere}`);
+    assert.ok(100 + servedElsewhere <= Number(N), `together ${100 + servedElsewhere} ≤ ${N}`);
+
+    assert.deepEqual(await Promise.all([s.settler.drain(), other.settler.drain({ maxIdleRounds: 10 })]), [0, 0]);
+    const team = await s.d.team(t.owner.publicKey);
+    assert.equal(team.unpaidOverage, 0n, "no debt on chain");
+    assert.equal(team.periodRequests, BigInt(100 + servedElsewhere), "every request served, charged once");
+  });
+
+  it("a runtime with balanceLeases leases its teams' shares under the id in its log's directory, and gives them back on close", async () => {
+    s = await createStack();
+    const t = await s.team({ deposit: 100n * USDC });
+    const owner = t.owner.publicKey.toBase58();
+    const { teamId } = await ledger.as(owner).mutation(api.teams.create, { name: "Leased", chainTeam: t.address, vault: t.vault.toBase58() });
+    const { key } = await ledger.as(owner).mutation(api.apiKeys.create, { teamId, name: "k" });
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "gw-leased-runtime-"));
+    const runtime = await startGatewayRuntime({
+      provider: s.d.provider,
+      billingAuthority: s.d.billingAuthority,
+      programId: s.d.programId,
+      ledger,
+      usageLogDir: path.join(dir, "usage"),
+      gate: { rateLimits: UNLIMITED },
+      indexer: false,
+      balanceLeases: { renewMs: 200 },
+    });
+    try {
+      const served = await serve(runtime.gate, key, 20);
+      assert.equal(served.filter((a) => a.ok).length, 20);
+      const id = (await fsp.readFile(path.join(dir, "usage", "INSTANCE"), "utf8")).trim();
+      assert.equal(runtime.leases!.instance, id);
+      assert.deepEqual([...(await held(t.address))], [[id, 10_000]]);
+      await new Promise((r) => setTimeout(r, 600)); // renewals on the timer keep it
+      assert.ok(runtime.leases!.renewals >= 2, `renewed ${runtime.leases!.renewals} times`);
+      assert.equal(runtime.leases!.lastError, null);
+      await runtime.close(); // settles everything, then frees the team's share
+      assert.equal(runtime.log.unsettled, 0);
+      assert.equal((await held(t.address)).size, 0);
+    } finally {
+      await runtime.close();
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
