@@ -70,6 +70,15 @@ describe("npm run gateway (the metering proxy's command)", function () {
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
     assert.equal(await new Promise((r) => child.on("exit", r)), 2);
     assert.match(err, /--config/);
+    assert.match(err, /leases list <team address>/);
+  });
+
+  it("refuses a malformed leases command with its usage", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "main.ts"), "leases", "drop", "x"], { cwd: repoRoot, stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    assert.equal(await new Promise((r) => child.on("exit", r)), 2);
+    assert.match(err, /usage: npm run gateway -- leases list/);
   });
 });
 

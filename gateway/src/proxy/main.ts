@@ -20,6 +20,8 @@
 //                 "ttlMs": 10000 }: each team's share leased from the ledger (balance/leases.ts) instead of
 //                 gateOptions.instanceShareBps, for several gateways serving the same teams
 //
+// `npm run gateway -- leases list <team>` / `leases release <instance> [<team>…]`: see leases-command.ts.
+//
 // SIGINT/SIGTERM: stop accepting, settle what is pending (≤ 10 s), close the log, exit 0.
 // Logs are JSON lines on stdout: listening, background_error/background_ok per component, chain_poll_slow,
 // stopping, stopped; with env GATEWAY_STATUS_MS=<ms> also a status line at that interval (served, chain data
@@ -35,6 +37,7 @@ import { parseProxyConfig, ProxyConfigError, type ProxyConfig } from "./config";
 import { createMeteringProxy } from "./server";
 import { pinTickObjectShape } from "../threads/tick-shape";
 import { checkWorkerNice } from "../threads/start-worker";
+import { LEASES_USAGE, leasesCommand, LeasesCommandError } from "./leases-command";
 
 function fail(msg: string): never {
   throw new ProxyConfigError(`proxy config: ${msg}`);
@@ -167,9 +170,18 @@ async function startRuntime(cfg: ProxyConfig, env: NodeJS.ProcessEnv): Promise<G
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (argv[0] === "leases") {
+    try {
+      await leasesCommand(argv.slice(1), env, (line) => console.log(line));
+      process.exit(0);
+    } catch (err) {
+      console.error(err instanceof Error ? err.message : String(err));
+      process.exit(err instanceof LeasesCommandError ? 2 : 1);
+    }
+  }
   const at = argv.indexOf("--config");
   if (at < 0 || !argv[at + 1]) {
-    console.error("usage: npm run gateway -- --config <file.json>");
+    console.error(`usage: npm run gateway -- --config <file.json>\n       ${LEASES_USAGE.slice("usage: ".length)}`);
     process.exit(2);
   }
   const cfg = parseProxyConfig(JSON.parse(await fsp.readFile(argv[at + 1]!, "utf8")));
@@ -182,7 +194,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   });
   const { port } = server.address() as AddressInfo;
   console.log(
-    JSON.stringify({ event: "listening", url: `http://${cfg.listen.host}:${port}`, gate: cfg.gate, routes: cfg.routes.length, ...(runtime ? { clients: runtime.mode } : {}) }),
+    JSON.stringify({
+      event: "listening",
+      url: `http://${cfg.listen.host}:${port}`,
+      gate: cfg.gate,
+      routes: cfg.routes.length,
+      ...(runtime ? { clients: runtime.mode } : {}),
+      ...(runtime?.leases ? { leaseInstance: runtime.leases.instance } : {}),
+    }),
   );
 
   // Background failures (chain polls, settlement, indexing, key refresh) are logged when they change.
@@ -194,6 +213,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         settler: runtime.settler.lastError,
         indexer: runtime.indexer?.lastError ?? null,
         keys: runtime.gate.keys.lastBackgroundError,
+        ...(runtime.leases ? { leases: runtime.leases.lastError } : {}),
       };
       const b = runtime.balances;
       if (b.pollStartedAt !== null && Date.now() - b.pollStartedAt > 5_000) {
@@ -235,6 +255,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
             settledUnits: String(runtime.settler.settledUnits),
             // Batches given back because another gateway's settler held their batch_seq (several instances).
             batchesGivenBack: runtime.settler.givenBack,
+            // Balance leases: the share (bps) this instance admits against, per team.
+            ...(runtime.leases ? { leaseShares: Object.fromEntries([...runtime.leases.held()].map(([team, l]) => [team, l.using])) } : {}),
           }),
         );
       }, statusMs).unref();

@@ -11,6 +11,7 @@ import { startSidecarProcess, type SidecarProcess } from "../../../ledger/start-
 import { BalanceLeases, type LeaseSource } from "../../src/balance/leases";
 import { instanceIdOf } from "../../src/balance/instance-id";
 import { LedgerLeaseSource } from "../../src/ledger/lease-source";
+import { leasesCommand } from "../../src/proxy/leases-command";
 import { startGatewayRuntime } from "../../src/runtime";
 import { createStack, serve, UNLIMITED, type Stack } from "../stack";
 
@@ -170,6 +171,23 @@ describe("balance leases with the embedded ledger", function () {
     await l.renewSoon();
     assert.equal(l.lastError, null);
     assert.equal(l.share(late), 10_000, "asked for again in the next renewal");
+  });
+
+  it("lets an operator list a team's leases and release those of an instance that will not come back", async () => {
+    const team = newTeam();
+    const gone = instance("gone-for-good", new Map([[team, 4_000]]));
+    await gone.acquire(team);
+    await gone.stop();
+    const env = { LEDGER_URL: sidecar.url, LEDGER_SERVER_SECRET: sidecar.serverSecret };
+    const lines: string[] = [];
+    await leasesCommand(["list", team], env, (l) => lines.push(l));
+    assert.deepEqual(lines.map((l) => JSON.parse(l) as Record<string, unknown>).map((l) => [l.instance, l.bps, l.live]), [["gone-for-good", 10_000, true]]);
+    lines.length = 0;
+    await leasesCommand(["release", "gone-for-good", team], env, (l) => lines.push(l));
+    assert.deepEqual(JSON.parse(lines[0]!), { event: "released", instance: "gone-for-good", leases: 1 });
+    assert.equal((await held(team)).size, 0);
+    await assert.rejects(leasesCommand(["release"], env, () => undefined), /usage: npm run gateway -- leases/);
+    await assert.rejects(leasesCommand(["list", "not-an-address"], env, () => undefined), /team/);
   });
 
   it("two gates on one team admit no more than its balance pays for as the share follows the requests, and leave no debt", async () => {
