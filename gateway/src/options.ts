@@ -62,7 +62,8 @@ export interface GateOptions {
    * proxy, or replicas) must have shares summing to at most 10_000: each admits against its share of the
    * funds (vault − debt − pending withdrawal − base fee due), of the period's remaining included requests,
    * of the remaining spend cap, of each member's remaining allocation and of staleAllowance, so together
-   * they never commit more than the team has. Its prices are then upper bounds. A lone instance keeps the
+   * they never commit more than the team has while none settles (a settlement by one moves budget to it: the
+   * known limit in gateway/README.md, Settlement). Its prices are then upper bounds. A lone instance keeps the
    * default.
    */
   instanceShareBps?: number;
