@@ -19,7 +19,7 @@
 import { TokenBucketLimiter, type RateDecision } from "./ratelimit/token-bucket";
 import { KeyCache, KeySourceUnavailableError, type CachedKey } from "./keys/cache";
 import type { KeyRecord } from "./keys/source";
-import { availableBalance, baseFeeDue, FULL_SHARE_BPS, othersPart, TeamBook } from "./balance/team-book";
+import { availableBalance, FULL_SHARE_BPS, othersPart, TeamBook, teamFunds } from "./balance/team-book";
 import type { TeamChainState } from "./balance/source";
 import { MemberSpend } from "./members/spend";
 import { priceRequest } from "./pricing";
@@ -301,6 +301,7 @@ export class Gate implements GateCore {
       }
     }
     if (decided === NEEDS_CHAIN_READ || decided === NEEDS_LEASE) {
+      // Not reached (the state was read and the lease granted above); a lease lost meanwhile is retried.
       return refusal("balance_lease_unavailable", requestId, { [HEADER.requestId]: requestId, [HEADER.retryAfter]: "1" });
     }
     return decided;
@@ -322,7 +323,7 @@ export class Gate implements GateCore {
     const s = book.state;
     if (s === undefined || (book.reservedCharged === 0n && book.reservedUnits === 0n)) return 0;
     const nowSec = Math.floor(this.options.now() / 1000);
-    const funds = s.vaultBalance - s.unpaidBaseFee - s.unpaidOverage - s.pendingWithdrawal - baseFeeDue(s, nowSec, Math.ceil(this.options.baseFeeHorizonMs / 1000));
+    const funds = teamFunds(s, nowSec, Math.ceil(this.options.baseFeeHorizonMs / 1000));
     const whole = BigInt(FULL_SHARE_BPS);
     const part = (used: bigint, of: bigint): bigint => (used <= 0n ? 0n : of <= 0n ? whole : (used * whole + of - 1n) / of);
     let floor = part(book.reservedCharged, funds);

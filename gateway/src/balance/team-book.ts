@@ -132,6 +132,11 @@ export function othersPart(remaining: bigint, shareBps: number): bigint {
   return remaining - (remaining * BigInt(shareBps)) / BigInt(FULL_SHARE_BPS);
 }
 
+/** The team's funds the gates may spend: vault − unpaid debt − pending withdrawal − base fee due (base units). */
+export function teamFunds(s: TeamChainState, nowSec: number, horizonSec: number): bigint {
+  return s.vaultBalance - s.unpaidBaseFee - s.unpaidOverage - s.pendingWithdrawal - baseFeeDue(s, nowSec, horizonSec);
+}
+
 /**
  * available = vault balance − unpaid debt − pending withdrawal − reserved unsettled cost − base fee due
  * before the next settlement. Negative when the team owes more than the vault holds.
@@ -145,7 +150,7 @@ export function availableBalance(
   horizonSec: number,
   shareBps: number = FULL_SHARE_BPS,
 ): bigint {
-  const funds = s.vaultBalance - s.unpaidBaseFee - s.unpaidOverage - s.pendingWithdrawal - baseFeeDue(s, nowSec, horizonSec);
+  const funds = teamFunds(s, nowSec, horizonSec);
   const mine = shareBps === FULL_SHARE_BPS || funds <= 0n ? funds : (funds * BigInt(shareBps)) / BigInt(FULL_SHARE_BPS);
   return mine - reservedCharged;
 }
