@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { AsyncLocalStorage } from "node:async_hooks";
-import { billingStats, configureBilling, prepareBilling, startBilling, withBilling } from "./next";
+import { billingStats, bindingFromEnv, configureBilling, prepareBilling, startBilling, withBilling } from "./next";
+import { GatewaySettingsError } from "./runtime-settings";
 import { memoryGate, TEST_KEY } from "../test/harness";
 
 const OUTSIDE_REQUESTS = Symbol.for("prepaid-billing.gateway.next.outside-requests");
@@ -112,5 +113,18 @@ describe("Next binding: startBilling()", () => {
     await configureBilling(async () => ({ gate: memoryGate().gate })); // a binding that does not say
     await startBilling();
     assert.equal((await billingStats())?.clients, null);
+  });
+});
+
+describe("Next binding: settings from the environment", () => {
+  it("refuses a GATEWAY_BALANCE_LEASES that is neither 1 nor 0 before starting anything", async () => {
+    const saved = process.env.GATEWAY_BALANCE_LEASES;
+    process.env.GATEWAY_BALANCE_LEASES = "yes";
+    try {
+      await assert.rejects(bindingFromEnv(), (err: Error) => err instanceof GatewaySettingsError && /GATEWAY_BALANCE_LEASES must be 1 or 0, got "yes"/.test(err.message));
+    } finally {
+      if (saved === undefined) delete process.env.GATEWAY_BALANCE_LEASES;
+      else process.env.GATEWAY_BALANCE_LEASES = saved;
+    }
   });
 });
