@@ -302,6 +302,31 @@ describe("npm run gateway as a child process, gate on, against simnet and the em
     await assertSettledExactly([...firstRun, ...secondRun]);
   });
 
+  it("with balanceLeases, leases the team's share through its I/O thread under the id in its log's directory, and frees it on SIGTERM once settled", async () => {
+    const dir = path.join(tmp!.dir, "leased");
+    await fsp.mkdir(dir);
+    const config = JSON.parse(await fsp.readFile(configFile, "utf8")) as Record<string, unknown> & { usageLog: { dir: string } };
+    config.usageLog.dir = path.join(dir, "usage");
+    config.balanceLeases = { renewMs: 200 };
+    const file = path.join(dir, "gateway.json");
+    await fsp.writeFile(file, JSON.stringify(config));
+    const team = client.teamAddress(owner.publicKey).toBase58();
+    const p = await startProxy(file, proxyEnv);
+    const instance = (await fsp.readFile(path.join(dir, "usage", "INSTANCE"), "utf8")).trim();
+    const listening = p.events.find((e) => e.event === "listening");
+    assert.deepEqual([listening?.leaseInstance, listening?.clients], [instance, "io-thread"], "the listening line names it; renewals go through the I/O thread");
+    const served = await sendKeyed(`${p.url}${ENDPOINT}`, apiKey, 20);
+    assert.deepEqual([...new Set(served.map((a) => a.status))], [200]);
+    const leases = await ledger.server().query(api.leases.list, { team });
+    assert.deepEqual(leases.map((l) => [l.instance, l.bps, l.live]), [[instance, 10_000, true]]);
+    const before = (await client.fetchTeam(owner.publicKey)).periodRequests;
+    const { code, stopped } = await stopProxy(p);
+    assert.equal(code, 0, `exit code (stderr: ${p.stderr()})`);
+    assert.deepEqual({ served: stopped?.served, unsettled: stopped?.unsettled }, { served: 20, unsettled: 0 });
+    assert.equal((await client.fetchTeam(owner.publicKey)).periodRequests, before + 20n, "settled on the stop");
+    assert.deepEqual(await ledger.server().query(api.leases.list, { team }), [], "released after settling");
+  });
+
   // Last: the batch it leaves recorded in the ledger but never sent holds the team's next batch_seq.
   it("says on stopping why what it served is left unsettled (a billing authority that cannot pay the fee)", async () => {
     const dir = path.join(tmp!.dir, "unpaid");
