@@ -171,15 +171,23 @@ export async function assembleRuntime(services: RuntimeServices, o: RuntimeAssem
   });
   const { balances } = services;
   let gate: Gate | null = null;
-  const leases = o.balanceLeases
-    ? new BalanceLeases({
-        ...o.balanceLeases,
-        instance: o.balanceLeases.instance ?? (await instanceIdOf(usageLogDirOf(o))),
-        source: services.leases,
-        floorOf: (team) => gate!.leaseFloorBps(team),
-      })
-    : null;
-  gate = createGate({ ...o.gate, keys: services.keys, balances, usage: log, ...(leases ? { leases } : {}) });
+  let leases: BalanceLeases | null = null;
+  try {
+    leases = o.balanceLeases
+      ? new BalanceLeases({
+          ...o.balanceLeases,
+          instance: o.balanceLeases.instance ?? (await instanceIdOf(usageLogDirOf(o))),
+          source: services.leases,
+          floorOf: (team) => gate!.leaseFloorBps(team),
+        })
+      : null;
+    gate = createGate({ ...o.gate, keys: services.keys, balances, usage: log, ...(leases ? { leases } : {}) });
+  } catch (err) {
+    // A misconfigured start leaves nothing running and the log's directory unlocked for the next one.
+    await log.close();
+    await services.stop().catch(() => undefined);
+    throw err;
+  }
   gate.restore(log);
   const roots = createRootComputer({ nice: o.workerNice });
   const settler = new Settler({

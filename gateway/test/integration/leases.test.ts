@@ -244,6 +244,12 @@ describe("balance leases with the embedded ledger", function () {
       balanceLeases: { renewMs: 200 },
     });
     try {
+      // Misconfigured: refused, leaving the log's directory unlocked for a start that is not.
+      const over = (balanceLeases: { renewMs?: number; ttlMs?: number }) =>
+        startGatewayRuntime({ provider: s!.d.provider, billingAuthority: s!.d.billingAuthority, programId: s!.d.programId, ledger, usageLogDir: path.join(dir, "bad"), indexer: false, balanceLeases });
+      await assert.rejects(over({ renewMs: 0 }), /renewMs must be a positive integer/);
+      await assert.rejects(over({ ttlMs: 10 }), /ttlMs must be an integer from 1000/);
+      await (await over({})).close();
       const served = await serve(runtime.gate, key, 20);
       assert.equal(served.filter((a) => a.ok).length, 20);
       const id = (await fsp.readFile(path.join(dir, "usage", "INSTANCE"), "utf8")).trim();
