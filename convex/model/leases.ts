@@ -34,7 +34,8 @@ export const MAX_TTL_MS = 600_000;
 /** Teams one call may renew or release, so a call stays one bounded transaction. */
 export const MAX_TEAMS_PER_CALL = 500;
 
-const INSTANCE = /^[A-Za-z0-9._:-]{1,64}$/;
+/** A gateway instance's name (the gateway checks it too, balance/leases.ts). */
+export const INSTANCE_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /** What an instance reports for one team at a renewal (see the protocol above). */
 export const leaseReport = v.object({
@@ -51,7 +52,7 @@ export type LeaseReport = Infer<typeof leaseReport>;
 
 /** A gateway instance's name: 1–64 characters of A-Z a-z 0-9 . _ : - (a host name, a pod name, host:port). */
 export function requireInstance(text: string): string {
-  if (!INSTANCE.test(text)) {
+  if (!INSTANCE_PATTERN.test(text)) {
     throw ledgerError("invalid_argument", "instance must be 1 to 64 characters of A-Z a-z 0-9 . _ : -");
   }
   return text;

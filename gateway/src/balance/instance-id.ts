@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
-import { INSTANCE_ID_PATTERN } from "./leases";
+import { INSTANCE_PATTERN } from "../../../convex/model/leases";
 
 const FILE = "INSTANCE";
 
@@ -17,7 +17,7 @@ export async function instanceIdOf(dir: string): Promise<string> {
   });
   if (kept !== null) {
     const id = kept.trim();
-    if (!INSTANCE_ID_PATTERN.test(id)) throw new Error(`${file} does not hold an instance id (1 to 64 of [A-Za-z0-9._:-]): ${JSON.stringify(id.slice(0, 80))}`);
+    if (!INSTANCE_PATTERN.test(id)) throw new Error(`${file} does not hold an instance id (1 to 64 of [A-Za-z0-9._:-]): ${JSON.stringify(id.slice(0, 80))}`);
     return id;
   }
   const id = `gw-${randomBytes(8).toString("hex")}`;

@@ -18,17 +18,15 @@
 // `release` (an operator, or the instance closing with nothing left unsettled), frees it. So an instance
 // that cannot reach the ledger keeps admitting against what it holds: funds stay safe without it.
 import { FULL_SHARE_BPS } from "./team-book";
+import { INSTANCE_PATTERN, MAX_TEAMS_PER_CALL, MAX_TTL_MS, MIN_TTL_MS, type LeaseReport } from "../../../convex/model/leases";
 
-/** What an instance tells the ledger about one team. */
-export interface LeaseReport {
-  team: string;
-  /** The share it admits against now, bps. For a team it holds no grant for yet: FULL_SHARE_BPS (frees nothing). */
-  usingBps: number;
-  /** The share its unsettled reservations need, bps (≤ usingBps). */
-  floorBps: number;
-  /** Requests admitted or refused for want of share since the last report. */
-  demand: number;
-}
+/**
+ * What an instance tells the ledger about one team (the ledger's own shape): `usingBps` the share it admits
+ * against now (for a team it holds no grant for yet, FULL_SHARE_BPS: frees nothing), `floorBps` the share its
+ * unsettled reservations need (≤ usingBps), `demand` requests admitted or refused for want of share since the
+ * last report.
+ */
+export type { LeaseReport };
 
 /** The ledger's answer for one team. */
 export interface LeaseGrant {
@@ -70,14 +68,9 @@ export interface BalanceLeasesOptions {
   floorOf: (team: string) => number;
   /** Renewal interval, ms. Default 1_000. */
   renewMs?: number;
-  /** Lease time to live in the ledger, ms (1_000 to 600_000). Default 10_000. */
+  /** Lease time to live in the ledger, ms (MIN_TTL_MS to MAX_TTL_MS: 1_000 to 600_000). Default 10_000. */
   ttlMs?: number;
 }
-
-/** The ledger takes at most this many teams per call. */
-const TEAMS_PER_CALL = 500;
-
-export const INSTANCE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
 
 interface TeamLease {
   /** The most it may use, bps (0 before the first grant). */
@@ -104,11 +97,11 @@ export class BalanceLeases implements GateLeases {
   renewals = 0;
 
   constructor(private readonly o: BalanceLeasesOptions) {
-    if (!INSTANCE_ID_PATTERN.test(o.instance)) throw new RangeError(`balance leases: instance must be 1 to 64 of [A-Za-z0-9._:-], got ${JSON.stringify(o.instance)}`);
+    if (!INSTANCE_PATTERN.test(o.instance)) throw new RangeError(`balance leases: instance must be 1 to 64 of [A-Za-z0-9._:-], got ${JSON.stringify(o.instance)}`);
     this.renewMs = o.renewMs ?? 1_000;
     this.ttlMs = o.ttlMs ?? 10_000;
     if (!(Number.isInteger(this.renewMs) && this.renewMs > 0)) throw new RangeError(`balance leases: renewMs must be a positive integer, got ${this.renewMs}`);
-    if (!(Number.isInteger(this.ttlMs) && this.ttlMs >= 1_000 && this.ttlMs <= 600_000)) throw new RangeError(`balance leases: ttlMs must be an integer from 1000 to 600000, got ${this.ttlMs}`);
+    if (!(Number.isInteger(this.ttlMs) && this.ttlMs >= MIN_TTL_MS && this.ttlMs <= MAX_TTL_MS)) throw new RangeError(`balance leases: ttlMs must be an integer from ${MIN_TTL_MS} to ${MAX_TTL_MS}, got ${this.ttlMs}`);
     if (this.ttlMs <= this.renewMs) throw new RangeError(`balance leases: ttlMs (${this.ttlMs}) must exceed renewMs (${this.renewMs})`);
   }
 
@@ -164,7 +157,7 @@ export class BalanceLeases implements GateLeases {
   /** Frees, in the ledger, the leases of teams whose reservations need nothing (on close, after settling). */
   async releaseIdle(): Promise<string[]> {
     const idle = [...this.teams].filter(([team, t]) => t.granted && this.o.floorOf(team) === 0).map(([team]) => team);
-    for (let i = 0; i < idle.length; i += TEAMS_PER_CALL) await this.o.source.release(this.o.instance, idle.slice(i, i + TEAMS_PER_CALL));
+    for (let i = 0; i < idle.length; i += MAX_TEAMS_PER_CALL) await this.o.source.release(this.o.instance, idle.slice(i, i + MAX_TEAMS_PER_CALL));
     for (const team of idle) this.teams.delete(team);
     return idle;
   }
@@ -186,8 +179,8 @@ export class BalanceLeases implements GateLeases {
     const entries = [...this.teams];
     if (entries.length === 0) return;
     try {
-      for (let i = 0; i < entries.length; i += TEAMS_PER_CALL) {
-        const chunk = entries.slice(i, i + TEAMS_PER_CALL);
+      for (let i = 0; i < entries.length; i += MAX_TEAMS_PER_CALL) {
+        const chunk = entries.slice(i, i + MAX_TEAMS_PER_CALL);
         const reports: LeaseReport[] = chunk.map(([team, t]) => {
           const using = t.granted ? t.using : FULL_SHARE_BPS;
           return { team, usingBps: using, floorBps: Math.min(this.o.floorOf(team), using), demand: t.demand };
@@ -201,7 +194,7 @@ export class BalanceLeases implements GateLeases {
           t.demand = Math.max(0, t.demand - reports[j]!.demand); // what arrived since the report counts next time
           t.bps = g.bps;
           // The ledger's target, raised to what the reservations need now, never above what it granted.
-          t.using = Math.min(g.bps, Math.max(g.targetBps, Math.min(this.o.floorOf(team), FULL_SHARE_BPS)));
+          t.using = Math.min(g.bps, Math.max(g.targetBps, this.o.floorOf(team)));
           t.granted = true;
         }
       }

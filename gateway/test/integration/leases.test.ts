@@ -233,23 +233,24 @@ describe("balance leases with the embedded ledger", function () {
     const { teamId } = await ledger.as(owner).mutation(api.teams.create, { name: "Leased", chainTeam: t.address, vault: t.vault.toBase58() });
     const { key } = await ledger.as(owner).mutation(api.apiKeys.create, { teamId, name: "k" });
     const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "gw-leased-runtime-"));
-    const runtime = await startGatewayRuntime({
-      provider: s.d.provider,
-      billingAuthority: s.d.billingAuthority,
-      programId: s.d.programId,
-      ledger,
-      usageLogDir: path.join(dir, "usage"),
-      gate: { rateLimits: UNLIMITED },
-      indexer: false,
-      balanceLeases: { renewMs: 200 },
-    });
+    const { d } = s;
+    const runtimeOver = (logDir: string, balanceLeases: { renewMs?: number; ttlMs?: number }) =>
+      startGatewayRuntime({
+        provider: d.provider,
+        billingAuthority: d.billingAuthority,
+        programId: d.programId,
+        ledger,
+        usageLogDir: path.join(dir, logDir),
+        gate: { rateLimits: UNLIMITED },
+        indexer: false,
+        balanceLeases,
+      });
+    const runtime = await runtimeOver("usage", { renewMs: 200 });
     try {
       // Misconfigured: refused, leaving the log's directory unlocked for a start that is not.
-      const over = (balanceLeases: { renewMs?: number; ttlMs?: number }) =>
-        startGatewayRuntime({ provider: s!.d.provider, billingAuthority: s!.d.billingAuthority, programId: s!.d.programId, ledger, usageLogDir: path.join(dir, "bad"), indexer: false, balanceLeases });
-      await assert.rejects(over({ renewMs: 0 }), /renewMs must be a positive integer/);
-      await assert.rejects(over({ ttlMs: 10 }), /ttlMs must be an integer from 1000/);
-      await (await over({})).close();
+      await assert.rejects(runtimeOver("bad", { renewMs: 0 }), /renewMs must be a positive integer/);
+      await assert.rejects(runtimeOver("bad", { ttlMs: 10 }), /ttlMs must be an integer from 1000/);
+      await (await runtimeOver("bad", {})).close();
       const served = await serve(runtime.gate, key, 20);
       assert.equal(served.filter((a) => a.ok).length, 20);
       const id = (await fsp.readFile(path.join(dir, "usage", "INSTANCE"), "utf8")).trim();
