@@ -5,7 +5,7 @@ import { newLedger, newWallet, rejectsWith, server, TEST_SECRET, type Ledger } f
 
 const TTL_MS = 10_000;
 
-type Report = { team: string; usingBps?: number; floorBps?: number; demand?: number };
+type Report = { team: string; usingBps?: number; floorBps?: number; demand?: number; spentBps?: number; periodEnd?: number };
 
 /** One renewal of `instance` for one team; omitted report fields are 0 except usingBps (all: 10_000). */
 async function renewOne(t: Ledger, instance: string, report: Report, ttlMs = TTL_MS) {
@@ -13,7 +13,16 @@ async function renewOne(t: Ledger, instance: string, report: Report, ttlMs = TTL
     auth: server,
     instance,
     ttlMs,
-    teams: [{ team: report.team, usingBps: report.usingBps ?? TOTAL_BPS, floorBps: report.floorBps ?? 0, demand: report.demand ?? 0 }],
+    teams: [
+      {
+        team: report.team,
+        usingBps: report.usingBps ?? TOTAL_BPS,
+        floorBps: report.floorBps ?? 0,
+        demand: report.demand ?? 0,
+        ...(report.spentBps !== undefined ? { spentBps: report.spentBps } : {}),
+        ...(report.periodEnd !== undefined ? { periodEnd: report.periodEnd } : {}),
+      },
+    ],
   });
   return leases[0];
 }
@@ -58,7 +67,18 @@ describe("balance leases", () => {
     assert.deepEqual(leases, [{ team, bps: 10_000, targetBps: 10_000, expiresAtMs: nowMs + TTL_MS }]);
     const listed = await t.query(api.leases.list, { auth: server, team });
     assert.deepEqual(listed, [
-      { instance: "gw-a", bps: 10_000, floorBps: 0, demand: 5, expiresAtMs: nowMs + TTL_MS, updatedAtMs: nowMs, live: true },
+      {
+        instance: "gw-a",
+        bps: 10_000,
+        floorBps: 0,
+        demand: 5,
+        expiresAtMs: nowMs + TTL_MS,
+        updatedAtMs: nowMs,
+        spentBps: 0,
+        periodEnd: null,
+        released: false,
+        live: true,
+      },
     ]);
   });
 
@@ -222,6 +242,31 @@ describe("balance leases", () => {
     assert.equal((await renewOne(t, "gw-b", { team: y, usingBps: 0, demand: 1 })).bps, 10_000);
   });
 
+  it("keeps a released instance's spent share out of every split until a renewal reports a later period", async () => {
+    const t = newLedger();
+    const team = newWallet();
+    const PERIOD = 1_800_000_000;
+    await renewOne(t, "gw-a", { team }); // granted the whole
+    await renewOne(t, "gw-a", { team, floorBps: 3_000, spentBps: 2_000, periodEnd: PERIOD });
+    // Released after settling: what it spent this period stays spent; the rest is free.
+    assert.deepEqual(await t.mutation(api.leases.release, { auth: server, instance: "gw-a" }), { released: 1 });
+    const [held] = await t.query(api.leases.list, { auth: server, team });
+    assert.deepEqual([held.instance, held.bps, held.floorBps, held.spentBps, held.periodEnd, held.released, held.live], ["gw-a", 2_000, 2_000, 2_000, PERIOD, true, false]);
+    assert.equal((await renewOne(t, "gw-b", { team, usingBps: 0, periodEnd: PERIOD })).bps, 8_000, "the same period: 2,000 stay held");
+    // A release of an instance that spent nothing deletes its row.
+    await renewOne(t, "gw-c", { team, usingBps: 0, periodEnd: PERIOD });
+    await t.mutation(api.leases.release, { auth: server, instance: "gw-c" });
+    assert.deepEqual(Object.keys(await bpsByInstance(t, team)).sort(), ["gw-a", "gw-b"]);
+    // The instance that spent it comes back: its row is live again, from the spent share.
+    await renewOne(t, "gw-a", { team, usingBps: 10_000, floorBps: 2_000, spentBps: 2_000, periodEnd: PERIOD });
+    assert.equal((await t.query(api.leases.list, { auth: server, team })).find((r) => r.instance === "gw-a")?.live, true);
+    await t.mutation(api.leases.release, { auth: server, instance: "gw-a" });
+    // Once the period has ended (end + 1 before the chain rolls it), the held share goes back to the team.
+    const later = await renewOne(t, "gw-b", { team, usingBps: 8_000, periodEnd: PERIOD + 1 });
+    assert.deepEqual(await bpsByInstance(t, team), { "gw-b": later.bps });
+    assert.equal((await renewOne(t, "gw-b", { team, usingBps: later.bps, periodEnd: PERIOD + 1 })).bps, 10_000);
+  });
+
   it("refuses every call without the right server secret", async () => {
     const t = newLedger();
     const team = newWallet();
@@ -236,7 +281,12 @@ describe("balance leases", () => {
   it("refuses malformed instances, ttls, team lists and reports", async () => {
     const t = newLedger();
     const team = newWallet();
-    const ok = { team, usingBps: 100, floorBps: 50, demand: 3 };
+    const ok: { team: string; usingBps: number; floorBps: number; demand: number; spentBps?: number; periodEnd?: number } = {
+      team,
+      usingBps: 100,
+      floorBps: 50,
+      demand: 3,
+    };
     const renew = (fields: { instance?: string; ttlMs?: number; teams?: (typeof ok)[] }) =>
       t.mutation(api.leases.renew, { auth: server, instance: "gw-a", ttlMs: TTL_MS, teams: [ok], ...fields });
     for (const instance of ["", "x".repeat(65), "gw a", "gw/a", "gw-é"]) {
@@ -259,6 +309,12 @@ describe("balance leases", () => {
       { demand: 1.5 },
       { demand: 2 ** 53 },
       { demand: Number.POSITIVE_INFINITY },
+      { spentBps: -1 },
+      { spentBps: 51 },
+      { spentBps: 0.5 },
+      { periodEnd: -1 },
+      { periodEnd: 1.5 },
+      { periodEnd: Number.NaN },
     ];
     for (const fields of bad) await rejectsWith(renew({ teams: [{ ...ok, ...fields }] }), "invalid_argument");
     // The limits themselves are accepted: 600_000 ms, 500 teams, 2^53 - 1 requests, 10_000 bps floors.
@@ -287,7 +343,7 @@ describe("balance leases", () => {
     const teams = [newWallet(), newWallet()];
     // What each instance last heard per team; most reports follow the protocol, some are arbitrary.
     const grants = new Map<string, { bps: number; targetBps: number; floorBps: number }>();
-    const counts = { renewals: 0, grown: 0, releases: 0, jumps: 0 };
+    const counts = { renewals: 0, grown: 0, releases: 0, jumps: 0, held: 0 };
     for (let step = 0; step < 300; step++) {
       const roll = random();
       if (roll < 0.75) {
@@ -299,7 +355,8 @@ describe("balance leases", () => {
           const usingBps =
             random() < 0.8 ? Math.max(heard.floorBps, Math.min(heard.targetBps, heard.bps)) : int(TOTAL_BPS);
           const floorBps = random() < 0.5 ? 0 : int(usingBps);
-          return { team, usingBps, floorBps, demand: random() < 0.2 ? 0 : int(2_000) };
+          const spent = random() < 0.5 ? { spentBps: int(floorBps), periodEnd: pick([100, 200, 300]) } : {};
+          return { team, usingBps, floorBps, demand: random() < 0.2 ? 0 : int(2_000), ...spent };
         });
         const ttlMs = pick([1_000, 5_000, 60_000]);
         const { leases } = await t.mutation(api.leases.renew, { auth: server, instance, ttlMs, teams: reports });
@@ -326,10 +383,17 @@ describe("balance leases", () => {
         const rows = await t.query(api.leases.list, { auth: server, team });
         const sum = rows.reduce((s, r) => s + r.bps, 0);
         assert.ok(sum <= TOTAL_BPS, `step ${step}: Σ bps ${sum} > ${TOTAL_BPS} for a team`);
-        for (const r of rows) assert.ok(r.floorBps <= r.bps, `step ${step}: ${r.instance} floor ${r.floorBps} > bps ${r.bps}`);
+        for (const r of rows) {
+          assert.ok(r.floorBps <= r.bps, `step ${step}: ${r.instance} floor ${r.floorBps} > bps ${r.bps}`);
+          assert.ok(r.spentBps <= r.floorBps, `step ${step}: ${r.instance} spent ${r.spentBps} > floor ${r.floorBps}`);
+          if (r.released) {
+            counts.held++;
+            assert.equal(r.bps, r.spentBps, `step ${step}: a released row holds its spent share only`);
+          }
+        }
       }
     }
     // The sequence exercised every branch, and shares moved more than once.
-    assert.ok(counts.renewals > 150 && counts.releases > 10 && counts.jumps > 10 && counts.grown > 20, JSON.stringify(counts));
+    assert.ok(counts.renewals > 150 && counts.releases > 10 && counts.jumps > 10 && counts.grown > 20 && counts.held > 5, JSON.stringify(counts));
   });
 });

@@ -281,6 +281,12 @@ export default defineSchema({
     /** Renewed until then (unix ms); after it the lease is expired but keeps its bps (model/leases.ts). */
     expiresAtMs: v.number(),
     updatedAtMs: v.number(),
+    /** Share the instance's settled spend this period took at its last renewal, basis points (≤ floorBps). */
+    spentBps: v.optional(v.number()),
+    /** End (unix s) of the period that spend is of, as its last renewal reported it. */
+    periodEnd: v.optional(v.number()),
+    /** Released while it had spent some of its period: holds spentBps until a later period is reported. */
+    released: v.optional(v.boolean()),
   })
     // leases.renew: all leases of a team, for the split and the bps still free.
     .index("by_team", ["team"])

@@ -18,8 +18,14 @@
 //
 // A lease not renewed within its ttl is expired: its instance may have crashed holding unsettled usage,
 // so its bps stay held (out of every split) until that instance renews again after its restart, or
-// `leases.release` deletes its rows. Each renewal writes only the renewing instance's own row (and deletes
-// expired rows holding nothing), so renewals of different instances never write the same document.
+// `leases.release` releases its rows. Each renewal writes only the renewing instance's own row (and deletes
+// rows that hold nothing any more), so renewals of different instances never write the same document.
+//
+// Shares are of a basis that stays put through the period (the gateway's balance/shares.ts): what an
+// instance spent of it this period stays spent after it goes. So an instance also reports `spentBps` (the
+// share its settled spend this period takes) and `periodEnd` (that period's end, unix seconds), and a
+// release keeps a row that spent something as `released`, holding spentBps out of every split, until a
+// renewal of the team reports a later period.
 import { v, type Infer } from "convex/values";
 import type { Doc } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
@@ -47,6 +53,13 @@ export const leaseReport = v.object({
   floorBps: v.number(),
   /** Requests in the last renewal window. */
   demand: v.number(),
+  /** Share its settled spend this period takes, bps (≤ floorBps); 0 when omitted. */
+  spentBps: v.optional(v.number()),
+  /**
+   * End of the period the instance prices requests in (unix s); once that period has ended and until the
+   * chain rolls it, that end + 1 (any later period ends after it). Omitted: no period is known yet.
+   */
+  periodEnd: v.optional(v.number()),
 });
 export type LeaseReport = Infer<typeof leaseReport>;
 
@@ -79,7 +92,12 @@ function requireReport(report: LeaseReport, i: number): LeaseReport {
     throw ledgerError("invalid_argument", `teams[${i}].floorBps (${floorBps}) must not exceed usingBps (${usingBps})`);
   }
   const demand = requireInteger(report.demand, `teams[${i}].demand`, 0, Number.MAX_SAFE_INTEGER);
-  return { team: report.team, usingBps, floorBps, demand };
+  const spentBps = requireInteger(report.spentBps ?? 0, `teams[${i}].spentBps`, 0, TOTAL_BPS);
+  if (spentBps > floorBps) {
+    throw ledgerError("invalid_argument", `teams[${i}].spentBps (${spentBps}) must not exceed floorBps (${floorBps})`);
+  }
+  const periodEnd = report.periodEnd === undefined ? undefined : requireInteger(report.periodEnd, `teams[${i}].periodEnd`, 0, Number.MAX_SAFE_INTEGER);
+  return { team: report.team, usingBps, floorBps, demand, spentBps, periodEnd };
 }
 
 /** A live lease as the split sees it. */
@@ -126,7 +144,15 @@ async function renewTeam(ctx: MutationCtx, instance: string, report: LeaseReport
     .withIndex("by_team", (q) => q.eq("team", report.team))
     .collect();
   const stored = rows.find((row) => row.instance === instance) ?? null;
-  const others = rows.filter((row) => row.instance !== instance);
+  let others = rows.filter((row) => row.instance !== instance);
+
+  // A released row's spend was of its period: a later one owes it nothing.
+  if (report.periodEnd !== undefined) {
+    for (const row of others) {
+      if (row.released === true && (row.periodEnd === undefined || row.periodEnd < report.periodEnd)) await ctx.db.delete(row._id);
+    }
+    others = others.filter((row) => !(row.released === true && (row.periodEnd === undefined || row.periodEnd < report.periodEnd!)));
+  }
 
   // The report frees what the instance no longer uses; it never raises bps.
   let bps = Math.min(stored?.bps ?? 0, report.usingBps);
@@ -137,8 +163,9 @@ async function renewTeam(ctx: MutationCtx, instance: string, report: LeaseReport
   };
   const expiresAtMs = nowMs + ttlMs;
 
-  const expired = others.filter((row) => row.expiresAtMs < nowMs);
-  const live = others.filter((row) => row.expiresAtMs >= nowMs);
+  // Released rows are held like expired ones.
+  const expired = others.filter((row) => row.expiresAtMs < nowMs || row.released === true);
+  const live = others.filter((row) => row.expiresAtMs >= nowMs && row.released !== true);
   // Expired leases keep their bps out of the split (their instance may hold unsettled usage); the ones
   // holding nothing are dropped so a crashed instance's rows do not pile up.
   for (const row of expired) if (row.bps === 0) await ctx.db.delete(row._id);
@@ -152,7 +179,16 @@ async function renewTeam(ctx: MutationCtx, instance: string, report: LeaseReport
     bps += Math.max(0, Math.min(target - bps, TOTAL_BPS - held));
   }
 
-  const fields = { bps, floorBps: own.floorBps, demand: own.demand, expiresAtMs, updatedAtMs: nowMs };
+  const fields = {
+    bps,
+    floorBps: own.floorBps,
+    demand: own.demand,
+    expiresAtMs,
+    updatedAtMs: nowMs,
+    spentBps: Math.min(report.spentBps ?? 0, own.floorBps),
+    periodEnd: report.periodEnd,
+    released: undefined,
+  };
   if (stored === null) {
     await ctx.db.insert("balanceLeases", { team: report.team, instance, ...fields });
   } else {
@@ -180,8 +216,10 @@ export async function renewLeases(ctx: MutationCtx, instanceArg: string, ttlMsAr
 }
 
 /**
- * Deletes `instance`'s leases (all of them, or those of `teams`), handing their bps back to the team: for
- * an instance shutting down after settling, or one that restarted and will not renew some teams.
+ * Releases `instance`'s leases (all of them, or those of `teams`), handing their bps back to the team: for
+ * an instance shutting down after settling, or one that restarted and will not renew some teams. A lease
+ * whose last renewal reported spend this period keeps that much (spentBps) as a released row until a
+ * renewal of the team reports a later period (see the protocol above); the others are deleted.
  */
 export async function releaseLeases(ctx: MutationCtx, instanceArg: string, teamsArg: string[] | undefined) {
   const instance = requireInstance(instanceArg);
@@ -202,7 +240,15 @@ export async function releaseLeases(ctx: MutationCtx, instanceArg: string, teams
       if (row !== null) rows.push(row);
     }
   }
-  for (const row of rows) await ctx.db.delete(row._id);
+  const nowMs = Date.now();
+  for (const row of rows) {
+    const spent = row.spentBps ?? 0;
+    if (spent > 0 && row.periodEnd !== undefined) {
+      await ctx.db.patch(row._id, { bps: spent, floorBps: spent, demand: 0, released: true, expiresAtMs: Math.min(row.expiresAtMs, nowMs), updatedAtMs: nowMs });
+    } else {
+      await ctx.db.delete(row._id);
+    }
+  }
   return { released: rows.length };
 }
 
@@ -221,6 +267,9 @@ export async function listLeases(ctx: QueryCtx, teamArg: string) {
     demand: row.demand,
     expiresAtMs: row.expiresAtMs,
     updatedAtMs: row.updatedAtMs,
-    live: row.expiresAtMs >= nowMs,
+    spentBps: row.spentBps ?? 0,
+    periodEnd: row.periodEnd ?? null,
+    released: row.released === true,
+    live: row.expiresAtMs >= nowMs && row.released !== true,
   }));
 }

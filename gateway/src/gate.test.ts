@@ -346,18 +346,70 @@ describe("gate admission", () => {
         assert.equal(decodePaymentRequired(a.headers[HEADER.paymentRequired]!).amount, "25000", "40% of 25,000 pays the request");
       });
 
-      it("counts the other instances' part of the remaining included requests as used: its prices are upper bounds", async () => {
-        const { admit } = harness({ instanceShareBps: 5_000 }, { periodRequests: QUOTA - 4n, vaultBalance: 100n * USDC });
+      it("prices as included only its share of the included requests, less what it settled this period, never more than the chain has left", async () => {
+        const nearlyAll = harness({ instanceShareBps: 5_000 }, { periodRequests: QUOTA - 4n, vaultBalance: 100n * USDC });
+        for (let i = 0; i < 4; i++) assert.equal((await nearlyAll.admit()).cost, 0n, "the chain has 4 included requests left");
+        assert.equal((await nearlyAll.admit()).cost, PRICE);
+
+        const { admit, gate } = harness({ instanceShareBps: 5_000 }, { periodRequests: 0n, vaultBalance: 100n * USDC });
         assert.equal((await admit()).cost, 0n);
-        assert.equal((await admit()).cost, 0n, "half of the 4 included requests left");
-        assert.equal((await admit()).cost, PRICE);
+        // Its own batches settled 4,997 requests this period: with the one reserved, 2 of its 5,000 are left.
+        gate.book(TEAM)!.restoreSpend({ key: PERIOD_END, seq: 1n, charged: 0n, units: 4_997n }, []);
+        assert.equal((await admit()).cost, 0n);
+        assert.equal((await admit()).cost, 0n);
+        assert.equal((await admit()).cost, PRICE, "its half of the included requests is used, though the chain shows 9,999 left");
       });
 
-      it("counts the other instances' part of the remaining spend cap as spent", async () => {
+      it("counts the other instances' part of the spend cap as spent", async () => {
         const { admit } = harness({ instanceShareBps: 5_000 }, { periodRequests: QUOTA, periodOverageSpend: 10_000n, spendCap: 50_000n });
         assert.equal((await admit()).ok, true);
-        assert.equal((await admit()).ok, true, "half of the 40,000 left: two requests");
+        assert.equal((await admit()).ok, true, "its half of the 50,000 cap (others spent 10,000 of theirs): two requests");
         refused(await admit(), 402, "spend_cap_reached");
+      });
+
+      it("takes its share of a basis no settlement moves: another instance's settled batch gives it no more (no debt)", async () => {
+        // Two instances at 5,000 on a balance that pays 100 requests, all overage.
+        const rateLimits = [{ ratePerSec: 1_000, burst: 1_000 }];
+        const a = harness({ instanceShareBps: 5_000, rateLimits }, { periodRequests: QUOTA, vaultBalance: 100n * PRICE, slot: 1 });
+        const b = harness({ instanceShareBps: 5_000, rateLimits }, { periodRequests: QUOTA, vaultBalance: 100n * PRICE, slot: 1 });
+        let served = 0;
+        const serveAll = async (h: typeof a) => {
+          for (let r = await h.admit(); r.ok; r = await h.admit()) served++;
+        };
+        await serveAll(a);
+        await serveAll(b);
+        assert.equal(served, 100);
+        // B's 50 settle: the vault pays 500,000, which the period's overage spend now shows.
+        b.gate.sealReservation(TEAM, 1n, 50n, 50n * PRICE);
+        const settled = { periodRequests: QUOTA + 50n, vaultBalance: 50n * PRICE, periodOverageSpend: 50n * PRICE, lastBatchSeq: 1n, slot: 2 };
+        a.balances.set(teamState(settled));
+        b.balances.set(teamState(settled));
+        await serveAll(b);
+        await serveAll(a);
+        assert.equal(served, 100, "a share of the funds as they are now would let B take 25 more");
+        assert.deepEqual(b.gate.book(TEAM)!.spent, { key: PERIOD_END, seq: 1n, charged: 50n * PRICE, units: 50n });
+        const refusal = await b.admit();
+        refused(refusal, 402, "insufficient_balance");
+        assert.equal(refusal.body!.available, "0");
+        // A deposit of 100,000 raises each half by 50,000: five more requests each.
+        const deposited = { ...settled, vaultBalance: 60n * PRICE, slot: 3 };
+        a.balances.set(teamState(deposited));
+        b.balances.set(teamState(deposited));
+        await serveAll(a);
+        await serveAll(b);
+        assert.equal(served, 110);
+      });
+
+      it("starts a new period's share from nothing spent", async () => {
+        const { admit, gate, clock, balances } = harness({ instanceShareBps: 5_000 }, { periodRequests: QUOTA, vaultBalance: 60n * USDC });
+        assert.equal((await admit()).ok, true);
+        gate.book(TEAM)!.restoreSpend({ key: PERIOD_END, seq: 1n, charged: 30n * USDC - PRICE, units: 2_999n }, []);
+        refused(await admit(), 402, "insufficient_balance"); // its half of 60 USDC: all spent or reserved
+        clock.ms = (PERIOD_END + 1) * 1000;
+        balances.touch(TEAM);
+        const next = await admit();
+        assert.equal(next.ok, true, "the period the settler rolls to starts from nothing spent");
+        assert.equal(next.cost, 0n);
       });
 
       it("counts the other instances' part of a member's remaining allocation as used", async () => {
@@ -448,7 +500,7 @@ describe("gate admission", () => {
         assert.equal(decodePaymentRequired(b.headers[HEADER.paymentRequired]!).amount, "5000", "20,000 needed, 15,000 left in the team");
       });
 
-      it("gives as its floor the share its reservations need: of the funds, the remaining included requests and the spend cap", async () => {
+      it("gives as its floor the share its reservations and its spend this period take: of the basis, the included requests and the spend cap", async () => {
         const leases = new MemoryLeases(10_000);
         const funds = harness({ leases }, { periodRequests: QUOTA, vaultBalance: 300_000n });
         assert.equal(funds.gate.leaseFloorBps(TEAM), 0, "nothing reserved, no book yet");
@@ -456,7 +508,7 @@ describe("gate admission", () => {
         assert.equal(funds.gate.leaseFloorBps(TEAM), 334, "10,000 of 300,000, rounded up");
         const included = harness({ leases: new MemoryLeases(10_000) }, { periodRequests: QUOTA - 8n, vaultBalance: 300_000n });
         await included.admit(2);
-        assert.equal(included.gate.leaseFloorBps(TEAM), 2_500, "2 of the 8 included requests left");
+        assert.equal(included.gate.leaseFloorBps(TEAM), 2, "2 of the period's 10,000 included requests, while the chain has some left");
         const capped = harness({ leases: new MemoryLeases(10_000) }, { periodRequests: QUOTA, vaultBalance: 300_000n, spendCap: 40_000n });
         await capped.admit();
         assert.equal(capped.gate.leaseFloorBps(TEAM), 2_500, "10,000 of the 40,000 cap");
@@ -465,6 +517,15 @@ describe("gate admission", () => {
         gone.balances.set(teamState({ periodRequests: QUOTA, vaultBalance: 0n, slot: 99 }));
         await gone.admit(); // observes the emptied vault
         assert.equal(gone.gate.leaseFloorBps(TEAM), 10_000, "reserved with no funds left: the whole");
+
+        const spent = harness({ leases: new MemoryLeases(10_000) }, { periodRequests: QUOTA, vaultBalance: 200_000n, periodOverageSpend: 100_000n });
+        assert.equal(spent.gate.leaseSpend(TEAM), null, "no book yet");
+        await spent.admit();
+        spent.gate.book(TEAM)!.restoreSpend({ key: PERIOD_END, seq: 3n, charged: 60_000n, units: 6n }, []);
+        assert.equal(spent.gate.leaseFloorBps(TEAM), 2_334, "60,000 spent + 10,000 reserved of 300,000 (funds + this period's overage)");
+        assert.deepEqual(spent.gate.leaseSpend(TEAM), { spentBps: 2_000, periodEnd: PERIOD_END, reserved: true });
+        spent.clock.ms = (PERIOD_END + 1) * 1000;
+        assert.deepEqual(spent.gate.leaseSpend(TEAM), { spentBps: 0, periodEnd: PERIOD_END + 1, reserved: true }, "the period ended: its spend is of the past one");
       });
 
       it("excludes a fixed instanceShareBps", () => {

@@ -19,7 +19,9 @@
 import { TokenBucketLimiter, type RateDecision } from "./ratelimit/token-bucket";
 import { KeyCache, KeySourceUnavailableError, type CachedKey } from "./keys/cache";
 import type { KeyRecord } from "./keys/source";
-import { availableBalance, FULL_SHARE_BPS, othersPart, TeamBook, teamFunds } from "./balance/team-book";
+import { FULL_SHARE_BPS, othersPart, TeamBook } from "./balance/team-book";
+import { availableBalance, shareBasis, shareNeeded, spentInPeriod, type PeriodSpend, type UncountedBatch } from "./balance/shares";
+import { periodAfterRoll } from "./pricing";
 import type { TeamChainState } from "./balance/source";
 import { MemberSpend } from "./members/spend";
 import { priceRequest } from "./pricing";
@@ -36,6 +38,9 @@ export interface UnsettledUsage {
   teamsWithUsage(): string[];
   pending(team: string): EntryList;
   openBatch(team: string): SealedBatch | null;
+  /** Teams with spend counted this instance (balance/shares.ts), and that spend. */
+  teamsWithSpend(): string[];
+  spendOf(team: string): { spent: PeriodSpend | null; uncounted: readonly UncountedBatch[] };
 }
 
 export const HEADER = {
@@ -231,6 +236,9 @@ export class Gate implements GateCore {
     let b = this.books.get(team);
     if (b === undefined) {
       b = new TeamBook();
+      // Spend is what shares are taken against: it outlives the process in the usage log.
+      const usage = this.usage;
+      if (usage.noteSpend !== undefined) b.onSpend = (spent) => usage.noteSpend!(team, spent);
       this.books.set(team, b);
     }
     return b;
@@ -308,37 +316,63 @@ export class Gate implements GateCore {
   }
 
   /**
-   * The share of `team`'s funds this instance's unsettled reservations need, bps: the least share it may be
-   * asked down to under leases (balance/leases.ts). The largest of what the reserved cost needs of the funds,
-   * the reserved requests of the period's remaining included ones, and the reserved cost of the remaining
-   * spend cap; the whole when the funds are gone and something is still reserved.
+   * The share of `team` this instance holds in use, bps: the least it may be asked down to under leases
+   * (balance/leases.ts). The largest of what its spend this period and its reservations take of the common
+   * basis G (balance/shares.ts), of the period's included requests while some remain on chain, and of the
+   * spend cap while it is not reached on chain.
    */
   leaseFloorBps(team: string): number {
+    const s = this.latestOf(team);
+    return s === undefined ? 0 : this.shareTaken(this.books.get(team)!, s, true);
+  }
+
+  /**
+   * What `team`'s lease reports of this instance's spend (balance/leases.ts): the share its settled spend this
+   * period takes (part of leaseFloorBps, kept by the ledger after a release), the period's end (unix s; + 1
+   * once that period has ended, before the chain rolls it) and whether anything is still reserved.
+   */
+  leaseSpend(team: string): { spentBps: number; periodEnd: number; reserved: boolean } | null {
+    const s = this.latestOf(team);
+    if (s === undefined) return null;
+    const book = this.books.get(team)!;
+    const nowSec = Math.floor(this.options.now() / 1000);
+    return {
+      spentBps: this.shareTaken(book, s, false),
+      periodEnd: nowSec >= s.periodEnd ? s.periodEnd + 1 : s.periodEnd,
+      reserved: book.reservedCharged !== 0n || book.reservedUnits !== 0n,
+    };
+  }
+
+  /** The team's book brought up to the latest chain state, and that state; undefined without either. */
+  private latestOf(team: string): TeamChainState | undefined {
     const book = this.books.get(team);
-    if (book === undefined) return 0;
+    if (book === undefined) return undefined;
     // The latest chain state ends the reservations of batches it shows settled (requests observe it too, but
     // an idle team's book would keep them until its next request).
     const latest = this.options.balances.peek(team);
     if (latest) book.observe(latest);
-    const s = book.state;
-    if (s === undefined || (book.reservedCharged === 0n && book.reservedUnits === 0n)) return 0;
+    return book.state;
+  }
+
+  /** leaseFloorBps of the spend this period, and of the reservations when `reserved`. */
+  private shareTaken(book: TeamBook, s: TeamChainState, reserved: boolean): number {
     const nowSec = Math.floor(this.options.now() / 1000);
-    const funds = teamFunds(s, nowSec, Math.ceil(this.options.baseFeeHorizonMs / 1000));
-    const whole = BigInt(FULL_SHARE_BPS);
-    const part = (used: bigint, of: bigint): bigint => (used <= 0n ? 0n : of <= 0n ? whole : (used * whole + of - 1n) / of);
-    let floor = part(book.reservedCharged, funds);
-    const terms = s.tiers[s.tier];
-    if (terms !== undefined && terms.includedRequests > s.periodRequests) {
-      const remaining = terms.includedRequests - s.periodRequests;
-      const f = part(book.reservedUnits < remaining ? book.reservedUnits : remaining, remaining);
-      if (f > floor) floor = f;
+    const spent = spentInPeriod(book.spent, s, nowSec);
+    const charged = spent.charged + (reserved ? book.reservedCharged : 0n);
+    const units = spent.units + (reserved ? book.reservedUnits : 0n);
+    if (charged === 0n && units === 0n) return 0;
+    let floor = shareNeeded(charged, shareBasis(s, nowSec, Math.ceil(this.options.baseFeeHorizonMs / 1000)));
+    // Once the chain has counted all the included requests (or reached the cap) no instance prices against
+    // its part of them any more: that part then holds nothing back.
+    const period = periodAfterRoll(s, nowSec >= s.periodEnd);
+    const terms = s.tiers[period.tier];
+    if (terms !== undefined && period.periodRequests < terms.includedRequests) {
+      floor = Math.max(floor, shareNeeded(units < terms.includedRequests ? units : terms.includedRequests, terms.includedRequests));
     }
-    if (s.spendCap > 0n && s.spendCap > s.periodOverageSpend) {
-      const remaining = s.spendCap - s.periodOverageSpend;
-      const f = part(book.reservedCharged < remaining ? book.reservedCharged : remaining, remaining);
-      if (f > floor) floor = f;
+    if (s.spendCap > 0n && period.periodOverageSpend < s.spendCap) {
+      floor = Math.max(floor, shareNeeded(charged < s.spendCap ? charged : s.spendCap, s.spendCap));
     }
-    return Number(floor > whole ? whole : floor);
+    return floor;
   }
 
   /**
@@ -411,11 +445,12 @@ export class Gate implements GateCore {
     }
     if (!stale) book.staleCharged = 0n;
 
-    // 7. Price (SDK mirror), on top of everything reserved before.
+    // 7. Price (SDK mirror), on top of everything reserved before (and, with a share, spent this period).
     const nowSec = Math.floor(now / 1000);
+    const spent = share === FULL_SHARE_BPS ? undefined : spentInPeriod(book.spent, state, nowSec);
     let price;
     try {
-      price = priceRequest(state, book.reservedUnits, book.reservedCharged, units, nowSec, share);
+      price = priceRequest(state, book.reservedUnits, book.reservedCharged, units, nowSec, share, spent);
     } catch (err) {
       if (err instanceof BillingMathError) {
         return refusal("invalid_request", requestId, headers, { detail: err.message }, rate);
@@ -443,7 +478,7 @@ export class Gate implements GateCore {
 
     // 8. Balance.
     const horizonSec = Math.ceil(o.baseFeeHorizonMs / 1000);
-    const available = availableBalance(state, book.reservedCharged, nowSec, horizonSec, share);
+    const available = availableBalance(state, book.reservedCharged, nowSec, horizonSec, share, spent?.charged);
     if (cost > available) {
       let shortfall: bigint;
       if (o.leases === null) {
@@ -536,9 +571,15 @@ export class Gate implements GateCore {
 
   /**
    * After a restart: reserves again what the usage log holds unsettled (pending requests and each team's
-   * open batch), so the gate does not spend it twice. Call before serving.
+   * open batch), so the gate does not spend it twice, and takes back the spend it counted this period (shares
+   * are taken against it). Call before serving.
    */
   restore(log: UnsettledUsage): void {
+    // Spend first: a replayed open batch the log's count already holds is then not counted again.
+    for (const team of log.teamsWithSpend()) {
+      const { spent, uncounted } = log.spendOf(team);
+      this.bookOf(team).restoreSpend(spent, uncounted);
+    }
     for (const team of log.teamsWithUsage()) {
       const book = this.bookOf(team);
       const open = log.openBatch(team);

@@ -59,12 +59,11 @@ export interface GateOptions {
   /**
    * This instance's part of every team's funds, in basis points (default 10_000: the only gate serving its
    * teams). Gate instances that serve the same teams with their own usage logs (a Next app and a metering
-   * proxy, or replicas) must have shares summing to at most 10_000: each admits against its share of the
-   * funds (vault − debt − pending withdrawal − base fee due), of the period's remaining included requests,
-   * of the remaining spend cap, of each member's remaining allocation and of staleAllowance, so together
-   * they never commit more than the team has while none settles (a settlement by one moves budget to it: the
-   * known limit in gateway/README.md, Settlement). Its prices are then upper bounds. A lone instance keeps the
-   * default.
+   * proxy, or replicas) must have shares summing to at most 10_000: each admits against its share of a basis
+   * no settlement moves (funds + the period's overage spend, less what its own batches charged this period:
+   * balance/shares.ts), of the period's included requests and of the spend cap (less its own settled usage),
+   * of each member's remaining allocation and of staleAllowance, so together they never commit more than the
+   * team has, whoever settles when. Its prices are then upper bounds. A lone instance keeps the default.
    */
   instanceShareBps?: number;
   /**

@@ -6,14 +6,18 @@
 // spend cap both telescope). When the period has ended, the settler rolls it before settling: the request
 // is then priced in the new period (counters from zero, pending tier applied) — never above the old price.
 //
-// A gate instance with a share below the whole (GateOptions.instanceShareBps) counts the other instances'
-// parts of what remains of the included requests and of the spend cap as used: its prices are then upper
-// bounds (a request it prices as overage may turn out included on chain), never below the charge. These are
-// admission prices (reservations, X-Billing-Cost); the usage records are repriced at sealing (settler.ts).
+// A gate instance with a share below the whole (GateOptions.instanceShareBps, balance/leases.ts) prices a
+// request as included only within its share of the period's included requests, less the units it settled
+// this period (`spent`, balance/shares.ts), and as within the spend cap only within its share of the cap,
+// less what it charged this period; and never below what the chain's own counters say. Its prices are then
+// upper bounds (a request it prices as overage may turn out included on chain), never below the charge:
+// the instances' shares of the included requests sum to at most all of them. These are admission prices
+// (reservations, X-Billing-Cost); the usage records are repriced at sealing (settler.ts).
 import { NO_PENDING_TIER } from "../../sdk/src/constants";
 import { quoteCharge } from "../../sdk/src/pricing";
 import type { TeamChainState } from "./balance/source";
-import { FULL_SHARE_BPS, othersPart, termsOf } from "./balance/team-book";
+import { FULL_SHARE_BPS, termsOf } from "./balance/team-book";
+import { partOf, type Spent } from "./balance/shares";
 
 /** A team's tier and period counters, as chain state holds them. */
 interface PeriodState {
@@ -46,14 +50,21 @@ export function priceRequest(
   units: bigint,
   nowSec: number,
   shareBps: number = FULL_SHARE_BPS,
+  spent?: Spent,
 ): RequestPrice {
   const period = periodAfterRoll(s, nowSec >= s.periodEnd);
   const terms = termsOf(s, period.tier);
   let periodRequests = period.periodRequests;
   let overageSpend = period.periodOverageSpend;
   if (shareBps !== FULL_SHARE_BPS) {
-    periodRequests += othersPart(terms.includedRequests - periodRequests, shareBps);
-    if (s.spendCap > 0n) overageSpend += othersPart(s.spendCap - overageSpend, shareBps);
+    // The other instances' shares count as used, and so does what this one settled this period.
+    const inc = terms.includedRequests;
+    const requestsUsed = inc - partOf(inc, shareBps) + (spent?.units ?? 0n);
+    if (requestsUsed > periodRequests) periodRequests = requestsUsed;
+    if (s.spendCap > 0n) {
+      const capUsed = s.spendCap - partOf(s.spendCap, shareBps) + (spent?.charged ?? 0n);
+      if (capUsed > overageSpend) overageSpend = capUsed;
+    }
   }
   const q = quoteCharge(terms, periodRequests + reservedUnits, overageSpend + reservedCharged, s.spendCap, units);
   return { cost: q.charged, waived: q.waived };

@@ -179,6 +179,7 @@ export async function assembleRuntime(services: RuntimeServices, o: RuntimeAssem
           instance: o.balanceLeases.instance ?? (await instanceIdOf(usageLogDirOf(o))),
           source: services.leases,
           floorOf: (team) => gate!.leaseFloorBps(team),
+          spendOf: (team) => gate!.leaseSpend(team),
         })
       : null;
     gate = createGate({ ...o.gate, keys: services.keys, balances, usage: log, ...(leases ? { leases } : {}) });

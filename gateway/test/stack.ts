@@ -128,7 +128,7 @@ export async function createStack(
     const log = await UsageLog.open({ dir: logDir });
     let gate: Gate | null = null;
     const leases = o.leases
-      ? new BalanceLeases({ source: o.leases, instance: await instanceIdOf(logDir), floorOf: (team) => gate!.leaseFloorBps(team), renewMs: 300_000, ttlMs: 600_000 })
+      ? new BalanceLeases({ source: o.leases, instance: await instanceIdOf(logDir), floorOf: (team) => gate!.leaseFloorBps(team), spendOf: (team) => gate!.leaseSpend(team), renewMs: 300_000, ttlMs: 600_000 })
       : null;
     gate = createGate({ keys, balances, usage: log, rateLimits: UNLIMITED, ...o.gate, ...(leases ? { leases } : {}) });
     gate.restore(log);

@@ -4,10 +4,13 @@
 // moves to the instances its requests reach.
 //
 // The protocol, per team, once every `renewMs` (one ledger call for all the instance's teams):
-//   report { usingBps, floorBps, demand } ─► ledger ─► grant { bps, targetBps }
+//   report { usingBps, floorBps, demand, spentBps, periodEnd } ─► ledger ─► grant { bps, targetBps }
 // - usingBps: the share the gate admits against now. The ledger frees what the instance holds above it, so
 //   after a report the instance never uses more than it reported (it only changes its share on a grant).
-// - floorBps: the share its unsettled reservations need (Gate.leaseFloorBps): it is never asked below that.
+// - floorBps: the share its spend this period and its unsettled reservations take (Gate.leaseFloorBps): it
+//   is never asked below that. Shares are of a basis that stays put through the period (shares.ts).
+// - spentBps, periodEnd: the part of the floor that is settled spend, and its period (Gate.leaseSpend): the
+//   ledger keeps that part held after a release, until a later period.
 // - demand: requests admitted, or refused for want of share, since the last report: shares follow it.
 // - bps: the most it may use; targetBps ≤ bps: what the ledger asks it to use (lower when another instance
 //   needs the funds). The instance uses targetBps, raised to its current floor, capped at bps.
@@ -64,8 +67,10 @@ export interface BalanceLeasesOptions {
    * the log's directory).
    */
   instance: string;
-  /** The share a team's unsettled reservations need now, bps (Gate.leaseFloorBps). */
+  /** The share a team's spend this period and unsettled reservations take now, bps (Gate.leaseFloorBps). */
   floorOf: (team: string) => number;
+  /** The settled part of it, its period, and whether anything is reserved (Gate.leaseSpend); null: nothing known. */
+  spendOf?: (team: string) => { spentBps: number; periodEnd: number; reserved: boolean } | null;
   /** Renewal interval, ms. Default 1_000. */
   renewMs?: number;
   /** Lease time to live in the ledger, ms (MIN_TTL_MS to MAX_TTL_MS: 1_000 to 600_000). Default 10_000. */
@@ -154,12 +159,23 @@ export class BalanceLeases implements GateLeases {
     await this.running?.catch(() => undefined);
   }
 
-  /** Frees, in the ledger, the leases of teams whose reservations need nothing (on close, after settling). */
+  /**
+   * Frees, in the ledger, the leases of teams with nothing reserved (on close, after settling). A last renewal
+   * first reports their spend this period, which the ledger keeps held (convex/model/leases.ts).
+   */
   async releaseIdle(): Promise<string[]> {
-    const idle = [...this.teams].filter(([team, t]) => t.granted && this.o.floorOf(team) === 0).map(([team]) => team);
+    const idle = [...this.teams].filter(([team, t]) => t.granted && !this.reserves(team)).map(([team]) => team);
+    if (idle.length === 0) return idle;
+    await this.renewSoon();
     for (let i = 0; i < idle.length; i += MAX_TEAMS_PER_CALL) await this.o.source.release(this.o.instance, idle.slice(i, i + MAX_TEAMS_PER_CALL));
     for (const team of idle) this.teams.delete(team);
     return idle;
+  }
+
+  /** Whether the instance holds reservations of `team` (without spendOf: whether its floor is above nothing). */
+  private reserves(team: string): boolean {
+    if (this.o.spendOf === undefined) return this.o.floorOf(team) > 0;
+    return this.o.spendOf(team)?.reserved ?? false;
   }
 
   /** One renewal now, or the next one after the renewal in flight (never two at once). Errors are kept in lastError. */
@@ -183,7 +199,10 @@ export class BalanceLeases implements GateLeases {
         const chunk = entries.slice(i, i + MAX_TEAMS_PER_CALL);
         const reports: LeaseReport[] = chunk.map(([team, t]) => {
           const using = t.granted ? t.using : FULL_SHARE_BPS;
-          return { team, usingBps: using, floorBps: Math.min(this.o.floorOf(team), using), demand: t.demand };
+          const floorBps = Math.min(this.o.floorOf(team), using);
+          const spend = this.o.spendOf?.(team) ?? null;
+          if (spend === null) return { team, usingBps: using, floorBps, demand: t.demand };
+          return { team, usingBps: using, floorBps, demand: t.demand, spentBps: Math.min(spend.spentBps, floorBps), periodEnd: spend.periodEnd };
         });
         const grants = await this.o.source.renew(this.o.instance, this.ttlMs, reports);
         this.renewals += 1;

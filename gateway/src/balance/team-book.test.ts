@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { fullState, PERIOD_END, USDC } from "../../test/fixtures";
-import { availableBalance, baseFeeDue, TeamBook, TeamBookError } from "./team-book";
+import { baseFeeDue, TeamBook, TeamBookError } from "./team-book";
+import { availableBalance } from "./shares";
 
 const NOW = PERIOD_END - 86_400; // a day before the period ends
 const HORIZON = 60;
@@ -91,6 +92,51 @@ describe("team book and the available formula", () => {
     assert.deepEqual([book.reservedUnits, book.reservedCharged], [5n, 500n]);
     book.seal(6n, 5n, 500n);
     assert.equal(book.batchesInFlight, 1);
+  });
+
+  it("counts its batches as spent in the period of the chain state that shows them settled, each once", () => {
+    const book = new TeamBook();
+    const told: unknown[] = [];
+    book.onSpend = (spent) => told.push(spent);
+    book.observe(fullState({ lastBatchSeq: 0n, slot: 1 }));
+    book.reserve(5n, 50_000n);
+    book.seal(1n, 3n, 30_000n);
+    book.observe(fullState({ lastBatchSeq: 1n, slot: 2 }));
+    assert.deepEqual(book.spent, { key: PERIOD_END, seq: 1n, charged: 30_000n, units: 3n });
+    book.seal(2n, 2n, 20_000n);
+    book.observe(fullState({ lastBatchSeq: 2n, slot: 3 }));
+    assert.deepEqual(book.spent, { key: PERIOD_END, seq: 2n, charged: 50_000n, units: 5n });
+    book.observe(fullState({ lastBatchSeq: 2n, slot: 4 }));
+    assert.equal(told.length, 2, "told each new count, and only then");
+    // A batch settled in the next period starts that period's count.
+    book.reserve(1n, 0n);
+    book.seal(3n, 1n, 0n);
+    book.observe(fullState({ lastBatchSeq: 3n, slot: 5, periodEnd: PERIOD_END + 2_592_000 }));
+    assert.deepEqual(book.spent, { key: PERIOD_END + 2_592_000, seq: 3n, charged: 0n, units: 1n });
+    // Sealed under a seq the chain already shows: the reservation ends and counts at once.
+    book.reserve(2n, 7n);
+    book.observe(fullState({ lastBatchSeq: 4n, slot: 6, periodEnd: PERIOD_END + 2_592_000 }));
+    book.seal(4n, 2n, 7n);
+    assert.deepEqual(book.spent, { key: PERIOD_END + 2_592_000, seq: 4n, charged: 7n, units: 3n });
+  });
+
+  it("after a restart, takes the usage log's count and counts what settled after it in the next state's period, nothing twice", () => {
+    // The process died after the count of batch 6 was written and before the batch was recorded settled.
+    const book = new TeamBook();
+    book.restoreSpend({ key: PERIOD_END, seq: 6n, charged: 130n, units: 13n }, [{ seq: 5n, charged: 1n, units: 1n }]);
+    book.reserve(3n, 30n);
+    book.seal(6n, 3n, 30n); // replayed open batch 6: in the count already
+    book.reserve(4n, 40n);
+    book.seal(7n, 4n, 40n);
+    book.observe(fullState({ lastBatchSeq: 7n, slot: 1 }));
+    assert.deepEqual(book.spent, { key: PERIOD_END, seq: 7n, charged: 170n, units: 17n });
+    assert.deepEqual([book.reservedUnits, book.reservedCharged], [0n, 0n]);
+
+    // The process died after batch 6 was recorded settled and before the gate's count of it was written.
+    const later = new TeamBook();
+    later.restoreSpend({ key: PERIOD_END - 2_592_000, seq: 5n, charged: 100n, units: 10n }, [{ seq: 6n, charged: 20n, units: 2n }]);
+    later.observe(fullState({ lastBatchSeq: 6n, slot: 1 }));
+    assert.deepEqual(later.spent, { key: PERIOD_END, seq: 6n, charged: 20n, units: 2n }, "a count of a past period is dropped; the uncounted batch lands in this one");
   });
 
   it("refuses to release or seal more than was reserved", () => {

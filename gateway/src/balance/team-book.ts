@@ -4,8 +4,11 @@
 // and a request that was admitted but not served is released from the unbatched stage. A batch's
 // reservation is dropped only when a chain state that includes the batch is observed, so the vault
 // balance and the reservation never both miss (or both count) the same charge for long.
+// When a chain state shows a batch settled, its reservation becomes this instance's spend in the state's
+// period (`spent`): the common basis of shares counts it (shares.ts).
 // Amounts are USDC base units; units are requests as counted on chain (deduct_usage request_count).
 import { NO_PENDING_TIER, type TierTerms } from "../../../sdk/src/constants";
+import type { PeriodSpend, UncountedBatch } from "./shares";
 import type { TeamChainState } from "./source";
 
 export class TeamBookError extends Error {}
@@ -28,19 +31,56 @@ export class TeamBook {
   staleCharged = 0n;
   /** Latest chain state observed. */
   state: TeamChainState | undefined;
+  /** This instance's batches settled in the period ending `spent.key` (shares.ts); null before the first. */
+  spent: PeriodSpend | null = null;
+  /** Settled batches of an unknown period (the usage log's, after a restart): counted in the next state's period. */
+  private unkeyed: UncountedBatch | null = null;
+  /** Told each new `spent` (the gate writes it to the usage log). */
+  onSpend: ((spent: PeriodSpend) => void) | null = null;
 
-  /** Takes in a chain state (older slots are ignored) and drops the batches it shows settled. */
+  /** Takes in a chain state (older slots are ignored), drops the batches it shows settled and counts them as spent. */
   observe(s: TeamChainState): void {
     const prev = this.state;
     if (prev === s || (prev !== undefined && s.slot < prev.slot)) return;
     this.state = s;
+    let settled: UncountedBatch | null = this.unkeyed;
+    this.unkeyed = null;
     for (const [seq, b] of this.batches) {
       if (seq <= s.lastBatchSeq) {
         this.batches.delete(seq);
         this.reservedUnits -= b.units;
         this.reservedCharged -= b.charged;
+        if (!this.counted(seq)) settled = addBatch(settled, seq, b);
       }
     }
+    if (settled !== null) this.count(settled, s.periodEnd);
+  }
+
+  /**
+   * After a restart: what the usage log holds of this instance's spend. `uncounted` are batches it recorded
+   * settled after the last count; their period is the first state observed.
+   */
+  restoreSpend(spent: PeriodSpend | null, uncounted: readonly UncountedBatch[]): void {
+    this.spent = spent;
+    for (const b of uncounted) if (!this.counted(b.seq)) this.unkeyed = addBatch(this.unkeyed, b.seq, b);
+  }
+
+  /** Whether batch `seq` is in `spent` already (the usage log's count, replayed before the batch). */
+  private counted(seq: bigint): boolean {
+    return this.spent !== null && seq <= this.spent.seq;
+  }
+
+  /** Adds settled batches to the spend of the period ending `key` (a later period starts from nothing). */
+  private count(settled: UncountedBatch, key: number): void {
+    const prev = this.spent;
+    const base = prev !== null && prev.key === key ? prev : null;
+    this.spent = {
+      key,
+      seq: prev !== null && prev.seq > settled.seq ? prev.seq : settled.seq,
+      charged: (base?.charged ?? 0n) + settled.charged,
+      units: (base?.units ?? 0n) + settled.units,
+    };
+    this.onSpend?.(this.spent);
   }
 
   reserve(units: bigint, charged: bigint): void {
@@ -67,8 +107,10 @@ export class TeamBook {
       throw new TeamBookError(`batch ${seq} of ${units} units / ${charged} exceeds unbatched reservations`);
     }
     if (this.state !== undefined && seq <= this.state.lastBatchSeq) {
-      // Already settled on chain (seen before sealing): the reservation simply ends.
+      // Already settled on chain (seen before sealing): the reservation ends and counts as spent. Should the
+      // seq turn out another settler's (unseal), the spend stays counted: an overcount only holds back budget.
       this.release(units, charged);
+      if (!this.counted(seq)) this.count({ seq, units, charged }, this.state.periodEnd);
       return;
     }
     const b = this.batches.get(seq) ?? { units: 0n, charged: 0n };
@@ -106,6 +148,12 @@ export class TeamBook {
   }
 }
 
+/** `into` plus batch `seq` (null: nothing yet). */
+function addBatch(into: UncountedBatch | null, seq: bigint, b: { units: bigint; charged: bigint }): UncountedBatch {
+  if (into === null) return { seq, units: b.units, charged: b.charged };
+  return { seq: seq > into.seq ? seq : into.seq, units: into.units + b.units, charged: into.charged + b.charged };
+}
+
 /**
  * Base fees the settler will charge (through roll_period) before or with the next settlement:
  * the current period's fee when not paid yet, plus the next period's fee (pending tier if any) when
@@ -135,24 +183,6 @@ export function othersPart(remaining: bigint, shareBps: number): bigint {
 /** The team's funds the gates may spend: vault − unpaid debt − pending withdrawal − base fee due (base units). */
 export function teamFunds(s: TeamChainState, nowSec: number, horizonSec: number): bigint {
   return s.vaultBalance - s.unpaidBaseFee - s.unpaidOverage - s.pendingWithdrawal - baseFeeDue(s, nowSec, horizonSec);
-}
-
-/**
- * available = vault balance − unpaid debt − pending withdrawal − reserved unsettled cost − base fee due
- * before the next settlement. Negative when the team owes more than the vault holds.
- * With several gate instances serving the team, each takes its share (`shareBps`, see
- * GateOptions.instanceShareBps) of the funds left after debt, withdrawal and base fee, less what it reserved.
- */
-export function availableBalance(
-  s: TeamChainState,
-  reservedCharged: bigint,
-  nowSec: number,
-  horizonSec: number,
-  shareBps: number = FULL_SHARE_BPS,
-): bigint {
-  const funds = teamFunds(s, nowSec, horizonSec);
-  const mine = shareBps === FULL_SHARE_BPS || funds <= 0n ? funds : (funds * BigInt(shareBps)) / BigInt(FULL_SHARE_BPS);
-  return mine - reservedCharged;
 }
 
 export function termsOf(s: TeamChainState, tier: number): Readonly<TierTerms> {

@@ -19,7 +19,7 @@ export async function leasesCommand(args: readonly string[], env: NodeJS.Process
   if (verb === "list") {
     const now = Date.now();
     for (const l of await ledger.server().query(api.leases.list, { team: first })) {
-      print(JSON.stringify({ instance: l.instance, bps: l.bps, floorBps: l.floorBps, demand: l.demand, live: l.live, renewedMsAgo: now - l.updatedAtMs }));
+      print(JSON.stringify({ instance: l.instance, bps: l.bps, floorBps: l.floorBps, spentBps: l.spentBps, periodEnd: l.periodEnd, demand: l.demand, live: l.live, released: l.released, renewedMsAgo: now - l.updatedAtMs }));
     }
     return;
   }

@@ -8,7 +8,7 @@
 //                 a served request whose text fields are printable ASCII without spaces (all of them in
 //                 practice: ids, base58 addresses, endpoints); userId is empty when unattributed
 //   j <JSON>      any line as JSON (a served request with other characters, a batch formed, a batch settled,
-//                 a batch given back)
+//                 a batch given back, a team's spend this period)
 // Amounts and counts are decimal strings: JSON numbers cannot hold a u64.
 //
 // Logs written before groups existed hold self-checked lines, `<crc32 of the JSON, 8 hex> <JSON>`; they
@@ -66,7 +66,21 @@ export interface UnsealedLine {
   seq: string;
 }
 
-export type LogLine = UsageLine | BatchLine | SettledLine | UnsealedLine;
+/**
+ * The gate's count of the team's settled spend (balance/shares.ts): with `pe`, its batches through `q` cost `c`
+ * over `n` requests in the period ending `pe` (unix s); with `pe` null (checkpoints only), batch `q`, settled and
+ * not yet counted, cost `c` over `n`.
+ */
+export interface SpendLine {
+  t: "p";
+  team: string;
+  pe: number | null;
+  q: string;
+  c: string;
+  n: string;
+}
+
+export type LogLine = UsageLine | BatchLine | SettledLine | UnsealedLine | SpendLine;
 
 export class UsageLogCorruptError extends Error {
   readonly code = "usage_log_corrupt";
@@ -308,6 +322,8 @@ function isLogLine(v: unknown): v is LogLine {
       return isString(l.team) && isDecimal(l.seq) && (l.sig === null || isString(l.sig));
     case "x":
       return isString(l.team) && isDecimal(l.seq);
+    case "p":
+      return isString(l.team) && (l.pe === null || Number.isSafeInteger(l.pe)) && isDecimal(l.q) && isDecimal(l.c) && isDecimal(l.n);
     default:
       return false;
   }

@@ -146,6 +146,50 @@ describe("durable usage log", () => {
     await compacted.close();
   });
 
+  it("keeps the gate's count of a team's spend and the batches settled after it through replay and compaction", async () => {
+    const dir = await tmpDir();
+    const log = await UsageLog.open({ dir });
+    for (let i = 0; i < 3; i++) await log.append(entry(i * 2)); // TeamA: costs 0, 20,000, 40,000; units 1, 3, 1
+    await log.seal("TeamA", 5n, 2);
+    log.noteSpend("TeamA", { key: 1_800_000_000, seq: 4n, charged: 70_000n, units: 7n });
+    await log.settle("TeamA", 5n, "sig-5"); // settled before the gate counted it
+    await log.seal("TeamA", 6n, 1);
+    await log.settle("TeamA", 6n, null);
+    const expected = {
+      spent: { key: 1_800_000_000, seq: 4n, charged: 70_000n, units: 7n },
+      uncounted: [
+        { seq: 5n, charged: 20_000n, units: 4n },
+        { seq: 6n, charged: 40_000n, units: 1n },
+      ],
+    };
+    assert.deepEqual(log.spendOf("TeamA"), expected);
+    assert.deepEqual(log.teamsWithSpend(), ["TeamA"]);
+    assert.deepEqual(log.teamsWithUsage(), [], "nothing unsettled");
+    await log.close();
+
+    const again = await UsageLog.open({ dir });
+    assert.deepEqual(again.spendOf("TeamA"), expected);
+    await again.compact(); // the checkpoint carries what the dropped segments said
+    // The gate counts batch 5: the count through 5 replaces it; 6 stays uncounted.
+    again.noteSpend("TeamA", { key: 1_800_000_000, seq: 5n, charged: 90_000n, units: 11n });
+    await again.append(entry(1)); // written after the count: the count is applied when this resolves
+    assert.deepEqual(again.spendOf("TeamA").uncounted, [expected.uncounted[1]]);
+    again.noteSpend("TeamA", { key: 1_800_000_000, seq: 4n, charged: 1n, units: 1n });
+    await again.append(entry(3));
+    assert.equal(again.spendOf("TeamA").spent?.seq, 5n, "a count never goes back");
+    await again.close();
+
+    const compacted = await UsageLog.open({ dir });
+    assert.deepEqual(compacted.spendOf("TeamA"), { spent: { key: 1_800_000_000, seq: 5n, charged: 90_000n, units: 11n }, uncounted: [expected.uncounted[1]] });
+    assert.deepEqual(compacted.spendOf("TeamB"), { spent: null, uncounted: [] });
+    await compacted.compact();
+    await compacted.close();
+    const twice = await UsageLog.open({ dir });
+    assert.deepEqual(twice.spendOf("TeamA").spent?.charged, 90_000n);
+    assert.equal(twice.spendOf("TeamA").uncounted.length, 1);
+    await twice.close();
+  });
+
   it("refuses bad seal requests", async () => {
     const log = await UsageLog.open({ dir: await tmpDir() });
     await assert.rejects(log.seal("TeamA", 1n), UsageLogStateError, "nothing to seal");

@@ -2,9 +2,10 @@
 //
 // Files in `dir`:
 //   seg-<n>.log   append-only segments of lines (see codec.ts): u = served request, b = batch formed,
-//                 s = batch settled, x = batch given back unsent
-//   ckpt-<n>.log  the live state (unsettled requests, the open batch of each team) as of the end of
-//                 segment n, written by compaction; replay starts from the newest checkpoint
+//                 s = batch settled, x = batch given back unsent, p = the gate's count of a team's settled
+//                 spend this period (balance/shares.ts)
+//   ckpt-<n>.log  the live state (unsettled requests, the open batch and the spend of each team) as of the
+//                 end of segment n, written by compaction; replay starts from the newest checkpoint
 //   LOCK          pid of the one process writing this directory (log-lock.ts)
 // (log-files.ts names them and reads a file's text back.)
 //
@@ -36,7 +37,8 @@
 // is truncated away; a bad group anywhere else is corruption and refuses to open.
 import { promises as fsp, constants as fsc, writeSync } from "node:fs";
 import path from "node:path";
-import { encodeLine, entryOf, type LogLine, type PriceLine } from "./codec";
+import { encodeLine, entryOf, type LogLine, type PriceLine, type SpendLine } from "./codec";
+import type { PeriodSpend, UncountedBatch } from "../balance/shares";
 import type { UsageEntry, UsageSink } from "./sink";
 import { GroupBuffer } from "./group-buffer";
 import { EntryList, isU64, PendingEntries, StringTable } from "./entry-columns";
@@ -94,6 +96,10 @@ export interface PricingBasis {
   readonly spendCap: bigint;
 }
 
+function spendLineOf(team: string, key: number | null, b: UncountedBatch): SpendLine {
+  return { t: "p", team, pe: key, q: b.seq.toString(), c: b.charged.toString(), n: b.units.toString() };
+}
+
 function priceLineOf(b: PricingBasis): PriceLine {
   return {
     inc: b.includedRequests.toString(),
@@ -120,6 +126,10 @@ interface TeamLog {
   open: SealedBatch | null;
   /** A seal is being written. */
   sealing: boolean;
+  /** The gate's last count of the team's settled spend (noteSpend). */
+  spent: PeriodSpend | null;
+  /** Batches settled after that count, oldest first: the gate had not counted them yet. */
+  uncounted: UncountedBatch[];
 }
 
 /** Called with null once an append (or seal, or settle) is durable, or with the error that stopped it. */
@@ -139,6 +149,9 @@ interface LivePart {
   /** The `b` line closing a sealed batch's entries; null for pending requests. */
   batchLine: string | null;
 }
+
+/** done() of a line nobody waits for. */
+const ignoreError: Done = () => {};
 
 /** Checkpoint lines encoded per turn of the event loop. */
 const SNAPSHOT_SLICE = 2_000;
@@ -270,6 +283,11 @@ export class UsageLog implements UsageSink {
     } else if (l.t === "x") {
       const t = this.teams.get(l.team);
       if (t?.open && t.open.seq === BigInt(l.seq)) this.applyUnseal(t);
+    } else if (l.t === "p") {
+      const q = BigInt(l.q);
+      const counted = { seq: q, charged: BigInt(l.c), units: BigInt(l.n) };
+      if (l.pe === null) this.applyUncounted(this.teamLog(l.team), counted);
+      else this.applySpend(this.teamLog(l.team), { key: l.pe, ...counted });
     } else {
       const t = this.teams.get(l.team);
       if (t?.open && t.open.seq === BigInt(l.seq)) this.applySettle(t);
@@ -279,7 +297,7 @@ export class UsageLog implements UsageSink {
   private teamLog(team: string): TeamLog {
     let t = this.teams.get(team);
     if (t === undefined) {
-      t = { pending: new PendingEntries(team, this.strings), open: null, sealing: false };
+      t = { pending: new PendingEntries(team, this.strings), open: null, sealing: false, spent: null, uncounted: [] };
       this.teams.set(team, t);
     }
     return t;
@@ -323,9 +341,27 @@ export class UsageLog implements UsageSink {
 
   private applySettle(t: TeamLog): void {
     const entries = t.open!.entries;
+    let units = 0n;
+    let charged = 0n;
+    for (let i = 0; i < entries.length; i++) {
+      units += entries.units(i);
+      charged += entries.cost(i);
+    }
+    this.applyUncounted(t, { seq: t.open!.seq, units, charged });
     this.live -= entries.length;
     if (this.trackIds) for (let i = 0; i < entries.length; i++) this.liveIds.delete(entries.requestId(i));
     t.open = null;
+  }
+
+  /** A settled batch the gate's count does not hold yet. */
+  private applyUncounted(t: TeamLog, b: UncountedBatch): void {
+    if (t.spent === null || b.seq > t.spent.seq) t.uncounted.push(b);
+  }
+
+  private applySpend(t: TeamLog, spent: PeriodSpend): void {
+    if (t.spent !== null && spent.seq < t.spent.seq) return; // counts only grow
+    t.spent = spent;
+    if (t.uncounted.length > 0) t.uncounted = t.uncounted.filter((b) => b.seq > spent.seq);
   }
 
   // ---- segments ---------------------------------------------------------------------------------------
@@ -541,6 +577,10 @@ export class UsageLog implements UsageSink {
   private captureLive(): LivePart[] {
     const parts: LivePart[] = [];
     for (const [team, t] of this.teams) {
+      const spend: SpendLine[] = [];
+      if (t.spent !== null) spend.push(spendLineOf(team, t.spent.key, t.spent));
+      for (const b of t.uncounted) spend.push(spendLineOf(team, null, b));
+      for (const line of spend) parts.push({ entries: EntryList.empty(team), batchLine: encodeLine(line) });
       if (t.open !== null) {
         const sealed = t.open.entries;
         const basis = t.open.basis;
@@ -621,6 +661,28 @@ export class UsageLog implements UsageSink {
   /** Teams with unsettled requests (pending or in an open batch). */
   teamsWithUsage(): string[] {
     return [...this.teams].filter(([, t]) => t.pending.length > 0 || t.open !== null).map(([team]) => team);
+  }
+
+  /** Teams with spend the gate counted, or settled batches it has not counted yet. */
+  teamsWithSpend(): string[] {
+    return [...this.teams].filter(([, t]) => t.spent !== null || t.uncounted.length > 0).map(([team]) => team);
+  }
+
+  /** The gate's last count of the team's settled spend, and the batches settled since (balance/shares.ts). */
+  spendOf(team: string): { spent: PeriodSpend | null; uncounted: readonly UncountedBatch[] } {
+    const t = this.teams.get(team);
+    return { spent: t?.spent ?? null, uncounted: t?.uncounted ?? [] };
+  }
+
+  /**
+   * Records the gate's count of the team's settled spend (UsageSink.noteSpend), in the background with the
+   * next group: nothing waits on it, and a count that does not reach the disk (a write error, a crash) is
+   * made up from the settled batches after the last one that did.
+   */
+  noteSpend(team: string, spent: PeriodSpend): void {
+    if (this.closed || this.failed !== null) return;
+    const t = this.teamLog(team);
+    this.enqueue(encodeLine(spendLineOf(team, spent.key, spent)), null, () => this.applySpend(t, spent), ignoreError);
   }
 
   /** Unbatched requests of a team, in append order, as they are now (the list does not follow later appends). */

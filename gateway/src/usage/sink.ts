@@ -1,5 +1,6 @@
 // A served paid request, as appended to the usage log before its response is sent.
 // The settler turns entries into the SDK's usage receipts (sdk/src/receipts.ts) when it forms a batch.
+import type { PeriodSpend } from "../balance/shares";
 
 export interface UsageEntry {
   /** Unique request id (the X-Request-Id header). */
@@ -26,6 +27,12 @@ export interface UsageSink {
   appendThen?(entry: UsageEntry, done: (err: unknown) => void): void;
   /** Called by the gate at each admission: a chance to write appended entries that have waited long enough (UsageLog.flushDue). */
   flushDue?(): void;
+  /**
+   * Keeps the gate's count of a team's settled spend this period (balance/shares.ts) with the usage, so a
+   * restart takes it back (UsageLog). Written in the background: a count lost to a crash is taken from the
+   * settled batches after it (never less than the truth).
+   */
+  noteSpend?(team: string, spent: PeriodSpend): void;
 }
 
 /** In-memory sink for tests: not durable. */

@@ -181,7 +181,7 @@ describe("balance leases with the embedded ledger", function () {
     const env = { LEDGER_URL: sidecar.url, LEDGER_SERVER_SECRET: sidecar.serverSecret };
     const lines: string[] = [];
     await leasesCommand(["list", team], env, (l) => lines.push(l));
-    assert.deepEqual(lines.map((l) => JSON.parse(l) as Record<string, unknown>).map((l) => [l.instance, l.bps, l.live]), [["gone-for-good", 10_000, true]]);
+    assert.deepEqual(lines.map((l) => JSON.parse(l) as Record<string, unknown>).map((l) => [l.instance, l.bps, l.live, l.released, l.spentBps]), [["gone-for-good", 10_000, true, false, 0]]);
     lines.length = 0;
     await leasesCommand(["release", "gone-for-good", team], env, (l) => lines.push(l));
     assert.deepEqual(JSON.parse(lines[0]!), { event: "released", instance: "gone-for-good", leases: 1 });
@@ -226,6 +226,48 @@ describe("balance leases with the embedded ledger", function () {
     assert.equal(team.periodRequests, BigInt(100 + servedElsewhere), "every request served, charged once");
   });
 
+  it("a settlement moves no budget between two leased instances, and a closed instance's spend stays held for its period", async () => {
+    const PRICE = DEFAULT_TIERS[0]!.overagePrice;
+    const tiers = [{ ...DEFAULT_TIERS[0]!, includedRequests: 0n }, DEFAULT_TIERS[1]!, DEFAULT_TIERS[2]!];
+    const stack = (s = await createStack({ deployment: { config: { tiers } }, leases: source }));
+    const other = await stack.instance();
+    const t = await stack.team({ deposit: 50n * USDC + 100n * PRICE });
+    await stack.d.client.rollPeriod({ teamOwner: t.owner.publicKey }); // the base fee is paid up front: 100 requests' worth left
+    const ok = async (gate: Stack["gate"], n: number) => (await serve(gate, t.key, n)).filter((a) => a.ok).length;
+    const renew = async () => {
+      for (let i = 0; i < 3; i++) {
+        await stack.leases!.renewSoon();
+        await other.leases!.renewSoon();
+      }
+    };
+    let served = (await ok(stack.gate, 1)) + (await ok(other.gate, 1));
+    await renew(); // both asked: the team splits about evenly
+    served += (await ok(stack.gate, 60)) + (await ok(other.gate, 60));
+    assert.ok(served >= 90, `served ${served} of 100 before any settlement`);
+    // The second instance settles: the vault drops by what it charged, and so do its reservations.
+    assert.equal(await other.settler.drain({ maxIdleRounds: 10 }), 0);
+    await stack.balances.refresh([t.address]);
+    served += await ok(other.gate, 60);
+    await renew();
+    served += (await ok(other.gate, 60)) + (await ok(stack.gate, 60));
+    assert.ok(served <= 100, `${served} served on a balance for 100 (a share of the funds as they are now served 125)`);
+    assert.deepEqual(await Promise.all([stack.settler.drain(), other.settler.drain({ maxIdleRounds: 10 })]), [0, 0]);
+    const team = await stack.d.team(t.owner.publicKey);
+    assert.equal(team.unpaidOverage, 0n, "no debt on chain");
+    assert.equal(team.periodRequests, BigInt(served));
+
+    // The second instance closes (settled, nothing reserved): its spend this period stays held; the rest is free.
+    const spentBps = other.gate.leaseSpend(t.address)!.spentBps;
+    assert.ok(spentBps > 0);
+    assert.deepEqual(await other.leases!.releaseIdle(), [t.address]);
+    const rows = await ledger.server().query(api.leases.list, { team: t.address });
+    const closed = rows.find((r) => r.instance === other.leases!.instance)!;
+    assert.deepEqual([closed.bps, closed.spentBps, closed.released], [spentBps, spentBps, true]);
+    await renew();
+    assert.ok((await total(t.address)) <= 10_000);
+    assert.equal((await held(t.address)).get(stack.leases!.instance), 10_000 - spentBps, "the first instance grows into all but the spent share");
+  });
+
   it("a runtime with balanceLeases leases its teams' shares under the id in its log's directory, and gives them back on close", async () => {
     s = await createStack();
     const t = await s.team({ deposit: 100n * USDC });
@@ -259,9 +301,10 @@ describe("balance leases with the embedded ledger", function () {
       await new Promise((r) => setTimeout(r, 600)); // renewals on the timer keep it
       assert.ok(runtime.leases!.renewals >= 2, `renewed ${runtime.leases!.renewals} times`);
       assert.equal(runtime.leases!.lastError, null);
-      await runtime.close(); // settles everything, then frees the team's share
+      await runtime.close(); // settles everything, then frees the team's share but what it spent this period
       assert.equal(runtime.log.unsettled, 0);
-      assert.equal((await held(t.address)).size, 0);
+      const [row] = await ledger.server().query(api.leases.list, { team: t.address });
+      assert.deepEqual([row?.instance, row?.bps, row?.released], [id, 20, true], "20 of the period's 10,000 included requests: 20 bps");
     } finally {
       await runtime.close();
       await fsp.rm(dir, { recursive: true, force: true });

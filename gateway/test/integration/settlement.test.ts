@@ -372,6 +372,30 @@ describe("settlement against the program in litesvm", function () {
       assert.equal(await s.d.balance(t.vault), PRICE);
     });
 
+    it("with shares, one instance's settlement gives it no budget of the other's, also across its restart (no debt)", async () => {
+      const tiers = [{ ...DEFAULT_TIERS[0], includedRequests: 0n }, DEFAULT_TIERS[1], DEFAULT_TIERS[2]];
+      s = await createStack({ deployment: { config: { tiers } }, gate: { instanceShareBps: 5_000 } });
+      const other = await s.instance();
+      const t = await s.team({ deposit: 50n * USDC + 100n * PRICE });
+      await s.d.client.rollPeriod({ teamOwner: t.owner.publicKey }); // the base fee is paid up front: 100 requests' worth left
+      const ok = async (gate: typeof s.gate, n: number) => (await serve(gate, t.key, n)).filter((a) => a.ok).length;
+      const first = [await ok(s.gate, 60), await ok(other.gate, 60)];
+      assert.deepEqual(first, [50, 50]);
+      // This instance settles its 50: the vault drops by 50 requests' worth, and so do its reservations.
+      assert.equal(await s.settler.drain(), 0);
+      await s.balances.refresh([t.address]);
+      assert.equal(await ok(s.gate, 60), 0, "what it settled was its own half: nothing of the other's");
+      // Restarted over the same log, it takes back what it spent this period.
+      await s.restart();
+      assert.deepEqual(s.log.spendOf(t.address).spent?.charged, 50n * PRICE);
+      assert.equal(await ok(s.gate, 60), 0, "still nothing after a restart");
+      assert.equal(await ok(other.gate, 60), 0);
+      assert.deepEqual(await Promise.all([s.settler.drain(), other.settler.drain({ maxIdleRounds: 10 })]), [0, 0]);
+      const team = await s.d.team(t.owner.publicKey);
+      assert.equal(team.unpaidOverage, 0n, "no debt on chain");
+      assert.equal(team.periodRequests, 100n);
+    });
+
     it("charges every request of two instances once when both settle the team at the same time", async () => {
       s = await createStack();
       const t = await s.team({ deposit: 100n * USDC });
