@@ -8,6 +8,7 @@ import type { TierTerms } from "../../../sdk/src/constants";
 import { UNATTRIBUTED_USER_ID } from "../../../convex/model/format";
 import { sharedArray, type ReceiptFields } from "../usage/entry-columns";
 import type { PricingBasis, SealedBatch } from "../usage/log";
+import { batchTotals } from "../usage/batch-totals";
 
 /** Records priced per turn of the event loop (a few hundred µs). */
 export const PRICE_SLICE = 2_000;
@@ -19,24 +20,7 @@ export interface ChargedBatch {
   amount: bigint;
 }
 
-/** Units and cost (gate prices) of a sealed batch, summed once per batch (a batch of 20,000 is read at seal, record, send and settle). */
-const totalsOf = new WeakMap<SealedBatch, { units: bigint; cost: bigint }>();
-
-export function batchTotals(batch: SealedBatch): { units: bigint; cost: bigint } {
-  let t = totalsOf.get(batch);
-  if (t === undefined) {
-    let units = 0n;
-    let cost = 0n;
-    const entries = batch.entries;
-    for (let i = 0; i < entries.length; i++) {
-      units += entries.units(i);
-      cost += entries.cost(i);
-    }
-    t = { units, cost };
-    totalsOf.set(batch, t);
-  }
-  return t;
-}
+export { batchTotals };
 
 /** Each record's share of a batch's charge, in order, from the batch's basis. */
 export class BatchPricer {

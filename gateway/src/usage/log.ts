@@ -41,6 +41,7 @@ import { encodeLine, entryOf, type LogLine, type PriceLine, type SpendLine } fro
 import type { PeriodSpend, UncountedBatch } from "../balance/shares";
 import type { UsageEntry, UsageSink } from "./sink";
 import { GroupBuffer } from "./group-buffer";
+import { batchTotals } from "./batch-totals";
 import { EntryList, isU64, PendingEntries, StringTable } from "./entry-columns";
 import { ckptName, logFilesOf, readLogText, segName } from "./log-files";
 import { lockLogDir, unlockLogDir, UsageLogLockedError } from "./log-lock";
@@ -341,13 +342,8 @@ export class UsageLog implements UsageSink {
 
   private applySettle(t: TeamLog): void {
     const entries = t.open!.entries;
-    let units = 0n;
-    let charged = 0n;
-    for (let i = 0; i < entries.length; i++) {
-      units += entries.units(i);
-      charged += entries.cost(i);
-    }
-    this.applyUncounted(t, { seq: t.open!.seq, units, charged });
+    const { units, cost } = batchTotals(t.open!);
+    this.applyUncounted(t, { seq: t.open!.seq, units, charged: cost });
     this.live -= entries.length;
     if (this.trackIds) for (let i = 0; i < entries.length; i++) this.liveIds.delete(entries.requestId(i));
     t.open = null;
