@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { api } from "./_generated/api";
 import { leaseTargets, TOTAL_BPS } from "./model/leases";
 import { newLedger, newWallet, rejectsWith, server, TEST_SECRET, type Ledger } from "./test.setup";
+import { mulberry32 } from "../tests/support/prng";
 
 const TTL_MS = 10_000;
 
@@ -39,17 +40,6 @@ async function elapse(t: Ledger, ms: number): Promise<void> {
 async function bpsByInstance(t: Ledger, team: string): Promise<Record<string, number>> {
   const rows = await t.query(api.leases.list, { auth: server, team });
   return Object.fromEntries(rows.map((row) => [row.instance, row.bps]));
-}
-
-/** Deterministic PRNG (mulberry32): the randomized sequence is the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), a | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 describe("balance leases", () => {

@@ -6,18 +6,7 @@ import { U64_MAX } from "../../sdk/src/constants";
 import { EntryList, StringTable } from "../src/usage/entry-columns";
 import type { UsageEntry } from "../src/usage/sink";
 import type { ReceiptBatch } from "../src/settle/receipt-root";
-
-/** Deterministic per `seed`: a tiny PRNG (mulberry32), so parent and child build the same batch. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../../tests/support/prng";
 
 export interface FixtureOptions {
   /** Request id of entry i (default: 32 random lowercase hex characters, the gate's form). */
@@ -28,7 +17,7 @@ export interface FixtureOptions {
 }
 
 export function receiptBatchFixture(team: string, count: number, seed = 7, o: FixtureOptions = {}): { batch: ReceiptBatch; records: UsageRecord[]; entries: UsageEntry[] } {
-  const random = prng(seed);
+  const random = mulberry32(seed);
   const hexId = () => Buffer.from(Array.from({ length: 16 }, () => Math.floor(random() * 256))).toString("hex");
   const endpoints = ["/api/v1/verify", "/api/v1/batch/verify", "/v2/search"];
   const users = ["alice", "bob", null, "carol"];

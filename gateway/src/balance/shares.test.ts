@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { DEFAULT_TIERS } from "../../../sdk/src/constants";
 import { quoteRollPeriod, quoteUsage } from "../../../sdk/src/pricing";
+import { mulberry32 } from "../../../tests/support/prng";
 import { TestClock } from "../../test/clock";
 import { teamState } from "../../test/fixtures";
 import { createGate, type Gate } from "../gate";
@@ -29,17 +30,6 @@ const PERIOD_SECS = 120;
 const TIME_STEP_S = 20;
 /** The gate counts the next base fee as due this long before the period ends: more than a time step. */
 const BASE_FEE_HORIZON_MS = 30_000;
-
-/** Deterministic PRNG (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), a | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Shares as the ledger grants them, set by the simulation (moved only down to the giver's floor). */
 class SimLeases implements GateLeases {
