@@ -67,7 +67,7 @@ function refused(a: Admission, status: number, error: string): void {
 
 describe("gate admission", () => {
   describe("success", () => {
-    it("admits a valid key within quota at cost 0 with rate-limit, billing and request-id headers", async () => {
+    it("admits a valid key within quota at cost 0 with billing and request-id headers", async () => {
       const { admit } = harness();
       const a = await admit();
       assert.equal(a.ok, true);
@@ -80,13 +80,33 @@ describe("gate admission", () => {
       assert.equal(a.remaining, 39);
       assert.deepEqual(a.headers, {
         [HEADER.requestId]: "req-1",
+        [HEADER.cost]: "0",
+        [HEADER.available]: String(100n * USDC),
+      });
+      assert.equal(a.ticket?.status, "open");
+    });
+
+    it("adds the X-RateLimit headers to successes with rateLimitHeaders: always", async () => {
+      const { admit, clock } = harness({ rateLimitHeaders: "always" });
+      const a = await admit();
+      assert.deepEqual(a.headers, {
+        [HEADER.requestId]: "req-1",
         [HEADER.limit]: "40",
         [HEADER.remaining]: "39",
         [HEADER.reset]: "1",
         [HEADER.cost]: "0",
         [HEADER.available]: String(100n * USDC),
       });
-      assert.equal(a.ticket?.status, "open");
+      for (let i = 0; i < 20; i++) await admit();
+      const b = await admit();
+      assert.equal(b.headers[HEADER.remaining], "18");
+      assert.equal(b.headers[HEADER.reset], "2", "22 tokens short at 20/s: 1.1 s, rounded up");
+      clock.advance(2_000);
+      assert.equal((await admit()).headers[HEADER.remaining], "39", "the bucket refilled");
+    });
+
+    it("refuses an unknown rateLimitHeaders mode", () => {
+      assert.throws(() => harness({ rateLimitHeaders: "sometimes" as never }), /rateLimitHeaders must be "refusals" or "always"/);
     });
 
     it("asks the key source and the chain once, then decides from memory", async () => {
@@ -240,9 +260,22 @@ describe("gate admission", () => {
     });
 
     it("uses the limit of the team's tier on chain", async () => {
-      const { admit } = harness({}, { tier: 1 });
+      const { admit } = harness({ rateLimitHeaders: "always" }, { tier: 1 });
       const a = await admit();
+      assert.equal(a.limit, 200);
       assert.equal(a.headers[HEADER.limit], "200");
+    });
+
+    it("puts the X-RateLimit headers on refusals made after the limiter, not on earlier ones", async () => {
+      const { admit } = harness({}, { vaultBalance: 0n, periodRequests: QUOTA });
+      const poor = await admit();
+      refused(poor, 402, "insufficient_balance");
+      assert.equal(poor.headers[HEADER.limit], "40");
+      assert.equal(poor.headers[HEADER.remaining], "39");
+      assert.equal(poor.headers[HEADER.reset], "1");
+      const stranger = await admit(1, "mallory");
+      refused(stranger, 403, "not_a_member");
+      assert.equal(stranger.headers[HEADER.limit], undefined, "the member check comes before the limiter");
     });
   });
 

@@ -112,6 +112,14 @@ export interface GateStats {
   released: number;
 }
 
+/** X-RateLimit-Limit (the bucket size), -Remaining and -Reset (seconds until the bucket is full) of `rate`. */
+function setRateLimitHeaders(headers: Record<string, string>, rate: RateDecision): void {
+  headers[HEADER.limit] = String(rate.limit);
+  headers[HEADER.remaining] = String(rate.remaining);
+  headers[HEADER.reset] = String(Math.ceil(rate.resetAfterMs / 1000));
+}
+
+/** A refusal; one made once the rate limiter ran (`rate` given) carries its X-RateLimit-* headers. */
 function refusal(
   code: RefusalCode,
   requestId: string,
@@ -121,6 +129,7 @@ function refusal(
   cost = 0n,
   available: bigint | null = null,
 ): Admission {
+  if (rate !== undefined && headers[HEADER.limit] === undefined) setRateLimitHeaders(headers, rate);
   return {
     ok: false,
     status: REFUSALS[code],
@@ -428,9 +437,7 @@ export class Gate implements GateCore {
     const now = o.now();
     const limit = o.rateLimits[state.tier] ?? o.rateLimits[o.rateLimits.length - 1]!;
     const rate = this.limiter.take(team, limit);
-    headers[HEADER.limit] = String(rate.limit);
-    headers[HEADER.remaining] = String(rate.remaining);
-    headers[HEADER.reset] = String(Math.max(0, Math.ceil((rate.reset - now) / 1000)));
+    if (o.rateLimitHeaders === "always") setRateLimitHeaders(headers, rate);
     if (!rate.ok) {
       headers[HEADER.retryAfter] = String(Math.max(1, Math.ceil(rate.retryAfterMs / 1000)));
       return refusal("rate_limited", requestId, headers, {}, rate);

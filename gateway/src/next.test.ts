@@ -127,4 +127,15 @@ describe("Next binding: settings from the environment", () => {
       else process.env.GATEWAY_BALANCE_LEASES = saved;
     }
   });
+
+  it("refuses a GATEWAY_RATE_LIMIT_HEADERS that is neither refusals nor always before starting anything", async () => {
+    const saved = process.env.GATEWAY_RATE_LIMIT_HEADERS;
+    process.env.GATEWAY_RATE_LIMIT_HEADERS = "yes";
+    try {
+      await assert.rejects(bindingFromEnv(), (err: Error) => err instanceof GatewaySettingsError && /GATEWAY_RATE_LIMIT_HEADERS must be refusals or always, got "yes"/.test(err.message));
+    } finally {
+      if (saved === undefined) delete process.env.GATEWAY_RATE_LIMIT_HEADERS;
+      else process.env.GATEWAY_RATE_LIMIT_HEADERS = saved;
+    }
+  });
 });

@@ -7,7 +7,8 @@
 // development does not open a second usage log): by default a full gateway runtime from the environment —
 // SOLANA_RPC_URL, BILLING_AUTHORITY_KEYPAIR (keypair file, required), PREPAID_BILLING_PROGRAM_ID,
 // CONVEX_URL / LEDGER_URL + LEDGER_SERVER_SECRET, GATEWAY_USAGE_DIR (default .data/gateway/app-usage),
-// GATEWAY_NETWORK (named in PAYMENT-REQUIRED), GATEWAY_INSTANCE_SHARE_BPS (GateOptions.instanceShareBps, when
+// GATEWAY_NETWORK (named in PAYMENT-REQUIRED), GATEWAY_RATE_LIMIT_HEADERS=always (X-RateLimit-* on successes
+// too, GateOptions.rateLimitHeaders), GATEWAY_INSTANCE_SHARE_BPS (GateOptions.instanceShareBps, when
 // other gateways with their own usage logs serve the same teams), GATEWAY_BALANCE_LEASES=1 (those shares leased
 // from the ledger instead, balance/leases.ts; GATEWAY_INSTANCE_ID names the instance, default the id kept in
 // the usage log's directory), GATEWAY_WORKERS_DIR (the compiled gateway
@@ -67,6 +68,10 @@ const HOLDER = Symbol.for("prepaid-billing.gateway.next");
 export const bindingFromEnv: Factory = async () => {
   const leased = process.env.GATEWAY_BALANCE_LEASES;
   if (leased !== undefined && leased !== "0" && leased !== "1") throw new GatewaySettingsError(`GATEWAY_BALANCE_LEASES must be 1 or 0, got ${JSON.stringify(leased)}`);
+  const rateHeaders = process.env.GATEWAY_RATE_LIMIT_HEADERS;
+  if (rateHeaders !== undefined && rateHeaders !== "refusals" && rateHeaders !== "always") {
+    throw new GatewaySettingsError(`GATEWAY_RATE_LIMIT_HEADERS must be refusals or always, got ${JSON.stringify(rateHeaders)}`);
+  }
   const runtime = await startRuntimeFromSettings(
     {},
     {
@@ -74,6 +79,7 @@ export const bindingFromEnv: Factory = async () => {
       gate: {
         ...(process.env.GATEWAY_NETWORK ? { network: process.env.GATEWAY_NETWORK } : {}),
         ...(process.env.GATEWAY_INSTANCE_SHARE_BPS ? { instanceShareBps: Number(process.env.GATEWAY_INSTANCE_SHARE_BPS) } : {}),
+        ...(rateHeaders !== undefined ? { rateLimitHeaders: rateHeaders } : {}),
       },
       ...(leased === "1"
         ? { balanceLeases: process.env.GATEWAY_INSTANCE_ID ? { instance: process.env.GATEWAY_INSTANCE_ID } : {} }

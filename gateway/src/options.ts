@@ -17,6 +17,13 @@ export type OnChainUnavailable =
    */
   | "allow-up-to";
 
+/** Which answers carry X-RateLimit-Limit/Remaining/Reset. */
+export type RateLimitHeaders =
+  /** Refusals made once the rate limiter has run (429 and later ones: 402, 503…), not successes (the default). */
+  | "refusals"
+  /** Those and every success too. */
+  | "always";
+
 export interface GateOptions {
   /** API keys (required). Production: the ledger (resolveApiKey). */
   keys: KeySource;
@@ -26,6 +33,12 @@ export interface GateOptions {
   usage: UsageSink;
   /** Token bucket per tier id. Default TIER_RATE_LIMITS (Startup 20/s burst 40, Growth 100/200, Enterprise 500/1000). */
   rateLimits?: readonly RateLimit[];
+  /**
+   * Which answers carry the X-RateLimit-* headers. Default "refusals": a success carries X-Request-Id,
+   * X-Billing-Cost and X-Billing-Available only (the three more headers cost every paid response ~90 bytes,
+   * and the proxy and its clients measurable CPU); "always" adds them to successes.
+   */
+  rateLimitHeaders?: RateLimitHeaders;
   /** A cached key is re-resolved in the background once this old. Default 30_000. */
   keyRefreshMs?: number;
   /** Interval of the revocation poll: a revoked key stops working within it. Default 2_000. */
@@ -89,6 +102,7 @@ export function resolveGateOptions(o: GateOptions): ResolvedGateOptions {
     balances: o.balances,
     usage: o.usage,
     rateLimits: o.rateLimits ?? TIER_RATE_LIMITS,
+    rateLimitHeaders: o.rateLimitHeaders ?? "refusals",
     keyRefreshMs: o.keyRefreshMs ?? 30_000,
     revocationCheckMs: o.revocationCheckMs ?? 2_000,
     unknownKeyTtlMs: o.unknownKeyTtlMs ?? 5_000,
@@ -118,6 +132,9 @@ export function resolveGateOptions(o: GateOptions): ResolvedGateOptions {
   ] as const) {
     const v = r[name];
     if (!(Number.isInteger(v) && v > 0)) throw new RangeError(`createGate: ${name} must be a positive integer, got ${v}`);
+  }
+  if (r.rateLimitHeaders !== "refusals" && r.rateLimitHeaders !== "always") {
+    throw new RangeError(`createGate: rateLimitHeaders must be "refusals" or "always", got ${String(r.rateLimitHeaders)}`);
   }
   if (r.onChainUnavailable !== "deny" && r.onChainUnavailable !== "allow-up-to") {
     throw new RangeError(`createGate: onChainUnavailable must be "deny" or "allow-up-to", got ${String(r.onChainUnavailable)}`);

@@ -93,6 +93,7 @@ describe("gateway config sections", () => {
     assert.deepEqual(settlerOptionsFrom({ settler: { flushIntervalMs: 500, flushCost: "10" } }), { flushIntervalMs: 500, flushCost: 10n });
     assert.deepEqual(gateOptionsFrom({}), {});
     assert.deepEqual(gateOptionsFrom({ gateOptions: { rateLimits: [{ ratePerSec: 5, burst: 10 }] } }), { rateLimits: [{ ratePerSec: 5, burst: 10 }] });
+    assert.deepEqual(gateOptionsFrom({ gateOptions: { rateLimitHeaders: "always" } }), { rateLimitHeaders: "always" });
   });
 
   it("rejects unknown or malformed options", () => {
@@ -101,6 +102,7 @@ describe("gateway config sections", () => {
     assert.throws(() => gateOptionsFrom({ gateOptions: { staleAllowance: 5 } }), /staleAllowance/);
     assert.throws(() => gateOptionsFrom({ gateOptions: { onChainUnavailable: "maybe" } }), /onChainUnavailable/);
     assert.throws(() => gateOptionsFrom({ gateOptions: { rateLimits: [{ ratePerSec: "5" }] } }), /rateLimits/);
+    assert.throws(() => gateOptionsFrom({ gateOptions: { rateLimitHeaders: "never" } }), /rateLimitHeaders must be "refusals" or "always"/);
     assert.throws(() => settlerOptionsFrom({ settler: { flushCost: "-1" } }), /flushCost/);
     assert.throws(() => settlerOptionsFrom({ settler: [] }), /settler must be an object/);
   });

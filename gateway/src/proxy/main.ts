@@ -10,6 +10,7 @@
 //                 "billingAuthority": "<keypair JSON file; env BILLING_AUTHORITY_KEYPAIR>", "pollMs": 1000 },
 //   "gateOptions": { "maxChainStalenessMs": 15000, "onChainUnavailable": "deny", "staleAllowance": "1000000",
 //                    "network": "solana:localnet", "rateLimits": [{ "ratePerSec": 20, "burst": 40 }, …per tier id],
+//                    "rateLimitHeaders": "refusals" ("always": X-RateLimit-* on successes too),
 //                    "instanceShareBps": 10000 (lower when other gateways with their own usage logs serve the same teams),
 //                    … any GateOptions number/string; amounts as strings },
 //   "settler":  { "flushIntervalMs": 2000, "flushCost": "1000000", "maxRecordsPerBatch": 20000, "maxTeamsPerTx": 8,
@@ -79,6 +80,9 @@ export function gateOptionsFrom(raw: Record<string, unknown>): Partial<GateOptio
     } else if (k === "onChainUnavailable") {
       if (v !== "deny" && v !== "allow-up-to") fail('gateOptions.onChainUnavailable must be "deny" or "allow-up-to"');
       out.onChainUnavailable = v;
+    } else if (k === "rateLimitHeaders") {
+      if (v !== "refusals" && v !== "always") fail('gateOptions.rateLimitHeaders must be "refusals" or "always"');
+      out.rateLimitHeaders = v;
     } else if (k === "staleAllowance") {
       out.staleAllowance = amount(v, "gateOptions.staleAllowance");
     } else if (k === "network") {

@@ -32,7 +32,7 @@ async function upstream() {
       seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
       if (req.url!.startsWith("/headers")) {
         // Repeated, hop-by-hop, Connection-listed and billing-looking headers.
-        res.writeHead(200, ["Set-Cookie", "a=1", "Set-Cookie", "b=2", "Connection", "keep-alive, X-Hop", "X-Hop", "secret", "X-Billing-Cost", "1", "x-request-id", "forged", "X-Custom", "v", "Retry-After", "30"]);
+        res.writeHead(200, ["Set-Cookie", "a=1", "Set-Cookie", "b=2", "Connection", "keep-alive, X-Hop", "X-Hop", "secret", "X-Billing-Cost", "1", "x-request-id", "forged", "X-RateLimit-Remaining", "7", "X-Custom", "v", "Retry-After", "30"]);
         return res.end("{}");
       }
       const status = req.url!.startsWith("/fail") ? 500 : 200;
@@ -115,6 +115,7 @@ describe("metering reverse proxy", () => {
     assert.deepEqual(values(metered, "retry-after"), ["30"], "the upstream's own Retry-After is not the gate's");
     assert.deepEqual(values(metered, "x-hop"), [], "a header the Connection header names is hop-by-hop");
     assert.deepEqual(values(metered, "x-billing-cost"), ["10000"]);
+    assert.deepEqual(values(metered, "x-ratelimit-remaining"), [], "the gate's name: not the upstream's, and none on a success by default");
     assert.equal(values(metered, "x-request-id").length, 1);
     assert.notEqual(values(metered, "x-request-id")[0], "forged");
     assert.equal(mem.usage.entries[0]!.requestId, values(metered, "x-request-id")[0]);
@@ -126,6 +127,7 @@ describe("metering reverse proxy", () => {
       const unmetered = await rawAnswer(plainBase);
       assert.deepEqual(values(unmetered, "x-billing-cost"), ["1"]);
       assert.deepEqual(values(unmetered, "x-request-id"), ["forged"]);
+      assert.deepEqual(values(unmetered, "x-ratelimit-remaining"), ["7"]);
       assert.deepEqual(values(unmetered, "x-hop"), []);
       assert.deepEqual(values(unmetered, "set-cookie"), ["a=1", "b=2"]);
     } finally {

@@ -101,8 +101,9 @@ function hasNoBody(req: http.IncomingMessage): boolean {
 }
 
 /**
- * The headers the gate puts on a served answer, lowercased: on a metered answer the upstream's own of these
- * names are dropped, so they never pass for the gate's (an upstream's Retry-After still goes through).
+ * The headers the gate may put on a served answer, lowercased: on a metered answer the upstream's own of these
+ * names are dropped, so they never pass for the gate's, also the X-RateLimit-* ones the gate leaves off a
+ * success by default (an upstream's Retry-After still goes through).
  */
 const GATE_HEADER_NAMES = new Set(
   [HEADER.requestId, HEADER.limit, HEADER.remaining, HEADER.reset, HEADER.cost, HEADER.available].map((name) => name.toLowerCase()),

@@ -10,6 +10,8 @@ export interface RateDecision {
   readonly remaining: number;
   /** Unix ms at which the bucket is full again. */
   readonly reset: number;
+  /** Ms from the decision until the bucket is full again (the X-RateLimit-Reset header, rounded up to seconds). */
+  readonly resetAfterMs: number;
   /** When refused: ms until one token is available (the Retry-After header, rounded up to seconds). */
   readonly retryAfterMs: number;
 }
@@ -42,11 +44,13 @@ export class TokenBucketLimiter {
     const ok = b.tokens >= 1;
     if (ok) b.tokens -= 1;
     const msPerToken = 1000 / limit.ratePerSec;
+    const resetAfterMs = Math.ceil((limit.burst - b.tokens) * msPerToken);
     return {
       ok,
       limit: limit.burst,
       remaining: Math.floor(b.tokens),
-      reset: now + Math.ceil((limit.burst - b.tokens) * msPerToken),
+      reset: now + resetAfterMs,
+      resetAfterMs,
       retryAfterMs: ok ? 0 : Math.ceil((1 - b.tokens) * msPerToken),
     };
   }
