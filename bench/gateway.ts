@@ -81,24 +81,31 @@ let stopping = false;
 /** Children stopped on purpose before the end. */
 const stoppedOnPurpose = new Set<ChildProcess>();
 
-/** CPU seconds (user + system) a process has used so far, from /proc. */
-async function cpuSeconds(pid: number | undefined): Promise<number> {
+/** CPU seconds (user + system) a process (or, with `thread`, one of its threads) has used so far, from /proc. */
+async function cpuSeconds(pid: number | undefined, thread?: number): Promise<number> {
   if (pid === undefined) return 0;
-  const stat = await fsp.readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  const stat = await fsp.readFile(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, "utf8").catch(() => "");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s)
 }
 
-/** CPU seconds of each named child and, under MACHINE, of the whole machine (every core, not idle), from /proc. */
+/**
+ * CPU seconds of each named child, of its main thread (under `mainThread(name)`: the one that runs the
+ * request path, so it bounds the rate) and, under MACHINE, of the whole machine (every core, not idle), from /proc.
+ */
 async function cpuSnapshot(): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (const [name, c] of named) out.set(name, await cpuSeconds(c.pid));
+  for (const [name, c] of named) {
+    out.set(name, await cpuSeconds(c.pid));
+    out.set(mainThread(name), await cpuSeconds(c.pid, c.pid));
+  }
   // The first line of /proc/stat: user nice system idle iowait irq softirq steal …, in clock ticks (100/s).
   const t = (await fsp.readFile("/proc/stat", "utf8")).split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
   out.set(MACHINE, (t[0]! + t[1]! + t[2]! + t[5]! + t[6]! + t[7]!) / 100);
   return out;
 }
 const MACHINE = "(machine)";
+const mainThread = (name: string) => `${name} main thread`;
 
 /** Spawns a child whose stdout is scanned for `ready`; resolves with the first match. */
 function start(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 120_000) {
@@ -387,6 +394,9 @@ async function main(): Promise<void> {
     // both of its routes, so its figure includes the gated route's settlement work in ungated rounds).
     const serverOf: Record<keyof typeof targets, string> = { nextUngated: "next", nextGated: "next", proxyUngated: "proxy (gate off)", proxyGated: "proxy (gate on)" };
     const cpuPerRequest: Record<keyof typeof targets, number[]> = { nextUngated: [], nextGated: [], proxyUngated: [], proxyGated: [] };
+    // The same for the server's main thread alone: a proxy's rate is bound by it (its worker threads do the
+    // settlement work beside it).
+    const mainCpuPerRequest: Record<keyof typeof targets, number[]> = { nextUngated: [], nextGated: [], proxyUngated: [], proxyGated: [] };
     // The same over what the rest of the machine spent per answer in that round (autocannon and the kernel's
     // network work, about the same for either side), which follows the machine's own speed: that speed moves
     // the rate by ±25 % between rounds here and this quotient far less, so its gated/ungated ratio is a
@@ -412,9 +422,11 @@ async function main(): Promise<void> {
           const spent = (n: string) => after.get(n)! - before.get(n)!;
           const rest = spent(MACHINE) - [...named.keys()].reduce((sum, n) => sum + spent(n), 0);
           const restPerRequest = (rest * 1e6) / Math.max(1, r.ok + r.other);
+          const mainPerRequest = (spent(mainThread(server)) * 1e6) / Math.max(1, r.ok + r.other);
+          mainCpuPerRequest[name].push(mainPerRequest);
           relativeCost[name].push(perRequest / restPerRequest);
-          const cpu = [...after].filter(([n]) => n !== MACHINE).map(([n, t]) => `${n} ${(t - (before.get(n) ?? 0)).toFixed(1)}`).join(", ");
-          log(`round ${round} ${name.padEnd(12)} ${r.rps.toFixed(0).padStart(6)} req/s  p99 ${String(r.p99).padStart(4)} ms  ${perRequest.toFixed(0).padStart(4)} µs cpu/req (rest of the machine ${restPerRequest.toFixed(0)})  ${r.other ? `not 2xx: ${r.codes}  ` : ""}cpu s: ${cpu}`);
+          const cpu = [...after].filter(([n]) => named.has(n)).map(([n, t]) => `${n} ${(t - (before.get(n) ?? 0)).toFixed(1)}`).join(", ");
+          log(`round ${round} ${name.padEnd(12)} ${r.rps.toFixed(0).padStart(6)} req/s  p99 ${String(r.p99).padStart(4)} ms  ${perRequest.toFixed(0).padStart(4)} µs cpu/req (main thread ${mainPerRequest.toFixed(0)}, rest of the machine ${restPerRequest.toFixed(0)})  ${r.other ? `not 2xx: ${r.codes}  ` : ""}cpu s: ${cpu}`);
         }
       }
     }
@@ -462,7 +474,8 @@ async function main(): Promise<void> {
       if (cpuPerRequest[a].length === 0) continue;
       const per = (k: keyof typeof targets) => median(cpuPerRequest[k]).toFixed(0);
       const ratios = results[a].map((r, i) => (results[b][i]!.rps / r.rps).toFixed(2)).join(" ");
-      log(`${side} server CPU per request (median, µs) ungated ${per(a)}, gated ${per(b)}; gated/ungated rate by round: ${ratios}`);
+      const main = (k: keyof typeof targets) => median(mainCpuPerRequest[k]).toFixed(1);
+      log(`${side} server CPU per request (median, µs) ungated ${per(a)}, gated ${per(b)} (main thread ${main(a)}, ${main(b)}); gated/ungated rate by round: ${ratios}`);
       if (side !== "proxy:") continue;
       const relative = median(relativeCost[b]) / median(relativeCost[a]);
       log(`${side} server CPU per request over the rest of the machine's (median) ungated ${median(relativeCost[a]).toFixed(2)}, gated ${median(relativeCost[b]).toFixed(2)}: the gate costs the server ${((relative - 1) * 100).toFixed(1)} % more per request`);
