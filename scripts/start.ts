@@ -95,6 +95,7 @@ async function printBanner(stack: StackHandle): Promise<void> {
     "",
     `  dashboard     ${stack.appUrl}`,
     `  paid API      ${stack.appUrl}/api/v1/verify (1 unit), ${stack.appUrl}/api/v1/batch/verify (1 unit per item)`,
+    `  billing gate  ${stack.appUrl}/api/health  (200 ok/degraded, 503 unavailable)`,
     `  local chain   ${stack.rpcUrl}  (PubSub ${stack.wsUrl})`,
     `  ledger        ${stack.ledgerUrl}`,
     `  faucet        ${stack.faucetUrl}  (POST /fund {"wallet":"<address>"}: 100 USDC + 2 SOL; docs/local-stack.md)`,

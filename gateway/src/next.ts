@@ -32,6 +32,7 @@ import type { Admission, Gate } from "./gate";
 import { REFUSALS, REFUSAL_MESSAGES } from "./errors";
 import { GatewaySettingsError, startRuntimeFromSettings } from "./runtime-settings";
 import { outsideRequests } from "./next-context";
+import { healthOf, type Health, type HealthStatus } from "./health";
 
 export { prepareBilling } from "./next-context";
 
@@ -43,6 +44,8 @@ export interface BillingBinding {
   unsettled?(): number;
   /** Where the runtime's chain and ledger clients run: "io-thread" (a worker thread) or "in-process" (the request thread). */
   clients?: string;
+  /** The runtime's health (health.ts); without it the gate is reported healthy while it runs. */
+  health?(): Health;
 }
 
 /** The gate's counters and unsettled usage, or null before the gate started (for health and benchmarks). */
@@ -54,12 +57,28 @@ export async function billingStats(): Promise<{ served: number; refused: number;
   return { served: binding.gate.stats.committed, refused: binding.gate.stats.refused, unsettled: binding.unsettled?.() ?? null, clients: binding.clients ?? null };
 }
 
+/**
+ * The billing gate's health for a health route: the runtime's (health.ts) once started; "ok" with billing
+ * "idle" before its first start (it starts with the first paid request, or at server start); "unavailable"
+ * with billing "failed" when its last start failed (paid requests then get 503 until one starts it).
+ */
+export async function billingHealth(): Promise<{ status: HealthStatus; billing: "running" | "idle" | "failed"; gate?: Health }> {
+  const h = holder();
+  if (h.binding === null) return h.lastStartFailed ? { status: "unavailable", billing: "failed" } : { status: "ok", billing: "idle" };
+  const binding = await h.binding.catch(() => null);
+  if (binding === null) return { status: "unavailable", billing: "failed" };
+  const gate = binding.health?.();
+  return gate === undefined ? { status: "ok", billing: "running" } : { status: gate.status, billing: "running", gate };
+}
+
 type Factory = () => Promise<BillingBinding>;
 
 interface Holder {
   factory: Factory;
   binding: Promise<BillingBinding> | null;
   adapter: FetchBilling | null;
+  /** Whether the last attempt to start the binding failed (none has succeeded since). */
+  lastStartFailed: boolean;
 }
 
 const HOLDER = Symbol.for("prepaid-billing.gateway.next");
@@ -86,12 +105,18 @@ export const bindingFromEnv: Factory = async () => {
         : {}),
     },
   );
-  return { gate: runtime.gate, close: () => runtime.close(), unsettled: () => runtime.log.unsettled, clients: runtime.mode };
+  return {
+    gate: runtime.gate,
+    close: () => runtime.close(),
+    unsettled: () => runtime.log.unsettled,
+    clients: runtime.mode,
+    health: () => healthOf(runtime, Date.now()),
+  };
 };
 
 function holder(): Holder {
   const g = globalThis as unknown as Record<symbol, Holder | undefined>;
-  g[HOLDER] ??= { factory: bindingFromEnv, binding: null, adapter: null };
+  g[HOLDER] ??= { factory: bindingFromEnv, binding: null, adapter: null, lastStartFailed: false };
   return g[HOLDER];
 }
 
@@ -102,16 +127,24 @@ export async function configureBilling(factory: Factory): Promise<void> {
   h.factory = factory;
   h.binding = null;
   h.adapter = null;
+  h.lastStartFailed = false;
   if (old) await (await old.catch(() => null))?.close?.();
 }
 
 async function adapter(): Promise<FetchBilling> {
   const h = holder();
   if (h.adapter) return h.adapter;
-  h.binding ??= outsideRequests(h.factory).catch((err: unknown) => {
-    h.binding = null; // a later request tries again
-    throw err;
-  });
+  h.binding ??= outsideRequests(h.factory).then(
+    (binding) => {
+      h.lastStartFailed = false;
+      return binding;
+    },
+    (err: unknown) => {
+      h.binding = null; // a later request tries again
+      h.lastStartFailed = true;
+      throw err;
+    },
+  );
   const { gate, clients } = await h.binding;
   if (h.adapter === null) {
     h.adapter = fetchBilling(gate);

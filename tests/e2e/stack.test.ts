@@ -261,6 +261,13 @@ describe("the local stack (npm start) and the end-to-end story (npm run e2e)", f
     await eventually("the killed app's usage settled by the restarted one", 60_000, async () => ((await periodRequests()) === 803n ? true : null));
     await new Promise((r) => setTimeout(r, 3_000)); // a second settlement would show by now
     assert.equal(await periodRequests(), 803n);
+    // The gate's health, as a load balancer reads it: serving, its log open, nothing left to settle.
+    const health = await fetch(`${stack.appUrl}/api/health`);
+    assert.equal(health.status, 200);
+    const report = (await health.json()) as { status: string; billing: string; gate?: { usageLog: string; settlement: { status: string; unsettled: number } } };
+    assert.equal(report.billing, "running");
+    assert.equal(report.gate?.usageLog, "ok");
+    assert.deepEqual(report.gate?.settlement, { status: "ok", unsettled: 0 });
   });
 
   it("refuses to start while another process holds one of its ports", async () => {

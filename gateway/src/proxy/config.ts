@@ -8,13 +8,17 @@
 //       "units": { "header": "x-batch-size" }, "endpoint": "/v1/batch" }
 //   ],
 //   "upstreamAgent": { "maxSockets": 256 },
-//   "gate": true
+//   "gate": true,
+//   "health": "/healthz"
 // }
 //
 // Routes are matched exactly, or by prefix with "prefix": true (longest match wins). `endpoint` (default:
 // the route path) is the name usage is billed under. `units` is an integer, or read from a request header
 // (the proxy never parses bodies). `gate: false` forwards without metering (same proxy code: the A/B of
-// the benchmark). Sections read by main.ts (usage log, ledger, chain, gate options) are documented there.
+// the benchmark). `health` (default "/healthz"; false for none) is the path whose GET answers the gateway's
+// health (health.ts: 200, or 503 when it cannot serve paid requests): answered by the proxy, never forwarded,
+// also under a prefix route; no exact route may have it. Sections read by main.ts (usage log, ledger, chain,
+// gate options) are documented there.
 
 export type RouteUnits = number | { header: string };
 
@@ -34,6 +38,8 @@ export interface ProxyConfig {
   routes: ProxyRoute[];
   upstreamAgent: { maxSockets: number; keepAliveMsecs: number };
   gate: boolean;
+  /** Path of the health answer, or null for none. */
+  health: string | null;
   /** Everything else in the file, for main.ts (usage log, ledger, chain, gate options). */
   raw: Record<string, unknown>;
 }
@@ -96,11 +102,16 @@ export function parseProxyConfig(json: unknown): ProxyConfig {
   if (!Number.isInteger(maxSockets) || (maxSockets as number) < 1) fail("upstreamAgent.maxSockets must be a positive integer");
   if (!Number.isInteger(keepAliveMsecs) || (keepAliveMsecs as number) < 1) fail("upstreamAgent.keepAliveMsecs must be a positive integer");
   if (json.gate !== undefined && typeof json.gate !== "boolean") fail("gate must be true or false");
+  const health = json.health ?? "/healthz";
+  if (health !== false && (typeof health !== "string" || !health.startsWith("/"))) fail('health must be a path starting with "/", or false');
+  const shadowed = routes.findIndex((r) => !r.prefix && r.path === health);
+  if (shadowed >= 0) fail(`routes[${shadowed}].path is the health path ${health}: give "health" another path, or false`);
   return {
     listen: { host, port: port as number },
     routes,
     upstreamAgent: { maxSockets: maxSockets as number, keepAliveMsecs: keepAliveMsecs as number },
     gate: json.gate !== false,
+    health: health === false ? null : (health as string),
     raw: json,
   };
 }

@@ -21,6 +21,8 @@
 //                 "ttlMs": 10000 }: each team's share leased from the ledger (balance/leases.ts) instead of
 //                 gateOptions.instanceShareBps, for several gateways serving the same teams
 //
+// GET /healthz (config.ts "health") answers the gateway's health: health.ts.
+//
 // `npm run gateway -- leases list <team>` / `leases release <instance> [<team>…]`: see leases-command.ts.
 //
 // SIGINT/SIGTERM: stop accepting, settle what is pending (≤ 10 s), close the log, exit 0.
@@ -36,6 +38,7 @@ import { startRuntimeFromSettings } from "../runtime-settings";
 import type { SettlerOptions } from "../settler";
 import { parseProxyConfig, ProxyConfigError, type ProxyConfig } from "./config";
 import { createMeteringProxy } from "./server";
+import { healthOf } from "../health";
 import { pinTickObjectShape } from "../threads/tick-shape";
 import { checkWorkerNice } from "../threads/start-worker";
 import { LEASES_USAGE, leasesCommand, LeasesCommandError } from "./leases-command";
@@ -191,7 +194,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const cfg = parseProxyConfig(JSON.parse(await fsp.readFile(argv[at + 1]!, "utf8")));
   pinTickObjectShape(); // gate on or off: see threads/tick-shape.ts
   const runtime = cfg.gate ? await startRuntime(cfg, env) : null;
-  const server = createMeteringProxy({ gate: runtime?.gate ?? null, routes: cfg.routes, upstreamAgent: cfg.upstreamAgent });
+  const server = createMeteringProxy({
+    gate: runtime?.gate ?? null,
+    routes: cfg.routes,
+    upstreamAgent: cfg.upstreamAgent,
+    // Without the gate there is nothing in the background to fail: alive is healthy.
+    health: cfg.health === null ? null : { path: cfg.health, report: () => (runtime ? healthOf(runtime, Date.now()) : { status: "ok" }) },
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(cfg.listen.port, cfg.listen.host, resolve);

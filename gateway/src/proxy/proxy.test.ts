@@ -78,6 +78,43 @@ describe("metering reverse proxy", () => {
 
   const auth = { authorization: `Bearer ${TEST_KEY}`, "x-user-id": "alice" };
 
+  it("answers its health path itself, also under a prefix route, without forwarding or charging", async () => {
+    const cfg = config(up.url);
+    const reports: string[] = [];
+    const withHealth = createMeteringProxy({
+      gate: mem.gate,
+      routes: [...cfg.routes, { ...cfg.routes[1]!, path: "/", prefix: true }],
+      health: {
+        path: "/healthz",
+        report: () => {
+          reports.push("asked");
+          return reports.length === 1 ? { status: "ok", usageLog: "ok" } : { status: "unavailable", usageLog: "failed" };
+        },
+      },
+    });
+    const at = await listen(withHealth);
+    try {
+      const ok = await fetch(`${at}/healthz?probe=1`, { headers: auth });
+      assert.equal(ok.status, 200);
+      assert.equal(ok.headers.get("cache-control"), "no-store");
+      assert.deepEqual(await ok.json(), { status: "ok", usageLog: "ok" });
+      const down = await fetch(`${at}/healthz`);
+      assert.equal(down.status, 503, "unavailable answers 503");
+      assert.deepEqual(await down.json(), { status: "unavailable", usageLog: "failed" });
+      const post = await fetch(`${at}/healthz`, { method: "POST", body: "x" });
+      assert.equal(post.status, 405);
+      assert.equal(post.headers.get("allow"), "GET, HEAD");
+      assert.equal(up.seen.length, 0, "never forwarded");
+      assert.equal(mem.usage.entries.length, 0, "never charged");
+      assert.equal((await fetch(`${at}/healthzz`, { headers: { ...auth, "x-batch-size": "1" } })).status, 200, "only the exact path: the rest goes to the routes");
+      assert.equal(up.seen.length, 1);
+    } finally {
+      await closeServer(withHealth);
+    }
+    // Without a health route its path is just another path.
+    assert.equal((await fetch(`${base}/healthz`)).status, 404);
+  });
+
   it("forwards an admitted request and returns the upstream answer with billing headers, usage logged first", async () => {
     const res = await fetch(`${base}/v1/verify?x=1`, { method: "POST", headers: auth, body: "hello" });
     assert.equal(res.status, 200);
@@ -285,6 +322,9 @@ describe("metering proxy config", () => {
     assert.equal(c.routes[0]!.units, 1);
     assert.equal(c.routes[0]!.endpoint, "/a");
     assert.equal(c.upstreamAgent.maxSockets, 256);
+    assert.equal(c.health, "/healthz");
+    assert.equal(parseProxyConfig({ routes: [{ path: "/a", upstream: "http://x" }], health: false }).health, null);
+    assert.equal(parseProxyConfig({ routes: [{ path: "/a", upstream: "http://x" }], health: "/-/ready" }).health, "/-/ready");
   });
 
   it("rejects malformed configs with a clear message", () => {
@@ -298,6 +338,9 @@ describe("metering proxy config", () => {
       [{ routes: [{ path: "/a", upstream: "http://x", units: { header: "" } }] }, /units/],
       [{ routes: [{ path: "/a", upstream: "http://x" }], listen: { port: 70000 } }, /port/],
       [{ routes: [{ path: "/a", upstream: "http://x" }], gate: "yes" }, /gate/],
+      [{ routes: [{ path: "/a", upstream: "http://x" }], health: "healthz" }, /health must be a path/],
+      [{ routes: [{ path: "/a", upstream: "http://x" }], health: true }, /health must be a path/],
+      [{ routes: [{ path: "/healthz", upstream: "http://x" }] }, /routes\[0\]\.path is the health path \/healthz/],
     ];
     for (const [json, re] of bad) assert.throws(() => parseProxyConfig(json), (e: unknown) => e instanceof ProxyConfigError && re.test(e.message));
   });

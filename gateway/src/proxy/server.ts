@@ -13,6 +13,7 @@ import { REFUSALS, REFUSAL_MESSAGES, type RefusalCode } from "../errors";
 import { chargeServed, unchargedHeaders, type ChargePolicy } from "../adapters/fetch";
 import { apiKeyFromValues, userIdFromValue } from "../request";
 import { RouteTable, type ProxyConfig, type ProxyRoute } from "./config";
+import { healthHttpStatus, type HealthStatus } from "../health";
 
 export interface MeteringProxyOptions {
   /** null: forward without metering. */
@@ -21,6 +22,14 @@ export interface MeteringProxyOptions {
   upstreamAgent?: ProxyConfig["upstreamAgent"];
   /** Default chargeServed: upstream 2xx and 3xx are charged. */
   charge?: ChargePolicy;
+  /** A GET (or HEAD) of its path answers the gateway's health, never forwarded. Default none. */
+  health?: HealthRoute | null;
+}
+
+export interface HealthRoute {
+  path: string;
+  /** The answer, as JSON: at least a status (health.ts Health, or just "ok" without a gate). */
+  report: () => { status: HealthStatus };
 }
 
 /** Request headers that are not forwarded: hop-by-hop ones and the billing key. */
@@ -149,10 +158,12 @@ class MeteringProxy {
   private readonly gate: Gate | null;
   private readonly table: RouteTable;
   private readonly charge: ChargePolicy;
+  private readonly health: HealthRoute | null;
   readonly agent: http.Agent;
 
   constructor(options: MeteringProxyOptions) {
     this.gate = options.gate;
+    this.health = options.health ?? null;
     this.table = new RouteTable(options.routes);
     this.charge = options.charge ?? chargeServed;
     const agentOpts = options.upstreamAgent ?? { maxSockets: 256, keepAliveMsecs: 1000 };
@@ -162,7 +173,9 @@ class MeteringProxy {
   handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
-    const m = this.table.match(req.method ?? "GET", q < 0 ? url : url.slice(0, q));
+    const path = q < 0 ? url : url.slice(0, q);
+    if (this.health !== null && path === this.health.path) return this.answerHealth(req, res);
+    const m = this.table.match(req.method ?? "GET", path);
     if (m.kind !== "found") {
       sendJson(res, m.kind === "method" ? 405 : 404, {
         error: m.kind === "method" ? "method_not_allowed" : "not_found",
@@ -188,6 +201,15 @@ class MeteringProxy {
       (a) => this.admitted(req, res, route, url, a),
       (err: unknown) => failed(res, err),
     );
+  }
+
+  private answerHealth(req: http.IncomingMessage, res: http.ServerResponse): void {
+    req.resume();
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      return sendJson(res, 405, { error: "method_not_allowed", message: "the health path answers GET and HEAD" }, { allow: "GET, HEAD" });
+    }
+    const report = this.health!.report();
+    sendJson(res, healthHttpStatus(report), report, { "cache-control": "no-store" });
   }
 
   private admitted(req: http.IncomingMessage, res: http.ServerResponse, route: ProxyRoute, url: string, a: Admission): void {

@@ -772,6 +772,11 @@ export class UsageLog implements UsageSink {
     return this.live;
   }
 
+  /** "open" while it takes entries; "failed" once a write or rotation failed (it refuses entries until reopened); "closed". */
+  get state(): "open" | "failed" | "closed" {
+    return this.closed ? "closed" : this.failed !== null ? "failed" : "open";
+  }
+
   /** Waits for queued appends, then closes the segment and releases the lock. */
   async close(): Promise<void> {
     if (this.closed) return;

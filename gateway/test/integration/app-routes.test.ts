@@ -4,7 +4,9 @@ import { ed25519 } from "@noble/curves/ed25519";
 import { getBase58Decoder } from "@solana/kit";
 import { POST as verifyPost } from "../../../app/api/v1/verify/route";
 import { POST as batchPost } from "../../../app/api/v1/batch/verify/route";
+import { GET as healthGet } from "../../../app/api/health/route";
 import { configureBilling, apiBillingMiddleware } from "../../src/next";
+import { healthOf } from "../../src/health";
 import { memoryGate, TEST_KEY } from "../harness";
 
 const b58 = getBase58Decoder(); // bytes → base58 string
@@ -79,5 +81,50 @@ describe("paid endpoints app/api/v1", () => {
     assert.equal(r.ok, false);
     await configureBilling(async () => ({ gate: mem.gate }));
     assert.equal((await verifyPost(post("/api/v1/verify", signed("x")), ctx)).status, 200);
+  });
+});
+
+describe("GET /api/health", () => {
+  const read = async () => {
+    const res = await healthGet();
+    assert.equal(res.headers.get("cache-control"), "no-store");
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  it("is ok and idle before the gate's first start, 503 after a failed start, and the runtime's health once running", async () => {
+    const mem = memoryGate({}, { periodRequests: 10_000n });
+    await configureBilling(async () => ({ gate: mem.gate }));
+    assert.deepEqual(await read(), { status: 200, body: { status: "ok", billing: "idle" } });
+
+    await configureBilling(async () => {
+      throw new Error("BILLING_AUTHORITY_KEYPAIR is not set");
+    });
+    assert.equal((await verifyPost(post("/api/v1/verify", signed("x")), ctx)).status, 503);
+    assert.deepEqual(await read(), { status: 503, body: { status: "unavailable", billing: "failed" } });
+
+    // A binding without a health report (custom wiring) is healthy while it runs.
+    await configureBilling(async () => ({ gate: mem.gate }));
+    assert.equal((await verifyPost(post("/api/v1/verify", signed("x")), ctx)).status, 200);
+    assert.deepEqual(await read(), { status: 200, body: { status: "ok", billing: "running" } });
+
+    // The runtime's report passes through, its status setting the answer's.
+    let logState: "open" | "failed" | "closed" = "open";
+    const source = {
+      gate: mem.gate,
+      log: { get state() { return logState; }, unsettled: 1 },
+      balances: { teams: () => [], peek: () => undefined, lastError: null },
+      settler: { lastError: null },
+      indexer: null,
+      leases: null,
+    };
+    await configureBilling(async () => ({ gate: mem.gate, health: () => healthOf(source, Date.now()) }));
+    assert.equal((await verifyPost(post("/api/v1/verify", signed("x")), ctx)).status, 200);
+    const running = await read();
+    assert.equal(running.status, 200);
+    assert.deepEqual(running.body.gate, healthOf(source, Date.now()));
+    logState = "failed";
+    const failed = await read();
+    assert.equal(failed.status, 503);
+    assert.equal(failed.body.status, "unavailable");
   });
 });

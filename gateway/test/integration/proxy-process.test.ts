@@ -21,6 +21,7 @@ import type { Simnet } from "../../../simnet/server";
 import { connect, disconnect, fundedKeypair, programCopy, repoRoot, startTestSimnet, tempDir } from "../../../simnet/test/helpers";
 import { buildGateway, COMPILED_PROXY } from "../../build";
 import { keypairWallet } from "../../src/runtime-settings";
+import type { Health } from "../../src/health";
 
 const ENDPOINT = "/api/v1/verify";
 const UPSTREAM_BODY = '{"verified":true}';
@@ -259,6 +260,26 @@ describe("npm run gateway as a child process, gate on, against simnet and the em
     // Admission prices telescope: the first 100 are included, the rest pay the overage price.
     assert.equal(costOf(firstRun), (300n - STARTUP.includedRequests) * STARTUP.overagePrice);
 
+    // Its health: serving, the team's chain data fresh, nothing failing.
+    const health = await fetch(`${proxy!.url}/healthz`);
+    assert.equal(health.status, 200);
+    assert.equal(health.headers.get("cache-control"), "no-store");
+    const report = (await health.json()) as Health;
+    assert.deepEqual(
+      { ...report, chain: { ...report.chain, oldestDataMs: null } },
+      {
+        status: "ok",
+        usageLog: "ok",
+        chain: { status: "ok", teams: 1, staleTeams: 0, oldestDataMs: null },
+        settlement: { status: "ok", unsettled: firstRun.length },
+        indexer: "off",
+        leases: "off",
+      },
+    );
+    assert.ok(report.chain.oldestDataMs !== null && report.chain.oldestDataMs < 15_000, `chain data age ${report.chain.oldestDataMs} ms`);
+    assert.equal((await fetch(`${proxy!.url}/healthz`, { method: "HEAD" })).status, 200);
+    assert.equal((await fetch(`${proxy!.url}/healthz`, { method: "POST" })).status, 405);
+
     const missing = await fetch(`${proxy!.url}${ENDPOINT}`);
     assert.equal(missing.status, 401);
     assert.equal(((await missing.json()) as { error: string }).error, "missing_api_key");
@@ -334,8 +355,9 @@ describe("npm run gateway as a child process, gate on, against simnet and the em
   it("says on stopping why what it served is left unsettled (a billing authority that cannot pay the fee)", async () => {
     const dir = path.join(tmp!.dir, "unpaid");
     await fsp.mkdir(dir);
-    const config = JSON.parse(await fsp.readFile(configFile, "utf8")) as { usageLog: { dir: string } };
+    const config = JSON.parse(await fsp.readFile(configFile, "utf8")) as { usageLog: { dir: string }; settler: { flushIntervalMs: number } };
     config.usageLog.dir = path.join(dir, "usage");
+    config.settler.flushIntervalMs = 200; // it tries, and fails, while running
     const file = path.join(dir, "gateway.json");
     await fsp.writeFile(file, JSON.stringify(config));
     const broke = path.join(dir, "authority.json"); // no lamports for fees, and not the config's authority
@@ -343,6 +365,17 @@ describe("npm run gateway as a child process, gate on, against simnet and the em
     const p = await startProxy(file, { ...proxyEnv, BILLING_AUTHORITY_KEYPAIR: broke });
     const served = await sendKeyed(`${p.url}${ENDPOINT}`, apiKey, 3);
     assert.deepEqual([...new Set(served.map((a) => a.status))], [200]);
+    // Its health says so while it runs: still serving (200), settlement failing, the usage waiting.
+    let report: Health | null = null;
+    for (const until = Date.now() + 15_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+      const res = await fetch(`${p.url}/healthz`);
+      assert.equal(res.status, 200);
+      report = (await res.json()) as Health;
+      if (report.settlement.status === "failing") break;
+    }
+    assert.equal(report?.status, "degraded", JSON.stringify(report));
+    assert.deepEqual(report?.settlement, { status: "failing", unsettled: 3 });
+    assert.equal(report?.usageLog, "ok");
     const { code, stopped } = await stopProxy(p);
     assert.equal(code, 0, `exit code (stderr: ${p.stderr()})`);
     assert.equal(stopped?.unsettled, 3, "left for the next start");
