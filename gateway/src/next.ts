@@ -58,17 +58,19 @@ export async function billingStats(): Promise<{ served: number; refused: number;
 }
 
 /**
- * The billing gate's health for a health route: the runtime's (health.ts) once started; "ok" with billing
- * "idle" before its first start (it starts with the first paid request, or at server start); "unavailable"
- * with billing "failed" when its last start failed (paid requests then get 503 until one starts it).
+ * The billing gate's health for a health route, without waiting: the runtime's (health.ts) once started; "ok"
+ * with billing "idle" before its first start (it starts with the first paid request, or at server start) and
+ * "starting" during it (paid requests wait for it); "unavailable" with billing "failed" when its last start
+ * failed (paid requests then get 503 until one starts it).
  */
-export async function billingHealth(): Promise<{ status: HealthStatus; billing: "running" | "idle" | "failed"; gate?: Health }> {
+export function billingHealth(): { status: HealthStatus; billing: "running" | "starting" | "idle" | "failed"; gate?: Health } {
   const h = holder();
-  if (h.binding === null) return h.lastStartFailed ? { status: "unavailable", billing: "failed" } : { status: "ok", billing: "idle" };
-  const binding = await h.binding.catch(() => null);
-  if (binding === null) return { status: "unavailable", billing: "failed" };
-  const gate = binding.health?.();
-  return gate === undefined ? { status: "ok", billing: "running" } : { status: gate.status, billing: "running", gate };
+  if (h.ready !== null) {
+    const gate = h.ready.health?.();
+    return gate === undefined ? { status: "ok", billing: "running" } : { status: gate.status, billing: "running", gate };
+  }
+  if (h.binding !== null) return { status: "ok", billing: "starting" };
+  return h.lastStartFailed ? { status: "unavailable", billing: "failed" } : { status: "ok", billing: "idle" };
 }
 
 type Factory = () => Promise<BillingBinding>;
@@ -77,6 +79,8 @@ interface Holder {
   factory: Factory;
   binding: Promise<BillingBinding> | null;
   adapter: FetchBilling | null;
+  /** The binding once started. */
+  ready: BillingBinding | null;
   /** Whether the last attempt to start the binding failed (none has succeeded since). */
   lastStartFailed: boolean;
 }
@@ -116,7 +120,7 @@ export const bindingFromEnv: Factory = async () => {
 
 function holder(): Holder {
   const g = globalThis as unknown as Record<symbol, Holder | undefined>;
-  g[HOLDER] ??= { factory: bindingFromEnv, binding: null, adapter: null, lastStartFailed: false };
+  g[HOLDER] ??= { factory: bindingFromEnv, binding: null, adapter: null, ready: null, lastStartFailed: false };
   return g[HOLDER];
 }
 
@@ -127,6 +131,7 @@ export async function configureBilling(factory: Factory): Promise<void> {
   h.factory = factory;
   h.binding = null;
   h.adapter = null;
+  h.ready = null;
   h.lastStartFailed = false;
   if (old) await (await old.catch(() => null))?.close?.();
 }
@@ -136,6 +141,7 @@ async function adapter(): Promise<FetchBilling> {
   if (h.adapter) return h.adapter;
   h.binding ??= outsideRequests(h.factory).then(
     (binding) => {
+      h.ready = binding;
       h.lastStartFailed = false;
       return binding;
     },

@@ -7,7 +7,7 @@ import { healthHttpStatus } from "../../../gateway/src/health";
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-export async function GET(): Promise<Response> {
-  const health = await billingHealth();
+export function GET(): Response {
+  const health = billingHealth();
   return Response.json(health, { status: healthHttpStatus(health), headers: { "cache-control": "no-store" } });
 }

@@ -86,15 +86,22 @@ describe("paid endpoints app/api/v1", () => {
 
 describe("GET /api/health", () => {
   const read = async () => {
-    const res = await healthGet();
+    const res = healthGet();
     assert.equal(res.headers.get("cache-control"), "no-store");
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
 
   it("is ok and idle before the gate's first start, 503 after a failed start, and the runtime's health once running", async () => {
     const mem = memoryGate({}, { periodRequests: 10_000n });
-    await configureBilling(async () => ({ gate: mem.gate }));
+    let started: () => void = () => {};
+    await configureBilling(() => new Promise((resolve) => (started = () => resolve({ gate: mem.gate }))));
     assert.deepEqual(await read(), { status: 200, body: { status: "ok", billing: "idle" } });
+    const first = verifyPost(post("/api/v1/verify", signed("x")), ctx); // starts the gate, and waits for it
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(await read(), { status: 200, body: { status: "ok", billing: "starting" } }, "answered without waiting for the start");
+    started();
+    assert.equal((await first).status, 200);
+    assert.deepEqual(await read(), { status: 200, body: { status: "ok", billing: "running" } });
 
     await configureBilling(async () => {
       throw new Error("BILLING_AUTHORITY_KEYPAIR is not set");
