@@ -557,8 +557,14 @@ describe("gate admission", () => {
         spent.gate.book(TEAM)!.restoreSpend({ key: PERIOD_END, seq: 3n, charged: 60_000n, units: 6n }, []);
         assert.equal(spent.gate.leaseFloorBps(TEAM), 2_334, "60,000 spent + 10,000 reserved of 300,000 (funds + this period's overage)");
         assert.deepEqual(spent.gate.leaseSpend(TEAM), { spentBps: 2_000, periodEnd: PERIOD_END, reserved: true });
+        // Sealed into a batch, the reservation may be on chain before the next report: it counts as spent.
+        spent.gate.sealReservation(TEAM, 4n, 1n, 10_000n);
+        assert.deepEqual(spent.gate.leaseSpend(TEAM), { spentBps: 2_334, periodEnd: PERIOD_END, reserved: true });
+        assert.equal(spent.gate.leaseFloorBps(TEAM), 2_334, "the floor is unchanged: the batch was reserved already");
+        spent.balances.set(teamState({ periodRequests: QUOTA + 1n, vaultBalance: 190_000n, periodOverageSpend: 110_000n, lastBatchSeq: 4n, slot: 99 }));
+        assert.deepEqual(spent.gate.leaseSpend(TEAM), { spentBps: 2_334, periodEnd: PERIOD_END, reserved: false }, "settled: the same share, now spent");
         spent.clock.ms = (PERIOD_END + 1) * 1000;
-        assert.deepEqual(spent.gate.leaseSpend(TEAM), { spentBps: 0, periodEnd: PERIOD_END + 1, reserved: true }, "the period ended: its spend is of the past one");
+        assert.deepEqual(spent.gate.leaseSpend(TEAM), { spentBps: 0, periodEnd: PERIOD_END + 1, reserved: false }, "the period ended: its spend is of the past one");
       });
 
       it("excludes a fixed instanceShareBps", () => {

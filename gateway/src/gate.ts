@@ -337,8 +337,9 @@ export class Gate implements GateCore {
 
   /**
    * What `team`'s lease reports of this instance's spend (balance/leases.ts): the share its settled spend this
-   * period takes (part of leaseFloorBps, kept by the ledger after a release), the period's end (unix s; + 1
-   * once that period has ended, before the chain rolls it) and whether anything is still reserved.
+   * period and its batches in flight take (part of leaseFloorBps, kept by the ledger after a release: a batch
+   * sealed may be on chain before the next report, see Settler beforeSend), the period's end (unix s; + 1 once
+   * that period has ended, before the chain rolls it) and whether anything is still reserved.
    */
   leaseSpend(team: string): { spentBps: number; periodEnd: number; reserved: boolean } | null {
     const s = this.latestOf(team);
@@ -363,12 +364,16 @@ export class Gate implements GateCore {
     return book.state;
   }
 
-  /** leaseFloorBps of the spend this period, and of the reservations when `reserved`. */
+  /**
+   * leaseFloorBps of the spend this period and of the reservations (`reserved`), or of the spend and the batches
+   * in flight, a part of the reservations (not `reserved`).
+   */
   private shareTaken(book: TeamBook, s: TeamChainState, reserved: boolean): number {
     const nowSec = Math.floor(this.options.now() / 1000);
     const spent = spentInPeriod(book.spent, s, nowSec);
-    const charged = spent.charged + (reserved ? book.reservedCharged : 0n);
-    const units = spent.units + (reserved ? book.reservedUnits : 0n);
+    const held = reserved ? { units: book.reservedUnits, charged: book.reservedCharged } : book.sealed;
+    const charged = spent.charged + held.charged;
+    const units = spent.units + held.units;
     if (charged === 0n && units === 0n) return 0;
     let floor = shareNeeded(charged, shareBasis(s, nowSec, Math.ceil(this.options.baseFeeHorizonMs / 1000)));
     // Once the chain has counted all the included requests (or reached the cap) no instance prices against

@@ -199,6 +199,8 @@ export async function assembleRuntime(services: RuntimeServices, o: RuntimeAssem
     ledger: services.settlementLedger,
     chain: services.chain,
     onSettled: (teams) => balances.refresh(teams),
+    // With leases, a batch's share is reported to the ledger before the batch can be on chain (Gate.leaseSpend).
+    ...(leases ? { beforeSend: () => leases!.renewSoon() } : {}),
   });
 
   gate.start();

@@ -65,6 +65,12 @@ export interface SettlerOptions {
   compactEveryMs?: number;
   /** Called with the teams whose batches settled (e.g. ChainBalanceSource.refresh). */
   onSettled?: (teams: string[]) => Promise<void> | void;
+  /**
+   * Awaited with the teams of the batches about to be sent, after the ledger holds their records; when it
+   * fails, they wait for a later round (the same batch_seq). The runtime passes a balance-lease renewal, so
+   * the ledger holds a batch's share (Gate.leaseSpend) before it can be on chain, whatever happens after.
+   */
+  beforeSend?: (teams: string[]) => Promise<void>;
   /** Computes usage-receipt roots. Default in-process; the runtime passes a worker-thread one. */
   roots?: RootComputer;
   /** Clock, unix ms. Default Date.now. */
@@ -92,7 +98,7 @@ interface Work {
 const batchIdOf = (team: string, seq: bigint) => `${team}:${seq}`;
 
 export class Settler {
-  private readonly o: Required<Omit<SettlerOptions, "onSettled">> & Pick<SettlerOptions, "onSettled">;
+  private readonly o: Required<Omit<SettlerOptions, "onSettled" | "beforeSend">> & Pick<SettlerOptions, "onSettled" | "beforeSend">;
   private readonly rootComputer: RootComputer;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<RoundReport> | null = null;
@@ -292,7 +298,17 @@ export class Settler {
       }
     }
 
-    for (const group of this.pack(ready)) {
+    let sendable = ready;
+    if (ready.length > 0 && this.o.beforeSend !== undefined) {
+      try {
+        await this.o.beforeSend(ready.map((w) => w.team));
+      } catch (err) {
+        this.lastError = err;
+        for (const w of ready) report.deferred.push({ team: w.team, seq: w.batch.seq, reason: `before send: ${(err as Error).message}` });
+        sendable = [];
+      }
+    }
+    for (const group of this.pack(sendable)) {
       await this.sendGroup(group, report, settledTeams);
     }
     if (settledTeams.length > 0) {

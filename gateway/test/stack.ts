@@ -138,6 +138,7 @@ export async function createStack(
       ledger,
       chain,
       onSettled: (teams) => balances.refresh(teams),
+      ...(leases ? { beforeSend: () => leases.renewSoon() } : {}),
       ...o.settler,
     });
     return { log, gate, settler, leases };

@@ -146,6 +146,17 @@ export class TeamBook {
   get batchesInFlight(): number {
     return this.batches.size;
   }
+
+  /** What the batches sealed and not yet seen settled reserve: the charges that may be on chain already. */
+  get sealed(): { units: bigint; charged: bigint } {
+    let units = 0n;
+    let charged = 0n;
+    for (const b of this.batches.values()) {
+      units += b.units;
+      charged += b.charged;
+    }
+    return { units, charged };
+  }
 }
 
 /** `into` plus batch `seq` (null: nothing yet). */

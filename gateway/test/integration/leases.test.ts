@@ -9,6 +9,7 @@ import { DEFAULT_TIERS, USDC } from "../../../sdk/src/constants";
 import { api, createLedgerClient, type LedgerClient } from "../../../ledger/client";
 import { startSidecarProcess, type SidecarProcess } from "../../../ledger/start-sidecar";
 import { BalanceLeases, type LeaseSource } from "../../src/balance/leases";
+import { shareNeeded } from "../../src/balance/shares";
 import { instanceIdOf } from "../../src/balance/instance-id";
 import { LedgerLeaseSource } from "../../src/ledger/lease-source";
 import { leasesCommand } from "../../src/proxy/leases-command";
@@ -266,6 +267,44 @@ describe("balance leases with the embedded ledger", function () {
     await renew();
     assert.ok((await total(t.address)) <= 10_000);
     assert.equal((await held(t.address)).get(stack.leases!.instance), 10_000 - spentBps, "the first instance grows into all but the spent share");
+  });
+
+  it("reports a batch's share before sending it: an instance gone right after settling, released by an operator, still holds it", async () => {
+    const PRICE = DEFAULT_TIERS[0]!.overagePrice;
+    const tiers = [{ ...DEFAULT_TIERS[0]!, includedRequests: 0n }, DEFAULT_TIERS[1]!, DEFAULT_TIERS[2]!];
+    const stack = (s = await createStack({ deployment: { config: { tiers } }, leases: source }));
+    const gone = await stack.instance();
+    const t = await stack.team({ deposit: 50n * USDC + 100n * PRICE });
+    await stack.d.client.rollPeriod({ teamOwner: t.owner.publicKey }); // the base fee is paid up front: 100 requests' worth left
+    assert.equal((await serve(gone.gate, t.key, 30)).filter((a) => a.ok).length, 30, "a lone instance leases the whole");
+    const row = async () => (await ledger.server().query(api.leases.list, { team: t.address })).find((r) => r.instance === gone.leases!.instance)!;
+    assert.equal((await row()).spentBps, 0, "reported at the first request, before anything was spent");
+
+    // It settles; renewals are manual here (renewMs 300 s), so only the one before the send reports anything.
+    assert.equal(await gone.settler.drain({ maxIdleRounds: 10 }), 0);
+    assert.equal((await stack.d.team(t.owner.publicKey)).periodRequests, 30n);
+    const spentBps = (await row()).spentBps;
+    assert.equal(spentBps, shareNeeded(30n * PRICE, 100n * PRICE), "its batch's share of the basis, reported before the batch went on chain");
+    await stack.balances.refresh([t.address]);
+    assert.equal(gone.gate.leaseSpend(t.address)!.spentBps, spentBps, "the same share as settled spend");
+
+    // The process dies now; an operator declares its log lost and releases it.
+    await gone.leases!.stop();
+    const env = { LEDGER_URL: sidecar.url, LEDGER_SERVER_SECRET: sidecar.serverSecret };
+    await leasesCommand(["release", gone.leases!.instance, t.address], env, () => undefined);
+    assert.deepEqual([(await row()).released, (await row()).spentBps], [true, spentBps]);
+    await stack.leases!.acquire(t.address);
+    for (let i = 0; i < 2; i++) {
+      stack.leases!.noteDemand(t.address, 1_000);
+      await stack.leases!.renewSoon();
+    }
+    assert.equal((await held(t.address)).get(stack.leases!.instance), 10_000 - spentBps, "the other instance gets all but the spent share");
+    const served = (await serve(stack.gate, t.key, 100)).filter((a) => a.ok).length;
+    assert.ok(served <= 70, `${served} more served on a balance for 70 more`);
+    assert.equal(await stack.settler.drain(), 0);
+    const team = await stack.d.team(t.owner.publicKey);
+    assert.equal(team.unpaidOverage, 0n, "no debt on chain");
+    assert.equal(team.periodRequests, BigInt(30 + served));
   });
 
   it("a runtime with balanceLeases leases its teams' shares under the id in its log's directory, and gives them back on close", async () => {

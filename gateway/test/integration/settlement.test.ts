@@ -172,6 +172,39 @@ describe("settlement against the program in litesvm", function () {
     assert.equal(s.settler.lastError, null, "a clean round clears the report");
   });
 
+  it("calls beforeSend once the ledger holds the batch and before sending it; when it fails the batch waits, same batch_seq", async () => {
+    const ledger = new MemorySettlementLedger();
+    const calls: { teams: string[]; recorded: number; sends: number }[] = [];
+    let failNext = true;
+    s = await createStack({
+      ledger,
+      settler: {
+        beforeSend: async (teams) => {
+          calls.push({ teams, recorded: ledger.batches.size, sends: s!.chain.sends });
+          if (failNext) {
+            failNext = false;
+            throw new Error("lease renewal failed");
+          }
+        },
+      },
+    });
+    const t = await s.team({ deposit: 60n * USDC });
+    await serve(s.gate, t.key, 5);
+    const r = await s.settler.settleOnce(true);
+    assert.equal(r.settled, 0);
+    assert.match(r.deferred[0]!.reason, /before send: lease renewal failed/);
+    assert.equal(s.chain.sends, 0, "not sent");
+    assert.equal(s.log.openBatch(t.address)?.seq, 1n, "kept for the next round");
+    assert.match(String(s.settler.lastError), /lease renewal failed/);
+    assert.equal(await s.settler.drain(), 0);
+    assert.deepEqual(calls, [
+      { teams: [t.address], recorded: 1, sends: 0 },
+      { teams: [t.address], recorded: 1, sends: 0 },
+    ]);
+    const team = await s.d.team(t.owner.publicKey);
+    assert.deepEqual([team.lastBatchSeq, team.periodRequests], [1n, 5n], "then sent once, as batch 1");
+  });
+
   it("keeps reporting a settled batch's ledger mark as owed until the ledger takes it", async () => {
     const ledger = new MemorySettlementLedger();
     s = await createStack({ ledger });
