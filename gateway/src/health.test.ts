@@ -12,7 +12,7 @@ function source(patch: { [K in keyof HealthSource]?: Partial<HealthSource[K]> } 
     ["team-c", null],
   ]);
   return {
-    gate: { options: { maxChainStalenessMs: BOUND } },
+    gate: { options: { maxChainStalenessMs: BOUND }, keys: { lastBackgroundError: null, ...patch.gate?.keys } },
     log: { state: "open", unsettled: 12, ...patch.log },
     balances: { teams: () => [...states.keys()], peek: (t) => states.get(t), lastError: null, ...patch.balances },
     settler: { lastError: null, ...patch.settler },
@@ -27,6 +27,7 @@ describe("gateway health", () => {
     assert.deepEqual(h, {
       status: "ok",
       usageLog: "ok",
+      keys: "ok",
       chain: { status: "ok", teams: 3, staleTeams: 0, oldestDataMs: 3_000 },
       settlement: { status: "ok", unsettled: 12 },
       indexer: "ok",
@@ -44,7 +45,7 @@ describe("gateway health", () => {
     }
   });
 
-  it("is degraded (still 200) when chain data is stale or unreadable, or settlement, the indexer or the leases fail", () => {
+  it("is degraded (still 200) when chain data is stale or unreadable, or the key source, settlement, the indexer or the leases fail", () => {
     const stale = healthOf(source({ balances: { peek: (t) => (t === "team-a" ? { observedAtMs: NOW - BOUND - 1 } : { observedAtMs: NOW }) } }), NOW);
     assert.deepEqual(stale.chain, { status: "stale", teams: 3, staleTeams: 1, oldestDataMs: BOUND + 1 });
     assert.equal(stale.status, "degraded");
@@ -56,8 +57,10 @@ describe("gateway health", () => {
     assert.equal(healthOf(source({ balances: { lastError: failing } }), NOW).chain.status, "failing");
     assert.deepEqual(healthOf(source({ settler: { lastError: failing } }), NOW).settlement, { status: "failing", unsettled: 12 });
     assert.equal(healthOf(source({ indexer: { lastError: failing } }), NOW).indexer, "failing");
+    const keysDown = { gate: { options: { maxChainStalenessMs: BOUND }, keys: { lastBackgroundError: failing } } };
+    assert.equal(healthOf(source(keysDown), NOW).keys, "failing");
     assert.equal(healthOf(source({ leases: { lastError: failing } }), NOW).leases, "failing");
-    for (const patch of [{ balances: { lastError: failing } }, { settler: { lastError: failing } }, { indexer: { lastError: failing } }, { leases: { lastError: failing } }]) {
+    for (const patch of [keysDown, { balances: { lastError: failing } }, { settler: { lastError: failing } }, { indexer: { lastError: failing } }, { leases: { lastError: failing } }]) {
       const h = healthOf(source(patch), NOW);
       assert.equal(h.status, "degraded", JSON.stringify(patch));
       assert.ok(!JSON.stringify(h).includes("ECONNREFUSED"), "no error text in the report");

@@ -4,7 +4,8 @@
 //   200 {"status":"ok", …}          serving, every part healthy
 //   200 {"status":"degraded", …}    serving, but a part fails: chain data stale or unreadable (under the default
 //                                   onChainUnavailable "deny" its teams' paid requests get 503 chain_unavailable),
-//                                   settlement, the indexer or the balance leases failing (usage waits, nothing lost)
+//                                   the key source (revocations unseen, unknown keys refused with 503), settlement,
+//                                   the indexer or the balance leases failing (usage waits, nothing lost)
 //   503 {"status":"unavailable", …} the usage log takes no entries (a write failed, or the gateway is stopping):
 //                                   every paid request would get 503 usage_log_unavailable
 //
@@ -17,6 +18,11 @@ export interface Health {
   status: HealthStatus;
   /** "failed": a write failed and the log refuses entries until restarted; "closed": the gateway is stopping. */
   usageLog: "ok" | "failed" | "closed";
+  /**
+   * The API-key source (the ledger): "failing" when its last background call (revocation check, refresh, last-use
+   * report) failed. Cached keys keep working; a revocation may go unseen and an unknown key gets 503.
+   */
+  keys: "ok" | "failing";
   chain: {
     /** "failing": the last read of the followed teams failed; "stale": some team's data is older than the gate's bound. */
     status: "ok" | "stale" | "failing";
@@ -41,7 +47,7 @@ export interface Health {
 
 /** What health is read from: a running gateway (GatewayRuntime has all of it). */
 export interface HealthSource {
-  gate: { readonly options: { readonly maxChainStalenessMs: number } };
+  gate: { readonly options: { readonly maxChainStalenessMs: number }; readonly keys: { readonly lastBackgroundError: unknown } };
   log: { readonly state: "open" | "failed" | "closed"; readonly unsettled: number };
   /** Followed teams, their last chain state (observedAtMs: unix ms), and the last poll's error (null once one succeeds). */
   balances: { teams(): string[]; peek(team: string): { readonly observedAtMs: number } | null | undefined; readonly lastError: unknown };
@@ -67,6 +73,7 @@ export function healthOf(r: HealthSource, nowMs: number): Health {
   const health: Health = {
     status: "ok",
     usageLog,
+    keys: r.gate.keys.lastBackgroundError != null ? "failing" : "ok",
     chain: {
       status: r.balances.lastError != null ? "failing" : staleTeams > 0 ? "stale" : "ok",
       teams: teams.length,
@@ -78,7 +85,13 @@ export function healthOf(r: HealthSource, nowMs: number): Health {
     leases: r.leases === null ? "off" : r.leases.lastError != null ? "failing" : "ok",
   };
   if (usageLog !== "ok") health.status = "unavailable";
-  else if (health.chain.status !== "ok" || health.settlement.status !== "ok" || health.indexer === "failing" || health.leases === "failing") {
+  else if (
+    health.keys === "failing" ||
+    health.chain.status !== "ok" ||
+    health.settlement.status !== "ok" ||
+    health.indexer === "failing" ||
+    health.leases === "failing"
+  ) {
     health.status = "degraded";
   }
   return health;

@@ -270,6 +270,7 @@ describe("npm run gateway as a child process, gate on, against simnet and the em
       {
         status: "ok",
         usageLog: "ok",
+        keys: "ok",
         chain: { status: "ok", teams: 1, staleTeams: 0, oldestDataMs: null },
         settlement: { status: "ok", unsettled: firstRun.length },
         indexer: "off",
