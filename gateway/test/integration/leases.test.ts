@@ -52,6 +52,21 @@ describe("balance leases with the embedded ledger", function () {
     return l;
   };
 
+  /** Startup's overage price: every request is paid (no included ones in leasedPair's tiers). */
+  const PRICE = DEFAULT_TIERS[0]!.overagePrice;
+  /**
+   * Two leased gates on the program (the stack's and a second instance) and a team whose base fee is paid up
+   * front, leaving exactly `requests` requests' worth, none of them included.
+   */
+  const leasedPair = async (requests: bigint) => {
+    const tiers = [{ ...DEFAULT_TIERS[0]!, includedRequests: 0n }, DEFAULT_TIERS[1]!, DEFAULT_TIERS[2]!];
+    const stack = (s = await createStack({ deployment: { config: { tiers } }, leases: source }));
+    const other = await stack.instance();
+    const t = await stack.team({ deposit: 50n * USDC + requests * PRICE });
+    await stack.d.client.rollPeriod({ teamOwner: t.owner.publicKey });
+    return { stack, other, t };
+  };
+
   it("moves a team's share to the instance its requests reach, in two renewals, never granting more than the whole", async () => {
     const team = newTeam();
     const a = instance("move-a");
@@ -192,15 +207,10 @@ describe("balance leases with the embedded ledger", function () {
   });
 
   it("two gates on one team admit no more than its balance pays for as the share follows the requests, and leave no debt", async () => {
-    const PRICE = DEFAULT_TIERS[0]!.overagePrice;
-    const tiers = [{ ...DEFAULT_TIERS[0]!, includedRequests: 0n }, DEFAULT_TIERS[1]!, DEFAULT_TIERS[2]!];
-    s = await createStack({ deployment: { config: { tiers } }, leases: source });
-    const other = await s.instance();
     const N = 137n;
-    const t = await s.team({ deposit: 50n * USDC + N * PRICE });
-    await s.d.client.rollPeriod({ teamOwner: t.owner.publicKey }); // the base fee is paid up front: N × PRICE left
+    const { stack, other, t } = await leasedPair(N);
 
-    const first = await serve(s.gate, t.key, 100);
+    const first = await serve(stack.gate, t.key, 100);
     assert.equal(first.filter((a) => a.ok).length, 100, "the first instance holds the whole");
     const refused = await serve(other.gate, t.key, 10);
     assert.ok(refused.every((a) => a.status === 503 && a.error === "balance_lease_unavailable" && a.headers["Retry-After"] === "1"), "the second holds nothing yet");
@@ -208,32 +218,27 @@ describe("balance leases with the embedded ledger", function () {
     // Renewals: the second's refused requests are its demand; the first keeps what its 100 reservations need.
     let servedElsewhere = 0;
     for (let round = 0; round < 4; round++) {
-      await s.leases!.renewSoon();
+      await stack.leases!.renewSoon();
       await other.leases!.renewSoon();
       const r = await serve(other.gate, t.key, 20);
       servedElsewhere += r.filter((a) => a.ok).length;
       assert.ok(r.every((a) => a.ok || a.error === "balance_lease_unavailable" || a.error === "insufficient_balance"), r.find((a) => !a.ok)?.error ?? "");
       assert.ok((await total(t.address)) <= 10_000);
     }
-    const floor = s.gate.leaseFloorBps(t.address);
+    const floor = stack.gate.leaseFloorBps(t.address);
     assert.equal(floor, Math.ceil((100 * 10_000) / Number(N)), "100 of 137 requests' worth reserved");
-    assert.ok(s.leases!.share(t.address)! >= floor);
+    assert.ok(stack.leases!.share(t.address)! >= floor);
     assert.ok(servedElsewhere >= 30, `the rest of the balance moved to the second instance: it served ${servedElsewhere}`);
     assert.ok(100 + servedElsewhere <= Number(N), `together ${100 + servedElsewhere} ≤ ${N}`);
 
-    assert.deepEqual(await Promise.all([s.settler.drain(), other.settler.drain({ maxIdleRounds: 10 })]), [0, 0]);
-    const team = await s.d.team(t.owner.publicKey);
+    assert.deepEqual(await Promise.all([stack.settler.drain(), other.settler.drain({ maxIdleRounds: 10 })]), [0, 0]);
+    const team = await stack.d.team(t.owner.publicKey);
     assert.equal(team.unpaidOverage, 0n, "no debt on chain");
     assert.equal(team.periodRequests, BigInt(100 + servedElsewhere), "every request served, charged once");
   });
 
   it("a settlement moves no budget between two leased instances, and a closed instance's spend stays held for its period", async () => {
-    const PRICE = DEFAULT_TIERS[0]!.overagePrice;
-    const tiers = [{ ...DEFAULT_TIERS[0]!, includedRequests: 0n }, DEFAULT_TIERS[1]!, DEFAULT_TIERS[2]!];
-    const stack = (s = await createStack({ deployment: { config: { tiers } }, leases: source }));
-    const other = await stack.instance();
-    const t = await stack.team({ deposit: 50n * USDC + 100n * PRICE });
-    await stack.d.client.rollPeriod({ teamOwner: t.owner.publicKey }); // the base fee is paid up front: 100 requests' worth left
+    const { stack, other, t } = await leasedPair(100n);
     const ok = async (gate: Stack["gate"], n: number) => (await serve(gate, t.key, n)).filter((a) => a.ok).length;
     const renew = async () => {
       for (let i = 0; i < 3; i++) {
@@ -270,12 +275,7 @@ describe("balance leases with the embedded ledger", function () {
   });
 
   it("reports a batch's share before sending it: an instance gone right after settling, released by an operator, still holds it", async () => {
-    const PRICE = DEFAULT_TIERS[0]!.overagePrice;
-    const tiers = [{ ...DEFAULT_TIERS[0]!, includedRequests: 0n }, DEFAULT_TIERS[1]!, DEFAULT_TIERS[2]!];
-    const stack = (s = await createStack({ deployment: { config: { tiers } }, leases: source }));
-    const gone = await stack.instance();
-    const t = await stack.team({ deposit: 50n * USDC + 100n * PRICE });
-    await stack.d.client.rollPeriod({ teamOwner: t.owner.publicKey }); // the base fee is paid up front: 100 requests' worth left
+    const { stack, other: gone, t } = await leasedPair(100n);
     assert.equal((await serve(gone.gate, t.key, 30)).filter((a) => a.ok).length, 30, "a lone instance leases the whole");
     const row = async () => (await ledger.server().query(api.leases.list, { team: t.address })).find((r) => r.instance === gone.leases!.instance)!;
     assert.equal((await row()).spentBps, 0, "reported at the first request, before anything was spent");
