@@ -251,10 +251,10 @@ describe("balance leases", () => {
     await renewOne(t, "gw-a", { team, usingBps: 10_000, floorBps: 2_000, spentBps: 2_000, periodEnd: PERIOD });
     assert.equal((await t.query(api.leases.list, { auth: server, team })).find((r) => r.instance === "gw-a")?.live, true);
     await t.mutation(api.leases.release, { auth: server, instance: "gw-a" });
-    // Once the period has ended (end + 1 before the chain rolls it), the held share goes back to the team.
-    const later = await renewOne(t, "gw-b", { team, usingBps: 8_000, periodEnd: PERIOD + 1 });
+    // A renewal that reports a later period (the next one's end) gives the held share back to the team.
+    const later = await renewOne(t, "gw-b", { team, usingBps: 8_000, periodEnd: PERIOD + 2_592_000 });
     assert.deepEqual(await bpsByInstance(t, team), { "gw-b": later.bps });
-    assert.equal((await renewOne(t, "gw-b", { team, usingBps: later.bps, periodEnd: PERIOD + 1 })).bps, 10_000);
+    assert.equal((await renewOne(t, "gw-b", { team, usingBps: later.bps, periodEnd: PERIOD + 2_592_000 })).bps, 10_000);
   });
 
   it("refuses every call without the right server secret", async () => {

@@ -56,8 +56,8 @@ export const leaseReport = v.object({
   /** Share its settled spend this period takes, bps (≤ floorBps); 0 when omitted. */
   spentBps: v.optional(v.number()),
   /**
-   * End of the period the instance prices requests in (unix s); once that period has ended and until the
-   * chain rolls it, that end + 1 (any later period ends after it). Omitted: no period is known yet.
+   * End of the period the instance's spend is charged in (unix s): the current one's, or once that period has
+   * ended and until the chain rolls it, the end of the period the roll starts. Omitted: no period is known yet.
    */
   periodEnd: v.optional(v.number()),
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { U64_MAX } from "../../sdk/src/constants";
 import { TestClock } from "../test/clock";
-import { PERIOD_END, teamState, USDC } from "../test/fixtures";
+import { PERIOD_END, PERIOD_SECS, teamState, USDC } from "../test/fixtures";
 import { MemoryBalanceSource, type TeamChainState } from "./balance/source";
 import { createGate, HEADER, type Admission } from "./gate";
 import { TicketStateError, UsageLogUnavailableError } from "./ticket";
@@ -564,7 +564,13 @@ describe("gate admission", () => {
         spent.balances.set(teamState({ periodRequests: QUOTA + 1n, vaultBalance: 190_000n, periodOverageSpend: 110_000n, lastBatchSeq: 4n, slot: 99 }));
         assert.deepEqual(spent.gate.leaseSpend(TEAM), { spentBps: 2_334, periodEnd: PERIOD_END, reserved: false }, "settled: the same share, now spent");
         spent.clock.ms = (PERIOD_END + 1) * 1000;
-        assert.deepEqual(spent.gate.leaseSpend(TEAM), { spentBps: 0, periodEnd: PERIOD_END + 1, reserved: false }, "the period ended: its spend is of the past one");
+        assert.deepEqual(
+          spent.gate.leaseSpend(TEAM),
+          { spentBps: 0, periodEnd: PERIOD_END + PERIOD_SECS, reserved: false },
+          "the period ended: its spend is of the past one, and what is spent now is charged in the period a roll starts",
+        );
+        spent.clock.ms = (PERIOD_END + 2 * PERIOD_SECS + 5) * 1000;
+        assert.equal(spent.gate.leaseSpend(TEAM)!.periodEnd, PERIOD_END + 3 * PERIOD_SECS, "periods nobody rolled are skipped, as the program skips them");
       });
 
       it("excludes a fixed instanceShareBps", () => {

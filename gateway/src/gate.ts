@@ -20,7 +20,7 @@ import { TokenBucketLimiter, type RateDecision } from "./ratelimit/token-bucket"
 import { KeyCache, KeySourceUnavailableError, type CachedKey } from "./keys/cache";
 import type { KeyRecord } from "./keys/source";
 import { FULL_SHARE_BPS, othersPart, TeamBook } from "./balance/team-book";
-import { availableBalance, shareBasis, shareNeeded, spentInPeriod, type PeriodSpend, type UncountedBatch } from "./balance/shares";
+import { availableBalance, chargedPeriodEnd, shareBasis, shareNeeded, spentInPeriod, type PeriodSpend, type UncountedBatch } from "./balance/shares";
 import { periodAfterRoll } from "./pricing";
 import type { TeamChainState } from "./balance/source";
 import { MemberSpend } from "./members/spend";
@@ -338,8 +338,9 @@ export class Gate implements GateCore {
   /**
    * What `team`'s lease reports of this instance's spend (balance/leases.ts): the share its settled spend this
    * period and its batches in flight take (part of leaseFloorBps, kept by the ledger after a release: a batch
-   * sealed may be on chain before the next report, see Settler beforeSend), the period's end (unix s; + 1 once
-   * that period has ended, before the chain rolls it) and whether anything is still reserved.
+   * sealed may be on chain before the next report, see Settler beforeSend), the end of the period they are
+   * charged in (unix s; once the period has ended, the next one's: shares.ts chargedPeriodEnd) and whether
+   * anything is still reserved.
    */
   leaseSpend(team: string): { spentBps: number; periodEnd: number; reserved: boolean } | null {
     const s = this.latestOf(team);
@@ -348,7 +349,7 @@ export class Gate implements GateCore {
     const nowSec = Math.floor(this.options.now() / 1000);
     return {
       spentBps: this.shareTaken(book, s, false),
-      periodEnd: nowSec >= s.periodEnd ? s.periodEnd + 1 : s.periodEnd,
+      periodEnd: chargedPeriodEnd(s, nowSec),
       reserved: book.reservedCharged !== 0n || book.reservedUnits !== 0n,
     };
   }

@@ -5,6 +5,8 @@ import type { TeamChainState } from "../src/balance/source";
 export const USDC = 1_000_000n;
 /** Unix seconds of the fixture period end: 30 days after the TestClock's default time. */
 export const PERIOD_END = 1_700_000_000 + 2_592_000;
+/** The default BillingConfig.period_secs: 30 days. */
+export const PERIOD_SECS = 2_592_000;
 
 export function teamState(patch: Partial<TeamChainState> = {}): Omit<TeamChainState, "slot" | "observedAtMs"> {
   return {
@@ -19,6 +21,7 @@ export function teamState(patch: Partial<TeamChainState> = {}): Omit<TeamChainSt
     unpaidOverage: 0n,
     pendingWithdrawal: 0n,
     periodEnd: PERIOD_END,
+    periodSecs: PERIOD_SECS,
     baseFeePaid: true,
     periodRequests: 0n,
     periodOverageSpend: 0n,

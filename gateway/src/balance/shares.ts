@@ -20,6 +20,7 @@
 // C and U must outlive the process: the gate writes them to the usage log whenever they change (a `p` line,
 // usage/log.ts), and a restart takes them back (Gate.restore). A lone instance (the whole share) keeps the
 // exact formula of the funds as they are, and C does not enter it.
+import { nextPeriod } from "../../../sdk/src/pricing";
 import type { TeamChainState } from "./source";
 import { FULL_SHARE_BPS, teamFunds } from "./team-book";
 
@@ -56,6 +57,16 @@ const NOTHING: Spent = { charged: 0n, units: 0n };
 export function spentInPeriod(spent: PeriodSpend | null, s: TeamChainState, nowSec: number): Spent {
   if (spent === null || nowSec >= s.periodEnd || spent.key !== s.periodEnd) return NOTHING;
   return spent;
+}
+
+/**
+ * The end of the period that what this instance spends now is charged in (unix s): the current period's, or
+ * once it has ended (before the chain rolls it) the end of the period the settler's roll moves to. A batch
+ * sent with that roll is charged there, so a lease report names that period, not the one that ended.
+ */
+export function chargedPeriodEnd(s: TeamChainState, nowSec: number): number {
+  if (nowSec < s.periodEnd) return s.periodEnd;
+  return Number(nextPeriod(BigInt(s.periodEnd), BigInt(s.periodSecs), BigInt(nowSec))!.end);
 }
 
 /** G: the team's funds plus the overage the chain charged this period (none yet once the period has ended), base units. */

@@ -24,6 +24,8 @@ export interface TeamChainState {
   /** Amount the owner asked to withdraw: no longer spendable from the moment it is seen. */
   readonly pendingWithdrawal: bigint;
   readonly periodEnd: number;
+  /** BillingConfig.period_secs: a period's length, seconds (where a roll after periodEnd moves to, sdk nextPeriod). */
+  readonly periodSecs: number;
   /** Whether the current period's base fee has been charged. */
   readonly baseFeePaid: boolean;
   readonly periodRequests: bigint;

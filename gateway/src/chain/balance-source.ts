@@ -437,6 +437,7 @@ function stateOf(
     unpaidOverage: a.unpaidOverage,
     pendingWithdrawal: a.pendingWithdrawal,
     periodEnd: Number(a.periodEnd),
+    periodSecs: Number(cfg.periodSecs),
     baseFeePaid: a.baseFeePaid,
     periodRequests: a.periodRequests,
     periodOverageSpend: a.periodOverageSpend,

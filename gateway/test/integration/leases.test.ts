@@ -15,6 +15,8 @@ import { LedgerLeaseSource } from "../../src/ledger/lease-source";
 import { leasesCommand } from "../../src/proxy/leases-command";
 import { startGatewayRuntime } from "../../src/runtime";
 import { createStack, serve, UNLIMITED, type Stack } from "../stack";
+import { now, warpTo } from "../../../tests/support";
+import type { GateOptions } from "../../src/options";
 
 describe("balance leases with the embedded ledger", function () {
   this.timeout(300_000);
@@ -58,11 +60,12 @@ describe("balance leases with the embedded ledger", function () {
    * Two leased gates on the program (the stack's and a second instance) and a team whose base fee is paid up
    * front, leaving exactly `requests` requests' worth, none of them included.
    */
-  const leasedPair = async (requests: bigint) => {
+  const leasedPair = async (requests: bigint, o: { periods?: bigint; periodSecs?: bigint; gate?: Partial<GateOptions> } = {}) => {
     const tiers = [{ ...DEFAULT_TIERS[0]!, includedRequests: 0n }, DEFAULT_TIERS[1]!, DEFAULT_TIERS[2]!];
-    const stack = (s = await createStack({ deployment: { config: { tiers } }, leases: source }));
+    const stack = (s = await createStack({ deployment: { config: { tiers, periodSecs: o.periodSecs } }, leases: source, gate: o.gate }));
     const other = await stack.instance();
-    const t = await stack.team({ deposit: 50n * USDC + requests * PRICE });
+    // `periods` base fees (the first charged now) and the requests.
+    const t = await stack.team({ deposit: (o.periods ?? 1n) * tiers[0]!.monthlyFee + requests * PRICE });
     await stack.d.client.rollPeriod({ teamOwner: t.owner.publicKey });
     return { stack, other, t };
   };
@@ -302,6 +305,60 @@ describe("balance leases with the embedded ledger", function () {
     const served = (await serve(stack.gate, t.key, 100)).filter((a) => a.ok).length;
     assert.ok(served <= 70, `${served} more served on a balance for 70 more`);
     assert.equal(await stack.settler.drain(), 0);
+    const team = await stack.d.team(t.owner.publicKey);
+    assert.equal(team.unpaidOverage, 0n, "no debt on chain");
+    assert.equal(team.periodRequests, BigInt(30 + served));
+  });
+
+  it("holds a batch settled with the period's roll through the new period: its instance released, two others serve only the rest", async () => {
+    // One-hour periods; the gates' clock moves with the chain's (shifted by `aheadMs` from the real time the
+    // chain data is stamped with, hence the loose staleness bound).
+    let aheadMs = 0;
+    const PERIOD_SECS = 3_600n;
+    const { stack, other: gone, t } = await leasedPair(100n, {
+      periods: 2n,
+      periodSecs: PERIOD_SECS,
+      gate: { now: () => Date.now() + aheadMs, maxChainStalenessMs: 86_400_000 },
+    });
+    const chainNow = now(stack.d.svm);
+    const periodEnd = (await stack.d.team(t.owner.publicKey)).periodEnd;
+    const moveTo = async (sec: bigint) => {
+      warpTo(stack.d.svm, sec);
+      aheadMs = Number(sec - chainNow) * 1000;
+      await stack.balances.refresh([t.address]);
+    };
+    // A minute before the end the next base fee is due: exactly 100 requests' worth are left.
+    await moveTo(periodEnd - 60n);
+    assert.equal((await serve(gone.gate, t.key, 30)).filter((a) => a.ok).length, 30);
+
+    // The period ends; the settler sends the batch with roll_period, so it is charged in the new period.
+    await moveTo(periodEnd + 10n);
+    assert.equal(gone.gate.leaseSpend(t.address)!.periodEnd, Number(periodEnd + PERIOD_SECS), "the period the roll starts");
+    assert.equal(await gone.settler.drain({ maxIdleRounds: 10 }), 0);
+    const rolled = await stack.d.team(t.owner.publicKey);
+    assert.deepEqual([rolled.periodEnd, rolled.periodRequests], [periodEnd + PERIOD_SECS, 30n], "charged in the new period");
+
+    // The instance dies; an operator releases it. Two others serve the team in the new period: they report it,
+    // and the dead instance's share stays held through it.
+    await gone.leases!.stop();
+    const env = { LEDGER_URL: sidecar.url, LEDGER_SERVER_SECRET: sidecar.serverSecret };
+    await leasesCommand(["release", gone.leases!.instance, t.address], env, () => undefined);
+    const spentBps = shareNeeded(30n * PRICE, 100n * PRICE);
+    const live = [stack, await stack.instance()];
+    let served = 0;
+    for (let round = 0; round < 6; round++) {
+      for (const g of live) await g.leases!.renewSoon();
+      for (const g of live) {
+        const r = await serve(g.gate, t.key, 10);
+        served += r.filter((a) => a.ok).length;
+        assert.ok(r.every((a) => a.ok || a.error === "balance_lease_unavailable" || a.error === "insufficient_balance"), r.find((a) => !a.ok)?.error ?? "");
+      }
+    }
+    for (const g of live) assert.equal(g.gate.leaseSpend(t.address)!.periodEnd, Number(periodEnd + PERIOD_SECS), "they report the new period");
+    const row = (await ledger.server().query(api.leases.list, { team: t.address })).find((r) => r.instance === gone.leases!.instance);
+    assert.deepEqual([row?.released, row?.spentBps, row?.periodEnd], [true, spentBps, Number(periodEnd + PERIOD_SECS)], "held for the new period");
+    assert.ok(served >= 50 && served <= 70, `${served} more served on a balance for 70 more`);
+    assert.deepEqual(await Promise.all(live.map((g) => g.settler.drain({ maxIdleRounds: 10 }))), [0, 0]);
     const team = await stack.d.team(t.owner.publicKey);
     assert.equal(team.unpaidOverage, 0n, "no debt on chain");
     assert.equal(team.periodRequests, BigInt(30 + served));
