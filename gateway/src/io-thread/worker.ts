@@ -6,7 +6,7 @@
 //
 // Why a thread: measured here, a gated proxy whose request thread also ran these clients (web3.js over
 // fetch, a WebSocket, the Convex client) answered every request more slowly than the same proxy's code
-// without them, by more than their own CPU time; see gateway/README.md ("Benchmark").
+// without them, by more than their own CPU time; see docs/gateway-benchmark.md.
 import { Keypair, PublicKey } from "@solana/web3.js";
 import { parentPort, workerData } from "node:worker_threads";
 import { createLedgerClient } from "../../../ledger/client";

@@ -7,7 +7,7 @@
 // collections the cache goes megamorphic for the life of the process, and every nextTick takes the
 // runtime's slow path: measured here ~50 → ~450 ns per nextTick, and +40–60 % CPU per request on a proxy's
 // request thread, where Node's streams and HTTP code call nextTick many times per request. That was the
-// gated proxy's "slow mode" (gateway/README.md, "Benchmark"): it runs mark-compacts under load, the ungated
+// gated proxy's "slow mode" (docs/gateway-benchmark.md): it runs mark-compacts under load, the ungated
 // one does not.
 //
 // Holding one real tick object keeps its maps alive. It is caught through an async hook enabled for that one
