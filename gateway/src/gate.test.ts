@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { U64_MAX } from "../../sdk/src/constants";
+import { DEFAULT_TIERS, U64_MAX } from "../../sdk/src/constants";
 import { TestClock } from "../test/clock";
 import { PERIOD_END, PERIOD_SECS, teamState, USDC } from "../test/fixtures";
 import { MemoryBalanceSource, type TeamChainState } from "./balance/source";
@@ -347,16 +347,55 @@ describe("gate admission", () => {
       clock.ms = (PERIOD_END - 100) * 1000;
       balances.touch(TEAM);
       assert.equal((await admit()).available, 10n * USDC);
+      // A wider periodEdgeMs widens the horizon: a chain clock that far ahead takes the fee that much earlier.
+      const wide = harness({ baseFeeHorizonMs: 120_000, periodEdgeMs: 300_000 }, { vaultBalance: 60n * USDC });
+      wide.clock.ms = (PERIOD_END - 250) * 1000;
+      wide.balances.touch(TEAM);
+      assert.equal((await wide.admit()).available, 10n * USDC);
     });
 
     it("prices a request after the period ended in the period the settler rolls to", async () => {
       const { admit, clock, balances } = harness({}, { periodRequests: QUOTA + 50n, periodOverageSpend: 500_000n });
       assert.equal((await admit()).cost, PRICE);
-      clock.ms = (PERIOD_END + 1) * 1000;
+      clock.ms = (PERIOD_END + 120) * 1000; // periodEdgeMs (120 s) after the end
       balances.touch(TEAM);
       const a = await admit();
       assert.equal(a.ok, true);
       assert.equal(a.cost, 0n, "a new period starts with its quota");
+    });
+
+    it("reserves a request near the period's end at the higher of its prices in the two periods: the chain's clock decides", async () => {
+      // The old period's quota is used up, the new one starts with its quota: the old price is the higher.
+      const { admit, clock, balances } = harness({}, { periodRequests: QUOTA + 50n, periodOverageSpend: 500_000n });
+      for (const at of [-120, -1, 0, 1, 119]) {
+        clock.ms = (PERIOD_END + at) * 1000;
+        balances.touch(TEAM);
+        assert.equal((await admit()).cost, PRICE, `${at} s from the end`);
+      }
+      // A pending downgrade to a tier without included requests: the new period's price is the higher.
+      const tiers = [{ monthlyFee: 50n * USDC, includedRequests: 0n, overagePrice: 2n * PRICE }, DEFAULT_TIERS[1]!, DEFAULT_TIERS[2]!];
+      const down = harness({}, { tier: 1, pendingTier: 0, tiers, periodRequests: 200_000n, vaultBalance: 1_000n * USDC });
+      down.clock.ms = (PERIOD_END - 121) * 1000;
+      down.balances.touch(TEAM);
+      assert.equal((await down.admit()).cost, DEFAULT_TIERS[1]!.overagePrice, "before the edge: the current period's");
+      down.clock.ms = (PERIOD_END - 60) * 1000;
+      down.balances.touch(TEAM);
+      assert.equal((await down.admit()).cost, 2n * PRICE, "a chain clock ahead would roll before charging it");
+      // periodEdgeMs 0 trusts the gate's clock.
+      const trusting = harness({ periodEdgeMs: 0 }, { periodRequests: QUOTA + 50n, periodOverageSpend: 500_000n });
+      trusting.clock.ms = PERIOD_END * 1000;
+      trusting.balances.touch(TEAM);
+      assert.equal((await trusting.admit()).cost, 0n);
+    });
+
+    it("refuses near the period's end a request the spend cap would waive in either period", async () => {
+      const { admit, clock, balances } = harness({}, { periodRequests: QUOTA, periodOverageSpend: 30_000n, spendCap: 30_000n });
+      clock.ms = (PERIOD_END + 10) * 1000;
+      balances.touch(TEAM);
+      refused(await admit(), 402, "spend_cap_reached");
+      clock.ms = (PERIOD_END + 120) * 1000;
+      balances.touch(TEAM);
+      assert.equal((await admit()).cost, 0n, "past the edge: the new period, within its quota");
     });
 
     it("refuses a request the spend cap would waive", async () => {
@@ -438,7 +477,7 @@ describe("gate admission", () => {
         assert.equal((await admit()).ok, true);
         gate.book(TEAM)!.restoreSpend({ key: PERIOD_END, seq: 1n, charged: 30n * USDC - PRICE, units: 2_999n }, []);
         refused(await admit(), 402, "insufficient_balance"); // its half of 60 USDC: all spent or reserved
-        clock.ms = (PERIOD_END + 1) * 1000;
+        clock.ms = (PERIOD_END + 120) * 1000;
         balances.touch(TEAM);
         const next = await admit();
         assert.equal(next.ok, true, "the period the settler rolls to starts from nothing spent");
@@ -749,6 +788,7 @@ describe("gate admission", () => {
       );
       assert.throws(() => createGate({ keys, balances, usage, staleAllowance: -1n }), /staleAllowance/);
       assert.throws(() => createGate({ keys, balances, usage, rateLimits: [] }), /rateLimits/);
+      assert.throws(() => createGate({ keys, balances, usage, periodEdgeMs: -1 }), /periodEdgeMs must be a non-negative integer/);
     });
 
     it("defaults to deny on stale chain data and the per-tier limits", () => {

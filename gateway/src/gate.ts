@@ -20,7 +20,7 @@ import { TokenBucketLimiter, type RateDecision } from "./ratelimit/token-bucket"
 import { KeyCache, KeySourceUnavailableError, type CachedKey } from "./keys/cache";
 import type { KeyRecord } from "./keys/source";
 import { FULL_SHARE_BPS, othersPart, TeamBook } from "./balance/team-book";
-import { availableBalance, chargedPeriodEnd, shareBasis, shareNeeded, spentInPeriod, type PeriodSpend, type UncountedBatch } from "./balance/shares";
+import { availableBalance, chargedPeriodEnd, shareBasis, shareNeeded, spentInPeriod, spentOfPeriod, type PeriodSpend, type UncountedBatch } from "./balance/shares";
 import { periodAfterRoll } from "./pricing";
 import type { TeamChainState } from "./balance/source";
 import { MemberSpend } from "./members/spend";
@@ -177,10 +177,19 @@ export class Gate implements GateCore {
   private readonly books = new Map<string, TeamBook>();
   /** The last price computed (see decideWith). */
   private lastCost = 0n;
+  /** GateOptions.periodEdgeMs in whole seconds (pricing.ts). */
+  private readonly periodEdgeSec: number;
+  /**
+   * How long before a period's end its next base fee counts as due, s: baseFeeHorizonMs, and at least
+   * periodEdgeMs (a chain clock ahead of the gate's rolls the period, and takes the fee, that much earlier).
+   */
+  private readonly feeHorizonSec: number;
 
   constructor(options: GateOptions) {
     this.options = resolveGateOptions(options);
     const o = this.options;
+    this.periodEdgeSec = Math.ceil(o.periodEdgeMs / 1000);
+    this.feeHorizonSec = Math.ceil(Math.max(o.baseFeeHorizonMs, o.periodEdgeMs) / 1000);
     this.usage = o.usage;
     this.limiter = new TokenBucketLimiter(o.now);
     this.keys = new KeyCache(o.keys, {
@@ -376,7 +385,7 @@ export class Gate implements GateCore {
     const charged = spent.charged + held.charged;
     const units = spent.units + held.units;
     if (charged === 0n && units === 0n) return 0;
-    let floor = shareNeeded(charged, shareBasis(s, nowSec, Math.ceil(this.options.baseFeeHorizonMs / 1000)));
+    let floor = shareNeeded(charged, shareBasis(s, nowSec, this.feeHorizonSec));
     // Once the chain has counted all the included requests (or reached the cap) no instance prices against
     // its part of them any more: that part then holds nothing back.
     const period = periodAfterRoll(s, nowSec >= s.periodEnd);
@@ -463,7 +472,8 @@ export class Gate implements GateCore {
     const spent = share === FULL_SHARE_BPS ? undefined : spentInPeriod(book.spent, state, nowSec);
     let price;
     try {
-      price = priceRequest(state, book.reservedUnits, book.reservedCharged, units, nowSec, share, spent);
+      const spentOfThis = share === FULL_SHARE_BPS ? undefined : spentOfPeriod(book.spent, state);
+      price = priceRequest(state, book.reservedUnits, book.reservedCharged, units, nowSec, share, spentOfThis, this.periodEdgeSec);
     } catch (err) {
       if (err instanceof BillingMathError) {
         return refusal("invalid_request", requestId, headers, { detail: err.message }, rate);
@@ -490,7 +500,7 @@ export class Gate implements GateCore {
     }
 
     // 8. Balance.
-    const horizonSec = Math.ceil(o.baseFeeHorizonMs / 1000);
+    const horizonSec = this.feeHorizonSec;
     const available = availableBalance(state, book.reservedCharged, nowSec, horizonSec, share, spent?.charged);
     if (cost > available) {
       let shortfall: bigint;

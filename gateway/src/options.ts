@@ -63,6 +63,12 @@ export interface GateOptions {
    * (roll_period runs with the settlement). Default 120_000: above the settler's flush interval and retries.
    */
   baseFeeHorizonMs?: number;
+  /**
+   * Within this long of a period's end, on either side, a request is reserved at the higher of its prices in
+   * the two periods: the chain's clock, which decides the period it is charged in, may be off the gate's
+   * (pricing.ts). Default 120_000; 0 trusts the gate's clock.
+   */
+  periodEdgeMs?: number;
   /** Largest `units` one request may charge. Default 10_000. */
   maxUnits?: number;
   /** Cluster named in PAYMENT-REQUIRED. Default "solana:localnet". */
@@ -112,6 +118,7 @@ export function resolveGateOptions(o: GateOptions): ResolvedGateOptions {
     onChainUnavailable: o.onChainUnavailable ?? "deny",
     staleAllowance: o.staleAllowance ?? 1_000_000n,
     baseFeeHorizonMs: o.baseFeeHorizonMs ?? 120_000,
+    periodEdgeMs: o.periodEdgeMs ?? 120_000,
     maxUnits: o.maxUnits ?? 10_000,
     network: o.network ?? "solana:localnet",
     now: o.now ?? Date.now,
@@ -132,6 +139,9 @@ export function resolveGateOptions(o: GateOptions): ResolvedGateOptions {
   ] as const) {
     const v = r[name];
     if (!(Number.isInteger(v) && v > 0)) throw new RangeError(`createGate: ${name} must be a positive integer, got ${v}`);
+  }
+  if (!(Number.isInteger(r.periodEdgeMs) && r.periodEdgeMs >= 0)) {
+    throw new RangeError(`createGate: periodEdgeMs must be a non-negative integer, got ${r.periodEdgeMs}`);
   }
   if (r.rateLimitHeaders !== "refusals" && r.rateLimitHeaders !== "always") {
     throw new RangeError(`createGate: rateLimitHeaders must be "refusals" or "always", got ${String(r.rateLimitHeaders)}`);

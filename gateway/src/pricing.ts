@@ -4,7 +4,7 @@
 // Requests are priced in admission order on top of everything reserved before them, so the sum of the
 // per-request prices of a batch equals what deduct_usage charges for the batch (billable requests and the
 // spend cap both telescope). When the period has ended, the settler rolls it before settling: the request
-// is then priced in the new period (counters from zero, pending tier applied) — never above the old price.
+// is then priced in the new period (counters from zero, pending tier applied); near the end, see below.
 //
 // A gate instance with a share below the whole (GateOptions.instanceShareBps, balance/leases.ts) prices a
 // request as included only within its share of the period's included requests, less the units it settled
@@ -13,6 +13,14 @@
 // upper bounds (a request it prices as overage may turn out included on chain), never below the charge:
 // the instances' shares of the included requests sum to at most all of them. These are admission prices
 // (reservations, X-Billing-Cost); the usage records are repriced at sealing (settler.ts).
+//
+// Which period a request falls in is the chain's call: the settler rolls when the chain's clock (the Clock
+// sysvar) has passed the period's end, and the gate only has its own clock. Near the end the two may disagree
+// (a cluster's clock drifts from real time by seconds, at times tens of seconds), and a request priced in the
+// wrong period may be charged more than was reserved: a gate ahead of the chain prices it in the new period,
+// included quota afresh, while the chain still charges the old period's overage. So within `edgeSec` of the
+// end, on either side, a request is priced in both periods and reserved at the higher price (and refused when
+// either would waive part of it). Only the reservation is higher: the settler charges the chain's period.
 import { NO_PENDING_TIER } from "../../sdk/src/constants";
 import { quoteCharge } from "../../sdk/src/pricing";
 import type { TeamChainState } from "./balance/source";
@@ -43,6 +51,11 @@ export interface RequestPrice {
   readonly waived: bigint;
 }
 
+/**
+ * The price of `units` more requests at `nowSec` (unix s) on top of what is reserved; within `edgeSec` of the
+ * period's end the higher of its prices in the two periods (see above). `spent`: what this instance settled in
+ * the current period (shares.ts spentOfPeriod), counted while the request may fall in it.
+ */
 export function priceRequest(
   s: TeamChainState,
   reservedUnits: bigint,
@@ -51,8 +64,30 @@ export function priceRequest(
   nowSec: number,
   shareBps: number = FULL_SHARE_BPS,
   spent?: Spent,
+  edgeSec = 0,
 ): RequestPrice {
-  const period = periodAfterRoll(s, nowSec >= s.periodEnd);
+  if (nowSec < s.periodEnd - edgeSec) return priceInPeriod(s, false, reservedUnits, reservedCharged, units, shareBps, spent);
+  if (nowSec >= s.periodEnd + edgeSec) return priceInPeriod(s, true, reservedUnits, reservedCharged, units, shareBps, undefined);
+  // Near the end: the chain may see either period.
+  const before = priceInPeriod(s, false, reservedUnits, reservedCharged, units, shareBps, spent);
+  const after = priceInPeriod(s, true, reservedUnits, reservedCharged, units, shareBps, undefined);
+  return {
+    cost: before.cost > after.cost ? before.cost : after.cost,
+    waived: before.waived > after.waived ? before.waived : after.waived,
+  };
+}
+
+/** The price in the current period (`rolls` false) or in the one a roll starts (`rolls` true). */
+function priceInPeriod(
+  s: TeamChainState,
+  rolls: boolean,
+  reservedUnits: bigint,
+  reservedCharged: bigint,
+  units: bigint,
+  shareBps: number,
+  spent: Spent | undefined,
+): RequestPrice {
+  const period = periodAfterRoll(s, rolls);
   const terms = termsOf(s, period.tier);
   let periodRequests = period.periodRequests;
   let overageSpend = period.periodOverageSpend;

@@ -69,6 +69,11 @@ export function chargedPeriodEnd(s: TeamChainState, nowSec: number): number {
   return Number(nextPeriod(BigInt(s.periodEnd), BigInt(s.periodSecs), BigInt(nowSec))!.end);
 }
 
+/** What this instance has spent of the period `s` shows (still current by the chain's clock, whatever the gate's). */
+export function spentOfPeriod(spent: PeriodSpend | null, s: TeamChainState): Spent {
+  return spent === null || spent.key !== s.periodEnd ? NOTHING : spent;
+}
+
 /** G: the team's funds plus the overage the chain charged this period (none yet once the period has ended), base units. */
 export function shareBasis(s: TeamChainState, nowSec: number, horizonSec: number): bigint {
   return teamFunds(s, nowSec, horizonSec) + (nowSec >= s.periodEnd ? 0n : s.periodOverageSpend);

@@ -84,8 +84,9 @@ describe("npm run gateway (the metering proxy's command)", function () {
 
 describe("gateway config sections", () => {
   it("reads gate and settler options, amounts from decimal strings", () => {
-    assert.deepEqual(gateOptionsFrom({ gateOptions: { maxChainStalenessMs: 5000, onChainUnavailable: "allow-up-to", staleAllowance: "250000", network: "solana:devnet" } }), {
+    assert.deepEqual(gateOptionsFrom({ gateOptions: { maxChainStalenessMs: 5000, periodEdgeMs: 300000, onChainUnavailable: "allow-up-to", staleAllowance: "250000", network: "solana:devnet" } }), {
       maxChainStalenessMs: 5000,
+      periodEdgeMs: 300_000,
       onChainUnavailable: "allow-up-to",
       staleAllowance: 250_000n,
       network: "solana:devnet",

@@ -62,6 +62,7 @@ const GATE_NUMBERS = [
   "maxPendingKeyLookups",
   "maxChainStalenessMs",
   "baseFeeHorizonMs",
+  "periodEdgeMs",
   "maxUnits",
   "instanceShareBps",
 ] as const;

@@ -6,6 +6,7 @@ import { rollDue } from "../../src/chain/settlement-chain";
 import { MemorySettlementLedger } from "../../src/ledger/settlement-ledger";
 import { UNATTRIBUTED_USER_ID } from "../../src/settler";
 import { createStack, serve, type Stack } from "../stack";
+import { warpTo } from "../../../tests/support";
 
 const PRICE = 10_000n;
 
@@ -149,6 +150,38 @@ describe("settlement against the program in litesvm", function () {
     assert.equal(team.status, 0);
     assert.equal(team.periodRequests, N);
     assert.equal(await s.d.balance(t.vault), 0n);
+  });
+
+  it("charges no more than it reserved when the gate's clock runs ahead of the chain's at a period's end, and leaves no debt", async () => {
+    // One-hour periods of 100 included requests; the gate's clock is set (aheadMs) apart from the chain's, and
+    // chain data is stamped on the real clock: hence the loose staleness bound.
+    const tiers = [{ ...DEFAULT_TIERS[0], includedRequests: 100n }, DEFAULT_TIERS[1], DEFAULT_TIERS[2]];
+    let aheadMs = 0;
+    s = await createStack({ deployment: { config: { tiers, periodSecs: 3_600n } }, gate: { now: () => Date.now() + aheadMs, maxChainStalenessMs: 86_400_000 } });
+    const N = 20n;
+    const fee = tiers[0].monthlyFee;
+    const t = await s.team({ deposit: 2n * fee + N * PRICE }); // this period's fee, the next one's, and N requests
+    await s.d.client.rollPeriod({ teamOwner: t.owner.publicKey });
+    assert.ok((await serve(s.gate, t.key, 100)).every((a) => a.ok && a.cost === 0n), "the period's included requests");
+    assert.equal(await s.settler.drain(), 0);
+
+    // 30 s before the period's end by the chain's clock, 30 s after it by the gate's.
+    const periodEnd = (await s.d.team(t.owner.publicKey)).periodEnd;
+    warpTo(s.d.svm, periodEnd - 30n);
+    aheadMs = Number(periodEnd + 30n) * 1000 - Date.now();
+    await s.balances.refresh([t.address]);
+    const served = await serve(s.gate, t.key, 100);
+    const ok = served.filter((a) => a.ok);
+    assert.ok(ok.every((a) => a.cost === PRICE), "reserved at the old period's overage price, not the new period's quota");
+    assert.equal(ok.length, Number(N), "what the balance pays for beyond the next base fee");
+    assert.equal(await s.settler.drain(), 0);
+    const charged = await s.d.team(t.owner.publicKey);
+    assert.deepEqual([charged.periodEnd, charged.periodRequests], [periodEnd, 100n + N], "the chain charged them in the old period");
+
+    warpTo(s.d.svm, periodEnd + 30n);
+    await s.d.client.rollPeriod({ teamOwner: t.owner.publicKey });
+    const rolled = await s.d.team(t.owner.publicKey);
+    assert.deepEqual([rolled.unpaidBaseFee, rolled.unpaidOverage, rolled.status], [0n, 0n, 0], "the next base fee paid in full: no debt");
   });
 
   it("records the batch in the ledger before sending it, and retries the same batch_seq after a ledger outage", async () => {
