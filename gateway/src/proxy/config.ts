@@ -18,7 +18,8 @@
 // the benchmark). `health` (default "/healthz"; false for none) is the path whose GET answers the gateway's
 // health (health.ts: 200, or 503 when it cannot serve paid requests): answered by the proxy, never forwarded,
 // also under a prefix route; no exact route may have it. Sections read by main.ts (usage log, ledger, chain,
-// gate options) are documented there.
+// gate options) are documented there. Keys outside CONFIG_SECTIONS, and unknown keys inside any section, are
+// refused with the list of the keys it takes.
 
 export type RouteUnits = number | { header: string };
 
@@ -56,8 +57,47 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/**
+ * Every top-level key a config file may have: this file's and main.ts's sections. Any other is refused, as
+ * are unknown keys inside the sections: a misspelt key would otherwise fall back to its default unnoticed
+ * (a route's "method" taking every method, a "usagelog" writing to the default directory).
+ */
+export const CONFIG_SECTIONS = [
+  "listen",
+  "routes",
+  "upstreamAgent",
+  "gate",
+  "health",
+  "usageLog",
+  "ledger",
+  "chain",
+  "gateOptions",
+  "settler",
+  "indexer",
+  "workers",
+  "balanceLeases",
+] as const;
+
+/** Refuses keys of `o` outside `known`, naming `where` (e.g. "routes[0]"). */
+export function onlyKeys(o: Record<string, unknown>, known: readonly string[], where: string): void {
+  for (const k of Object.keys(o)) {
+    if (!known.includes(k)) fail(`${where}.${k} is not an option (${where} takes ${known.join(", ")})`);
+  }
+}
+
+/** An optional object section of `o`: {} when absent, refused when not an object. */
+function objectAt(o: Record<string, unknown>, key: string, known: readonly string[]): Record<string, unknown> {
+  const v = o[key];
+  if (v === undefined) return {};
+  if (!isObject(v)) fail(`${key} must be an object`);
+  onlyKeys(v, known, key);
+  return v;
+}
+
 function parseRoute(r: unknown, i: number): ProxyRoute {
   if (!isObject(r)) fail(`routes[${i}] must be an object`);
+  onlyKeys(r, ["path", "prefix", "methods", "upstream", "units", "endpoint"], `routes[${i}]`);
+  if (r.prefix !== undefined && typeof r.prefix !== "boolean") fail(`routes[${i}].prefix must be true or false`);
   const path = r.path;
   if (typeof path !== "string" || !path.startsWith("/")) fail(`routes[${i}].path must be a string starting with "/"`);
   let upstream: URL;
@@ -72,7 +112,7 @@ function parseRoute(r: unknown, i: number): ProxyRoute {
   const units = r.units ?? 1;
   if (typeof units === "number") {
     if (!Number.isInteger(units) || units < 1) fail(`routes[${i}].units must be a positive integer`);
-  } else if (!isObject(units) || typeof units.header !== "string" || units.header === "") {
+  } else if (!isObject(units) || typeof units.header !== "string" || units.header === "" || Object.keys(units).length !== 1) {
     fail(`routes[${i}].units must be a positive integer or { "header": "<name>" }`);
   }
   const endpoint = r.endpoint ?? path;
@@ -89,14 +129,17 @@ function parseRoute(r: unknown, i: number): ProxyRoute {
 
 export function parseProxyConfig(json: unknown): ProxyConfig {
   if (!isObject(json)) fail("must be a JSON object");
-  const listen = isObject(json.listen) ? json.listen : {};
+  for (const k of Object.keys(json)) {
+    if (!(CONFIG_SECTIONS as readonly string[]).includes(k)) fail(`${k} is not a config section (known: ${CONFIG_SECTIONS.join(", ")})`);
+  }
+  const listen = objectAt(json, "listen", ["host", "port"]);
   const host = listen.host ?? "127.0.0.1";
   const port = listen.port ?? 8787;
   if (typeof host !== "string") fail("listen.host must be a string");
   if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535) fail("listen.port must be 0..65535");
   if (!Array.isArray(json.routes) || json.routes.length === 0) fail("routes must be a non-empty array");
   const routes = json.routes.map(parseRoute);
-  const agent = isObject(json.upstreamAgent) ? json.upstreamAgent : {};
+  const agent = objectAt(json, "upstreamAgent", ["maxSockets", "keepAliveMsecs"]);
   const maxSockets = agent.maxSockets ?? 256;
   const keepAliveMsecs = agent.keepAliveMsecs ?? 1000;
   if (!Number.isInteger(maxSockets) || (maxSockets as number) < 1) fail("upstreamAgent.maxSockets must be a positive integer");

@@ -6,7 +6,8 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { buildGateway } from "../../build";
-import { balanceLeasesFrom, gateOptionsFrom, settlerOptionsFrom, workerNiceFrom } from "./main";
+import { balanceLeasesFrom, gateOptionsFrom, runtimeSectionsFrom, settlerOptionsFrom, workerNiceFrom } from "./main";
+import { ProxyConfigError } from "./config";
 
 const repoRoot = path.resolve(__dirname, "../../..");
 
@@ -106,6 +107,40 @@ describe("gateway config sections", () => {
     assert.throws(() => gateOptionsFrom({ gateOptions: { rateLimitHeaders: "never" } }), /rateLimitHeaders must be "refusals" or "always"/);
     assert.throws(() => settlerOptionsFrom({ settler: { flushCost: "-1" } }), /flushCost/);
     assert.throws(() => settlerOptionsFrom({ settler: [] }), /settler must be an object/);
+  });
+
+  it("reads the usage log, ledger, chain and indexer sections, refusing unknown keys and wrong types", () => {
+    const defined = (o: unknown) => JSON.parse(JSON.stringify(o)) as unknown; // absent settings: the runtime's defaults
+    assert.deepEqual(defined(runtimeSectionsFrom({})), { sources: {}, indexer: {} });
+    const full = runtimeSectionsFrom({
+      usageLog: { dir: "/var/lib/gw", durability: "fsync", maxGroupWaitMs: 0.5 },
+      ledger: { url: "https://ledger.example" },
+      chain: { rpcUrl: "http://rpc", wsUrl: "ws://rpc", programId: "Prog111", billingAuthority: "/etc/gw/authority.json", pollMs: 500 },
+      indexer: { pollMs: 250 },
+    });
+    assert.deepEqual(full, {
+      sources: { rpcUrl: "http://rpc", wsUrl: "ws://rpc", billingAuthorityFile: "/etc/gw/authority.json", programId: "Prog111", ledgerUrl: "https://ledger.example" },
+      usageLogDir: "/var/lib/gw",
+      durability: "fsync",
+      maxGroupWaitMs: 0.5,
+      balancesPollMs: 500,
+      indexer: { pollMs: 250 },
+    });
+    assert.equal(runtimeSectionsFrom({ indexer: false }).indexer, false, "another process indexes");
+    assert.deepEqual(defined(runtimeSectionsFrom({ indexer: true }).indexer), {});
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ usageLog: { dir: "/x", durability: "fsnyc" } }, /usageLog\.durability must be "fsync" or "write"/],
+      [{ usageLog: { directory: "/x" } }, /usageLog\.directory is not an option \(usageLog takes dir, durability, maxGroupWaitMs\)/],
+      [{ usageLog: { dir: 7 } }, /usageLog\.dir must be a string/],
+      [{ usageLog: { maxGroupWaitMs: -1 } }, /usageLog\.maxGroupWaitMs must be a non-negative number/],
+      [{ ledger: { URL: "http://l" } }, /ledger\.URL is not an option/],
+      [{ ledger: "http://l" }, /ledger must be an object/],
+      [{ chain: { rpc: "http://r" } }, /chain\.rpc is not an option/],
+      [{ chain: { pollMs: "1000" } }, /chain\.pollMs must be a non-negative number/],
+      [{ indexer: { poll: 1 } }, /indexer\.poll is not an option/],
+      [{ indexer: "yes" }, /indexer must be an object/],
+    ];
+    for (const [raw, re] of bad) assert.throws(() => runtimeSectionsFrom(raw), (e: unknown) => e instanceof ProxyConfigError && re.test(e.message), String(re));
   });
 
   it("reads balanceLeases: absent or false for fixed shares, true for the defaults, or its settings", () => {

@@ -1,7 +1,8 @@
 // `npm run gateway -- --config <file>`: the standalone metering reverse proxy.
 //
 // The config file is the proxy's (see config.ts: listen, routes, upstreamAgent, gate) plus, when the gate
-// is on, the sections below; every field has a default:
+// is on, the sections below; every field has a default, and an unknown key or a value of the wrong type is
+// refused at start (config.ts CONFIG_SECTIONS):
 //
 //   "usageLog": { "dir": ".data/gateway/usage", "durability": "write", "maxGroupWaitMs": 0.2 },   ("fsync": every response
 //                 waits for fdatasync; maxGroupWaitMs: how long a response may wait to share a write, see usage/log.ts)
@@ -15,7 +16,7 @@
 //                    … any GateOptions number/string; amounts as strings },
 //   "settler":  { "flushIntervalMs": 2000, "flushCost": "1000000", "maxRecordsPerBatch": 20000, "maxTeamsPerTx": 8,
 //                 "minBatchIntervalMs": 1000 },
-//   "indexer":  { "pollMs": 1000 }   or false when another process indexes
+//   "indexer":  { "pollMs": 1000 }   (true: the defaults) or false when another process indexes
 //   "workers":  { "nice": 19 }   CPU priority of the worker threads (I/O, receipt roots), 0–19 (runtime.ts workerNice)
 //   "balanceLeases": true   or { "instance": "<id; default the one kept in the usage log's directory>", "renewMs": 1000,
 //                 "ttlMs": 10000 }: each team's share leased from the ledger (balance/leases.ts) instead of
@@ -36,7 +37,7 @@ import type { GateOptions } from "../options";
 import type { BalanceLeaseSettings, GatewayRuntime } from "../runtime";
 import { startRuntimeFromSettings } from "../runtime-settings";
 import type { SettlerOptions } from "../settler";
-import { parseProxyConfig, ProxyConfigError, type ProxyConfig } from "./config";
+import { onlyKeys, parseProxyConfig, ProxyConfigError, type ProxyConfig } from "./config";
 import { createMeteringProxy } from "./server";
 import { healthOf } from "../health";
 import { pinTickObjectShape } from "../threads/tick-shape";
@@ -151,25 +152,71 @@ export function balanceLeasesFrom(raw: Record<string, unknown>): BalanceLeaseSet
   return out;
 }
 
-async function startRuntime(cfg: ProxyConfig, env: NodeJS.ProcessEnv): Promise<GatewayRuntime> {
-  const chain = section(cfg.raw, "chain");
-  const usageLog = section(cfg.raw, "usageLog");
-  return startRuntimeFromSettings(
-    {
-      rpcUrl: chain.rpcUrl as string | undefined,
-      wsUrl: chain.wsUrl as string | undefined,
-      billingAuthorityFile: chain.billingAuthority as string | undefined,
-      programId: chain.programId as string | undefined,
-      ledgerUrl: section(cfg.raw, "ledger").url as string | undefined,
+/** `section.key` when present: a string, else refused. */
+function text(o: Record<string, unknown>, key: string, where: string): string | undefined {
+  const v = o[key];
+  if (v !== undefined && typeof v !== "string") fail(`${where}.${key} must be a string`);
+  return v;
+}
+
+/** `section.key` when present: a non-negative number, else refused. */
+function count(o: Record<string, unknown>, key: string, where: string): number | undefined {
+  const v = o[key];
+  if (v !== undefined && !(typeof v === "number" && Number.isFinite(v) && v >= 0)) fail(`${where}.${key} must be a non-negative number`);
+  return v;
+}
+
+/** What the usageLog, ledger, chain and indexer sections set. */
+export interface RuntimeSections {
+  sources: { rpcUrl?: string; wsUrl?: string; billingAuthorityFile?: string; programId?: string; ledgerUrl?: string };
+  usageLogDir?: string;
+  durability?: "fsync" | "write";
+  maxGroupWaitMs?: number;
+  balancesPollMs?: number;
+  indexer: false | { pollMs?: number };
+}
+
+/** The usageLog, ledger, chain and indexer sections (each optional; unknown keys and wrong types refused). */
+export function runtimeSectionsFrom(raw: Record<string, unknown>): RuntimeSections {
+  const usageLog = section(raw, "usageLog");
+  onlyKeys(usageLog, ["dir", "durability", "maxGroupWaitMs"], "usageLog");
+  const durability = usageLog.durability;
+  if (durability !== undefined && durability !== "fsync" && durability !== "write") fail('usageLog.durability must be "fsync" or "write"');
+  const ledger = section(raw, "ledger");
+  onlyKeys(ledger, ["url"], "ledger");
+  const chain = section(raw, "chain");
+  onlyKeys(chain, ["rpcUrl", "wsUrl", "programId", "billingAuthority", "pollMs"], "chain");
+  let indexer: false | { pollMs?: number } = {};
+  if (raw.indexer === false) indexer = false;
+  else if (raw.indexer !== true) {
+    const i = section(raw, "indexer");
+    onlyKeys(i, ["pollMs"], "indexer");
+    indexer = { pollMs: count(i, "pollMs", "indexer") };
+  }
+  return {
+    sources: {
+      rpcUrl: text(chain, "rpcUrl", "chain"),
+      wsUrl: text(chain, "wsUrl", "chain"),
+      billingAuthorityFile: text(chain, "billingAuthority", "chain"),
+      programId: text(chain, "programId", "chain"),
+      ledgerUrl: text(ledger, "url", "ledger"),
     },
+    usageLogDir: text(usageLog, "dir", "usageLog"),
+    durability: durability as "fsync" | "write" | undefined,
+    maxGroupWaitMs: count(usageLog, "maxGroupWaitMs", "usageLog"),
+    balancesPollMs: count(chain, "pollMs", "chain"),
+    indexer,
+  };
+}
+
+async function startRuntime(cfg: ProxyConfig, env: NodeJS.ProcessEnv): Promise<GatewayRuntime> {
+  const { sources, ...runtime } = runtimeSectionsFrom(cfg.raw);
+  return startRuntimeFromSettings(
+    sources,
     {
-      usageLogDir: usageLog.dir as string | undefined,
-      durability: usageLog.durability as "fsync" | "write" | undefined,
-      maxGroupWaitMs: usageLog.maxGroupWaitMs as number | undefined,
+      ...runtime,
       gate: gateOptionsFrom(cfg.raw),
       settler: settlerOptionsFrom(cfg.raw),
-      balancesPollMs: chain.pollMs as number | undefined,
-      indexer: cfg.raw.indexer === false ? false : { pollMs: section(cfg.raw, "indexer").pollMs as number | undefined },
       workerNice: workerNiceFrom(cfg.raw),
       balanceLeases: balanceLeasesFrom(cfg.raw),
     },

@@ -341,6 +341,14 @@ describe("metering proxy config", () => {
       [{ routes: [{ path: "/a", upstream: "http://x" }], health: "healthz" }, /health must be a path/],
       [{ routes: [{ path: "/a", upstream: "http://x" }], health: true }, /health must be a path/],
       [{ routes: [{ path: "/healthz", upstream: "http://x" }] }, /routes\[0\]\.path is the health path \/healthz/],
+      // Misspelt or unknown keys are refused, not left to their defaults.
+      [{ routes: [{ path: "/a", upstream: "http://x" }], usagelog: { dir: "/tmp/x" } }, /usagelog is not a config section \(known: listen, routes/],
+      [{ routes: [{ path: "/a", upstream: "http://x", method: ["POST"] }] }, /routes\[0\]\.method is not an option \(routes\[0\] takes path, prefix, methods/],
+      [{ routes: [{ path: "/a", upstream: "http://x", prefix: "true" }] }, /routes\[0\]\.prefix must be true or false/],
+      [{ routes: [{ path: "/a", upstream: "http://x", units: { header: "x-n", default: 1 } }] }, /units must be a positive integer or/],
+      [{ routes: [{ path: "/a", upstream: "http://x" }], listen: "8787" }, /listen must be an object/],
+      [{ routes: [{ path: "/a", upstream: "http://x" }], listen: { prot: 8787 } }, /listen\.prot is not an option/],
+      [{ routes: [{ path: "/a", upstream: "http://x" }], upstreamAgent: { maxSocket: 8 } }, /upstreamAgent\.maxSocket is not an option/],
     ];
     for (const [json, re] of bad) assert.throws(() => parseProxyConfig(json), (e: unknown) => e instanceof ProxyConfigError && re.test(e.message));
   });
