@@ -388,6 +388,20 @@ describe("gate admission", () => {
       assert.equal((await trusting.admit()).cost, 0n);
     });
 
+    it("tells the period by the chain's clock (the state's chainClockOffsetMs), not this machine's", async () => {
+      const used = { periodRequests: QUOTA + 50n, periodOverageSpend: 500_000n };
+      const ahead = harness({ periodEdgeMs: 0 }, { ...used, chainClockOffsetMs: 60_000 });
+      ahead.clock.ms = (PERIOD_END - 30) * 1000;
+      ahead.balances.touch(TEAM);
+      assert.equal((await ahead.admit()).cost, 0n, "the chain is 30 s into the next period: its quota");
+      const behind = harness({ periodEdgeMs: 0 }, { ...used, chainClockOffsetMs: -60_000 });
+      behind.clock.ms = (PERIOD_END + 30) * 1000;
+      behind.balances.touch(TEAM);
+      const a = await behind.admit();
+      assert.equal(a.cost, PRICE, "the chain is 30 s before the end: the old period's overage");
+      assert.equal(a.ok, true, "the chain data is fresh by this machine's clock");
+    });
+
     it("refuses near the period's end a request the spend cap would waive in either period", async () => {
       const { admit, clock, balances } = harness({}, { periodRequests: QUOTA, periodOverageSpend: 30_000n, spendCap: 30_000n });
       clock.ms = (PERIOD_END + 10) * 1000;

@@ -158,6 +158,11 @@ function depositFor(needed: bigint, shareBps: number): bigint {
   return (needed * BigInt(FULL_SHARE_BPS) + share - 1n) / share;
 }
 
+/** The chain's unix time (s) at this machine's `nowMs`, by the offset `s` was read with. */
+function chainSecondsOf(s: TeamChainState, nowMs: number): number {
+  return Math.floor((nowMs + s.chainClockOffsetMs) / 1000);
+}
+
 /** 1 as one shared bigint: most requests count one unit, and their usage entries live until settled. */
 const ONE = 1n;
 
@@ -355,7 +360,7 @@ export class Gate implements GateCore {
     const s = this.latestOf(team);
     if (s === undefined) return null;
     const book = this.books.get(team)!;
-    const nowSec = Math.floor(this.options.now() / 1000);
+    const nowSec = chainSecondsOf(s, this.options.now());
     return {
       spentBps: this.shareTaken(book, s, false),
       periodEnd: chargedPeriodEnd(s, nowSec),
@@ -379,7 +384,7 @@ export class Gate implements GateCore {
    * in flight, a part of the reservations (not `reserved`).
    */
   private shareTaken(book: TeamBook, s: TeamChainState, reserved: boolean): number {
-    const nowSec = Math.floor(this.options.now() / 1000);
+    const nowSec = chainSecondsOf(s, this.options.now());
     const spent = spentInPeriod(book.spent, s, nowSec);
     const held = reserved ? { units: book.reservedUnits, charged: book.reservedCharged } : book.sealed;
     const charged = spent.charged + held.charged;
@@ -468,7 +473,8 @@ export class Gate implements GateCore {
     if (!stale) book.staleCharged = 0n;
 
     // 7. Price (SDK mirror), on top of everything reserved before (and, with a share, spent this period).
-    const nowSec = Math.floor(now / 1000);
+    // Periods by the chain's clock, as the settler rolls them (balance/source.ts chainClockOffsetMs).
+    const nowSec = chainSecondsOf(state, now);
     const spent = share === FULL_SHARE_BPS ? undefined : spentInPeriod(book.spent, state, nowSec);
     let price;
     try {

@@ -65,8 +65,8 @@ export interface GateOptions {
   baseFeeHorizonMs?: number;
   /**
    * Within this long of a period's end, on either side, a request is reserved at the higher of its prices in
-   * the two periods: the chain's clock, which decides the period it is charged in, may be off the gate's
-   * (pricing.ts). Default 120_000; 0 trusts the gate's clock.
+   * the two periods: the gate's estimate of the chain's clock, which decides the period it is charged in, may
+   * be off (pricing.ts). Default 120_000; 0 trusts the estimate.
    */
   periodEdgeMs?: number;
   /** Largest `units` one request may charge. Default 10_000. */

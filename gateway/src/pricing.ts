@@ -15,12 +15,14 @@
 // (reservations, X-Billing-Cost); the usage records are repriced at sealing (settler.ts).
 //
 // Which period a request falls in is the chain's call: the settler rolls when the chain's clock (the Clock
-// sysvar) has passed the period's end, and the gate only has its own clock. Near the end the two may disagree
-// (a cluster's clock drifts from real time by seconds, at times tens of seconds), and a request priced in the
-// wrong period may be charged more than was reserved: a gate ahead of the chain prices it in the new period,
-// included quota afresh, while the chain still charges the old period's overage. So within `edgeSec` of the
-// end, on either side, a request is priced in both periods and reserved at the higher price (and refused when
-// either would waive part of it). Only the reservation is higher: the settler charges the chain's period.
+// sysvar) has passed the period's end. A cluster's clock drifts from real time (by minutes, at times), so the
+// gate tells periods by the chain's clock too: its own plus the offset the chain view read with its last poll
+// (TeamChainState.chainClockOffsetMs). That estimate is still off by the timestamp's whole seconds and the
+// poll's age, and a request priced in the wrong period may be charged more than was reserved (priced in the
+// new period, included quota afresh, while the chain still charges the old period's overage). So within
+// `edgeSec` of the end, on either side, a request is priced in both periods and reserved at the higher price
+// (and refused when either would waive part of it). Only the reservation is higher: the settler charges the
+// chain's period.
 import { NO_PENDING_TIER } from "../../sdk/src/constants";
 import { quoteCharge } from "../../sdk/src/pricing";
 import type { TeamChainState } from "./balance/source";

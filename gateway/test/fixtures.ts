@@ -28,6 +28,7 @@ export function teamState(patch: Partial<TeamChainState> = {}): Omit<TeamChainSt
     spendCap: 0n,
     lastBatchSeq: 0n,
     tiers: DEFAULT_TIERS,
+    chainClockOffsetMs: 0,
     ...patch,
   };
 }

@@ -113,13 +113,15 @@ export async function createStack(
      * in its log's directory. Renewed when the test says (renewSoon), not on a timer.
      */
     leases?: LeaseSource;
+    /** This machine's clock as the gate and the chain view read it (unix ms); default Date.now. */
+    now?: () => number;
   } = {},
 ): Promise<Stack> {
   const d = await initializeDeployment({ ...o.deployment, startTime: BigInt(Math.floor(Date.now() / 1000)) });
   const dir = o.dir ?? (await fsp.mkdtemp(path.join(os.tmpdir(), "gw-stack-")));
   const keys = new MemoryKeySource();
   const connection = new FlakyConnection(d.provider.connection);
-  const balances = new ChainBalanceSource({ connection, programId: d.programId });
+  const balances = new ChainBalanceSource({ connection, programId: d.programId, now: o.now });
   const chain = new FlakyChain(new SdkSettlementChain(d.client, d.billingAuthority));
   const ledger = o.ledger ?? new MemorySettlementLedger();
 
@@ -130,7 +132,7 @@ export async function createStack(
     const leases = o.leases
       ? new BalanceLeases({ source: o.leases, instance: await instanceIdOf(logDir), floorOf: (team) => gate!.leaseFloorBps(team), spendOf: (team) => gate!.leaseSpend(team), renewMs: 300_000, ttlMs: 600_000 })
       : null;
-    gate = createGate({ keys, balances, usage: log, rateLimits: UNLIMITED, ...o.gate, ...(leases ? { leases } : {}) });
+    gate = createGate({ keys, balances, usage: log, rateLimits: UNLIMITED, ...(o.now ? { now: o.now } : {}), ...o.gate, ...(leases ? { leases } : {}) });
     gate.restore(log);
     const settler = new Settler({
       log,

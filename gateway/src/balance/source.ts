@@ -36,6 +36,12 @@ export interface TeamChainState {
   readonly lastBatchSeq: bigint;
   /** BillingConfig.tiers, indexed by tier id. */
   readonly tiers: readonly Readonly<TierTerms>[];
+  /**
+   * The chain's clock (the Clock sysvar's unix_timestamp, whole seconds) minus this machine's, ms, as of the
+   * last read of it; 0 before one. The settler rolls a period by the chain's clock, so the gate decides which
+   * period a request falls in by its clock plus this (a cluster's clock can drift from real time by minutes).
+   */
+  readonly chainClockOffsetMs: number;
   /** Slot the state was read at: a state from an older slot never replaces a newer one. */
   readonly slot: number;
   /** Clock ms at which the source last confirmed this state is current (staleness is measured from it). */

@@ -21,11 +21,14 @@
 // state carries the newest slot of its parts. When the RPC is unreachable the states age and the gate's
 // staleness rule (onChainUnavailable) takes over.
 // refresh(teams) lets the settler read right after a settlement instead of waiting for the next poll.
+// Every poll also reads the Clock sysvar: the states carry the chain's clock minus this machine's
+// (chainClockOffsetMs), by which the gate tells which period a request falls in, as the settler's roll does.
 // There is no unfollow: a team stays followed (and subscribed) until stop(), which removes every
 // subscription (web3.js then closes its idle socket) and the timer.
 import { TOKEN_PROGRAM_ID, unpackAccount } from "@solana/spl-token";
 import {
   PublicKey,
+  SYSVAR_CLOCK_PUBKEY,
   type AccountInfo,
   type Connection,
   type Context,
@@ -75,6 +78,8 @@ export interface ChainBalanceOptions {
 
 /** Accounts per getMultipleAccounts call (the RPC's limit). */
 const MAX_ACCOUNTS_PER_CALL = 100;
+/** Clock sysvar layout: slot, epoch_start_timestamp, epoch, leader_schedule_epoch (8 bytes each), unix_timestamp. */
+const CLOCK_UNIX_TIMESTAMP_OFFSET = 32;
 /** Commitment of the account subscriptions (the poll uses the connection's own). */
 const SUBSCRIPTION_COMMITMENT = "confirmed";
 
@@ -127,6 +132,8 @@ export class ChainBalanceSource implements BalanceSource {
   notifications = 0;
   /** Last notification that could not be decoded (the poll then corrects the state). */
   lastNotificationError: unknown = null;
+  /** The chain's clock minus this one's, ms, at the last poll (TeamChainState.chainClockOffsetMs). */
+  chainClockOffsetMs = 0;
 
   constructor(private readonly opts: ChainBalanceOptions) {
     this.programId = opts.programId ?? PROGRAM_ID;
@@ -217,7 +224,7 @@ export class ChainBalanceSource implements BalanceSource {
   private async readOnce(teams: readonly string[], withVaults: boolean): Promise<void> {
     for (let i = 0; i < teams.length; i += MAX_ACCOUNTS_PER_CALL / 2 - 1) {
       const slice = teams.slice(i, i + MAX_ACCOUNTS_PER_CALL / 2 - 1);
-      const keys = [this.configAddress, ...slice.map((t) => new PublicKey(t))];
+      const keys = [this.configAddress, SYSVAR_CLOCK_PUBKEY, ...slice.map((t) => new PublicKey(t))];
       // A team whose vault is still unknown (no account at the first read) takes its own address as a
       // placeholder; that answer is not a vault and is not used.
       const vaultKeys = slice.map((t) => this.vaults.get(t) ?? t);
@@ -229,11 +236,15 @@ export class ChainBalanceSource implements BalanceSource {
       const configInfo = res.value[0];
       if (!configInfo) throw new Error(`BillingConfig ${this.configAddress.toBase58()} does not exist`);
       this.setConfig(decodeBillingConfig(configInfo.data), slot);
+      const clock = res.value[1];
+      if (clock && clock.data.length >= CLOCK_UNIX_TIMESTAMP_OFFSET + 8) {
+        this.chainClockOffsetMs = Number(clock.data.readBigInt64LE(CLOCK_UNIX_TIMESTAMP_OFFSET)) * 1000 - observedAtMs;
+      }
       slice.forEach((team, j) => {
-        const acct = this.decodeTeam(res.value[1 + j]);
+        const acct = this.decodeTeam(res.value[2 + j]);
         this.setTeam(team, acct, slot);
         if (acct !== null && withVaults && acct.vault.toBase58() === vaultKeys[j]) {
-          this.setVault(team, vaultAmount(acct.vault, res.value[1 + slice.length + j]), slot);
+          this.setVault(team, vaultAmount(acct.vault, res.value[2 + slice.length + j]), slot);
         }
         this.compose(team, observedAtMs);
       });
@@ -280,7 +291,7 @@ export class ChainBalanceSource implements BalanceSource {
       const cfg = this.configPart;
       if (vault === undefined || cfg === null) return;
       const slot = Math.max(acct.slot, vault.slot, cfg.slot);
-      state = stateOf(team, acct.value, vault.value, cfg.value, slot, observedAtMs);
+      state = stateOf(team, acct.value, vault.value, cfg.value, slot, observedAtMs, this.chainClockOffsetMs);
     }
     this.states.set(team, state);
     this.opts.onState?.(team, state);
@@ -424,6 +435,7 @@ function stateOf(
   cfg: BillingConfig,
   slot: number,
   observedAtMs: number,
+  chainClockOffsetMs: number,
 ): TeamChainState {
   return {
     team,
@@ -444,6 +456,7 @@ function stateOf(
     spendCap: a.spendCap,
     lastBatchSeq: a.lastBatchSeq,
     tiers: cfg.tiers,
+    chainClockOffsetMs,
     slot,
     observedAtMs,
   };

@@ -16,7 +16,6 @@ import { leasesCommand } from "../../src/proxy/leases-command";
 import { startGatewayRuntime } from "../../src/runtime";
 import { createStack, serve, UNLIMITED, type Stack } from "../stack";
 import { now, warpTo } from "../../../tests/support";
-import type { GateOptions } from "../../src/options";
 
 describe("balance leases with the embedded ledger", function () {
   this.timeout(300_000);
@@ -60,9 +59,9 @@ describe("balance leases with the embedded ledger", function () {
    * Two leased gates on the program (the stack's and a second instance) and a team whose base fee is paid up
    * front, leaving exactly `requests` requests' worth, none of them included.
    */
-  const leasedPair = async (requests: bigint, o: { periods?: bigint; periodSecs?: bigint; gate?: Partial<GateOptions> } = {}) => {
+  const leasedPair = async (requests: bigint, o: { periods?: bigint; periodSecs?: bigint; now?: () => number } = {}) => {
     const tiers = [{ ...DEFAULT_TIERS[0]!, includedRequests: 0n }, DEFAULT_TIERS[1]!, DEFAULT_TIERS[2]!];
-    const stack = (s = await createStack({ deployment: { config: { tiers, periodSecs: o.periodSecs } }, leases: source, gate: o.gate }));
+    const stack = (s = await createStack({ deployment: { config: { tiers, periodSecs: o.periodSecs } }, leases: source, now: o.now }));
     const other = await stack.instance();
     // `periods` base fees (the first charged now) and the requests.
     const t = await stack.team({ deposit: (o.periods ?? 1n) * tiers[0]!.monthlyFee + requests * PRICE });
@@ -311,15 +310,10 @@ describe("balance leases with the embedded ledger", function () {
   });
 
   it("holds a batch settled with the period's roll through the new period: its instance released, two others serve only the rest", async () => {
-    // One-hour periods; the gates' clock moves with the chain's (shifted by `aheadMs` from the real time the
-    // chain data is stamped with, hence the loose staleness bound).
+    // One-hour periods; this machine's clock (the gates' and the chain view's) moves with the chain's.
     let aheadMs = 0;
     const PERIOD_SECS = 3_600n;
-    const { stack, other: gone, t } = await leasedPair(100n, {
-      periods: 2n,
-      periodSecs: PERIOD_SECS,
-      gate: { now: () => Date.now() + aheadMs, maxChainStalenessMs: 86_400_000 },
-    });
+    const { stack, other: gone, t } = await leasedPair(100n, { periods: 2n, periodSecs: PERIOD_SECS, now: () => Date.now() + aheadMs });
     const chainNow = now(stack.d.svm);
     const periodEnd = (await stack.d.team(t.owner.publicKey)).periodEnd;
     const moveTo = async (sec: bigint) => {

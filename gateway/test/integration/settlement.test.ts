@@ -152,12 +152,12 @@ describe("settlement against the program in litesvm", function () {
     assert.equal(await s.d.balance(t.vault), 0n);
   });
 
-  it("charges no more than it reserved when the gate's clock runs ahead of the chain's at a period's end, and leaves no debt", async () => {
-    // One-hour periods of 100 included requests; the gate's clock is set (aheadMs) apart from the chain's, and
-    // chain data is stamped on the real clock: hence the loose staleness bound.
+  it("prices by the chain's clock at a period's end, whatever this machine's says, and leaves no debt", async () => {
+    // One-hour periods of 100 included requests; this machine's clock (the gate's and the chain view's) is set
+    // `skewMs` apart from the chain's.
     const tiers = [{ ...DEFAULT_TIERS[0], includedRequests: 100n }, DEFAULT_TIERS[1], DEFAULT_TIERS[2]];
-    let aheadMs = 0;
-    s = await createStack({ deployment: { config: { tiers, periodSecs: 3_600n } }, gate: { now: () => Date.now() + aheadMs, maxChainStalenessMs: 86_400_000 } });
+    let skewMs = 0;
+    s = await createStack({ deployment: { config: { tiers, periodSecs: 3_600n } }, now: () => Date.now() + skewMs });
     const N = 20n;
     const fee = tiers[0].monthlyFee;
     const t = await s.team({ deposit: 2n * fee + N * PRICE }); // this period's fee, the next one's, and N requests
@@ -165,11 +165,13 @@ describe("settlement against the program in litesvm", function () {
     assert.ok((await serve(s.gate, t.key, 100)).every((a) => a.ok && a.cost === 0n), "the period's included requests");
     assert.equal(await s.settler.drain(), 0);
 
-    // 30 s before the period's end by the chain's clock, 30 s after it by the gate's.
+    // 30 s before the period's end by the chain's clock; this machine's is 10 minutes ahead, past the end and
+    // beyond periodEdgeMs: the chain view's reading of the Clock sysvar puts the gate back in the old period.
     const periodEnd = (await s.d.team(t.owner.publicKey)).periodEnd;
     warpTo(s.d.svm, periodEnd - 30n);
-    aheadMs = Number(periodEnd + 30n) * 1000 - Date.now();
+    skewMs = Number(periodEnd - 30n + 600n) * 1000 - Date.now();
     await s.balances.refresh([t.address]);
+    assert.ok(Math.abs(s.balances.chainClockOffsetMs + 600_000) < 2_000, `chain clock offset ${s.balances.chainClockOffsetMs} ms`);
     const served = await serve(s.gate, t.key, 100);
     const ok = served.filter((a) => a.ok);
     assert.ok(ok.every((a) => a.cost === PRICE), "reserved at the old period's overage price, not the new period's quota");
