@@ -4,11 +4,14 @@ import { healthHttpStatus, healthOf, type HealthSource } from "./health";
 const NOW = 1_700_000_000_000;
 const BOUND = 15_000; // maxChainStalenessMs
 
-/** A running gateway's health fields: two followed teams (data 1 s and 3 s old, one without an account). */
+/**
+ * A running gateway's health fields: two followed teams (data 1 s and 3 s old, read with the chain's clock
+ * 420 and 1,000 ms behind this machine's), and one without an account.
+ */
 function source(patch: { [K in keyof HealthSource]?: Partial<HealthSource[K]> } = {}): HealthSource {
-  const states = new Map<string, { observedAtMs: number } | null>([
-    ["team-a", { observedAtMs: NOW - 1_000 }],
-    ["team-b", { observedAtMs: NOW - 3_000 }],
+  const states = new Map<string, { observedAtMs: number; chainClockOffsetMs: number } | null>([
+    ["team-a", { observedAtMs: NOW - 1_000, chainClockOffsetMs: -420 }],
+    ["team-b", { observedAtMs: NOW - 3_000, chainClockOffsetMs: -1_000 }],
     ["team-c", null],
   ]);
   return {
@@ -28,7 +31,7 @@ describe("gateway health", () => {
       status: "ok",
       usageLog: "ok",
       keys: "ok",
-      chain: { status: "ok", teams: 3, staleTeams: 0, oldestDataMs: 3_000 },
+      chain: { status: "ok", teams: 3, staleTeams: 0, oldestDataMs: 3_000, clockOffsetMs: -420 },
       settlement: { status: "ok", unsettled: 12 },
       indexer: "ok",
       leases: "off",
@@ -46,11 +49,14 @@ describe("gateway health", () => {
   });
 
   it("is degraded (still 200) when chain data is stale or unreadable, or the key source, settlement, the indexer or the leases fail", () => {
-    const stale = healthOf(source({ balances: { peek: (t) => (t === "team-a" ? { observedAtMs: NOW - BOUND - 1 } : { observedAtMs: NOW }) } }), NOW);
-    assert.deepEqual(stale.chain, { status: "stale", teams: 3, staleTeams: 1, oldestDataMs: BOUND + 1 });
+    const stale = healthOf(
+      source({ balances: { peek: (t) => (t === "team-a" ? { observedAtMs: NOW - BOUND - 1, chainClockOffsetMs: 0 } : { observedAtMs: NOW, chainClockOffsetMs: 600_000 }) } }),
+      NOW,
+    );
+    assert.deepEqual(stale.chain, { status: "stale", teams: 3, staleTeams: 1, oldestDataMs: BOUND + 1, clockOffsetMs: 600_000 }, "the offset of the newest data");
     assert.equal(stale.status, "degraded");
     assert.equal(healthHttpStatus(stale), 200);
-    const atBound = healthOf(source({ balances: { peek: () => ({ observedAtMs: NOW - BOUND }) } }), NOW);
+    const atBound = healthOf(source({ balances: { peek: () => ({ observedAtMs: NOW - BOUND, chainClockOffsetMs: 0 }) } }), NOW);
     assert.equal(atBound.chain.status, "ok", "the bound itself is not stale, as in the gate");
 
     const failing = new Error("connect ECONNREFUSED 10.0.0.1:8899");
@@ -73,7 +79,7 @@ describe("gateway health", () => {
     const h = healthOf(source({ indexer: null, leases: {}, balances: { teams: () => [] } }), NOW);
     assert.equal(h.indexer, "off");
     assert.equal(h.leases, "ok");
-    assert.deepEqual(h.chain, { status: "ok", teams: 0, staleTeams: 0, oldestDataMs: null });
+    assert.deepEqual(h.chain, { status: "ok", teams: 0, staleTeams: 0, oldestDataMs: null, clockOffsetMs: null });
     assert.equal(h.status, "ok");
   });
 });

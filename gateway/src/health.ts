@@ -32,6 +32,11 @@ export interface Health {
     staleTeams: number;
     /** Age of the oldest team's data, ms; null with no team followed yet. */
     oldestDataMs: number | null;
+    /**
+     * The chain's clock minus this machine's, ms, as of the newest team data (null without any): the gate tells
+     * billing periods by the chain's clock, so a large value here explains prices near a period's end.
+     */
+    clockOffsetMs: number | null;
   };
   settlement: {
     /** "failing": the last settlement attempt failed (it is retried; usage waits in the log). */
@@ -50,7 +55,11 @@ export interface HealthSource {
   gate: { readonly options: { readonly maxChainStalenessMs: number }; readonly keys: { readonly lastBackgroundError: unknown } };
   log: { readonly state: "open" | "failed" | "closed"; readonly unsettled: number };
   /** Followed teams, their last chain state (observedAtMs: unix ms), and the last poll's error (null once one succeeds). */
-  balances: { teams(): string[]; peek(team: string): { readonly observedAtMs: number } | null | undefined; readonly lastError: unknown };
+  balances: {
+    teams(): string[];
+    peek(team: string): { readonly observedAtMs: number; readonly chainClockOffsetMs: number } | null | undefined;
+    readonly lastError: unknown;
+  };
   settler: { readonly lastError: unknown };
   indexer: { readonly lastError: unknown } | null;
   leases: { readonly lastError: unknown } | null;
@@ -62,12 +71,14 @@ export function healthOf(r: HealthSource, nowMs: number): Health {
   const teams = r.balances.teams();
   let staleTeams = 0;
   let oldestDataMs: number | null = null;
+  let newest: { readonly observedAtMs: number; readonly chainClockOffsetMs: number } | null = null;
   for (const team of teams) {
     const s = r.balances.peek(team);
     if (!s) continue; // read, and no billing account: nothing to be stale
     const age = Math.max(0, nowMs - s.observedAtMs);
     if (age > bound) staleTeams += 1;
     if (oldestDataMs === null || age > oldestDataMs) oldestDataMs = age;
+    if (newest === null || s.observedAtMs > newest.observedAtMs) newest = s;
   }
   const usageLog = r.log.state === "open" ? "ok" : r.log.state;
   const health: Health = {
@@ -79,6 +90,7 @@ export function healthOf(r: HealthSource, nowMs: number): Health {
       teams: teams.length,
       staleTeams,
       oldestDataMs,
+      clockOffsetMs: newest === null ? null : newest.chainClockOffsetMs,
     },
     settlement: { status: r.settler.lastError != null ? "failing" : "ok", unsettled: r.log.unsettled },
     indexer: r.indexer === null ? "off" : r.indexer.lastError != null ? "failing" : "ok",

@@ -266,18 +266,20 @@ describe("npm run gateway as a child process, gate on, against simnet and the em
     assert.equal(health.headers.get("cache-control"), "no-store");
     const report = (await health.json()) as Health;
     assert.deepEqual(
-      { ...report, chain: { ...report.chain, oldestDataMs: null } },
+      { ...report, chain: { ...report.chain, oldestDataMs: null, clockOffsetMs: null } },
       {
         status: "ok",
         usageLog: "ok",
         keys: "ok",
-        chain: { status: "ok", teams: 1, staleTeams: 0, oldestDataMs: null },
+        chain: { status: "ok", teams: 1, staleTeams: 0, oldestDataMs: null, clockOffsetMs: null },
         settlement: { status: "ok", unsettled: firstRun.length },
         indexer: "off",
         leases: "off",
       },
     );
     assert.ok(report.chain.oldestDataMs !== null && report.chain.oldestDataMs < 15_000, `chain data age ${report.chain.oldestDataMs} ms`);
+    const offset = report.chain.clockOffsetMs;
+    assert.ok(offset !== null && Math.abs(offset) < 5_000, `simnet's clock follows this machine's: offset ${offset} ms`);
     assert.equal((await fetch(`${proxy!.url}/healthz`, { method: "HEAD" })).status, 200);
     assert.equal((await fetch(`${proxy!.url}/healthz`, { method: "POST" })).status, 405);
 
