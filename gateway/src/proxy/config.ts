@@ -79,18 +79,21 @@ export const CONFIG_SECTIONS = [
 ] as const;
 
 /** Refuses keys of `o` outside `known`, naming `where` (e.g. "routes[0]"). */
-export function onlyKeys(o: Record<string, unknown>, known: readonly string[], where: string): void {
+function onlyKeys(o: Record<string, unknown>, known: readonly string[], where: string): void {
   for (const k of Object.keys(o)) {
     if (!known.includes(k)) fail(`${where}.${k} is not an option (${where} takes ${known.join(", ")})`);
   }
 }
 
-/** An optional object section of `o`: {} when absent, refused when not an object. */
-function objectAt(o: Record<string, unknown>, key: string, known: readonly string[]): Record<string, unknown> {
+/**
+ * An optional object section of `o`: {} when absent, refused when not an object, or (given `known`) when it
+ * has a key outside `known`.
+ */
+export function sectionOf(o: Record<string, unknown>, key: string, known?: readonly string[]): Record<string, unknown> {
   const v = o[key];
   if (v === undefined) return {};
   if (!isObject(v)) fail(`${key} must be an object`);
-  onlyKeys(v, known, key);
+  if (known !== undefined) onlyKeys(v, known, key);
   return v;
 }
 
@@ -132,14 +135,14 @@ export function parseProxyConfig(json: unknown): ProxyConfig {
   for (const k of Object.keys(json)) {
     if (!(CONFIG_SECTIONS as readonly string[]).includes(k)) fail(`${k} is not a config section (known: ${CONFIG_SECTIONS.join(", ")})`);
   }
-  const listen = objectAt(json, "listen", ["host", "port"]);
+  const listen = sectionOf(json, "listen", ["host", "port"]);
   const host = listen.host ?? "127.0.0.1";
   const port = listen.port ?? 8787;
   if (typeof host !== "string") fail("listen.host must be a string");
   if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535) fail("listen.port must be 0..65535");
   if (!Array.isArray(json.routes) || json.routes.length === 0) fail("routes must be a non-empty array");
   const routes = json.routes.map(parseRoute);
-  const agent = objectAt(json, "upstreamAgent", ["maxSockets", "keepAliveMsecs"]);
+  const agent = sectionOf(json, "upstreamAgent", ["maxSockets", "keepAliveMsecs"]);
   const maxSockets = agent.maxSockets ?? 256;
   const keepAliveMsecs = agent.keepAliveMsecs ?? 1000;
   if (!Number.isInteger(maxSockets) || (maxSockets as number) < 1) fail("upstreamAgent.maxSockets must be a positive integer");

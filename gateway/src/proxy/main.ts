@@ -37,7 +37,7 @@ import type { GateOptions } from "../options";
 import type { BalanceLeaseSettings, GatewayRuntime } from "../runtime";
 import { startRuntimeFromSettings } from "../runtime-settings";
 import type { SettlerOptions } from "../settler";
-import { onlyKeys, parseProxyConfig, ProxyConfigError, type ProxyConfig } from "./config";
+import { parseProxyConfig, ProxyConfigError, sectionOf, type ProxyConfig } from "./config";
 import { createMeteringProxy } from "./server";
 import { healthOf } from "../health";
 import { pinTickObjectShape } from "../threads/tick-shape";
@@ -46,13 +46,6 @@ import { LEASES_USAGE, leasesCommand, LeasesCommandError } from "./leases-comman
 
 function fail(msg: string): never {
   throw new ProxyConfigError(`proxy config: ${msg}`);
-}
-
-function section(raw: Record<string, unknown>, name: string): Record<string, unknown> {
-  const v = raw[name];
-  if (v === undefined) return {};
-  if (typeof v !== "object" || v === null || Array.isArray(v)) fail(`${name} must be an object`);
-  return v as Record<string, unknown>;
 }
 
 const GATE_NUMBERS = [
@@ -76,7 +69,7 @@ function amount(v: unknown, name: string): bigint {
 
 /** The gate options a config file may set (numbers, the outage mode, amounts as decimal strings). */
 export function gateOptionsFrom(raw: Record<string, unknown>): Partial<GateOptions> {
-  const g = section(raw, "gateOptions");
+  const g = sectionOf(raw, "gateOptions");
   const out: Partial<GateOptions> = {};
   for (const [k, v] of Object.entries(g)) {
     if ((GATE_NUMBERS as readonly string[]).includes(k)) {
@@ -107,7 +100,7 @@ export function gateOptionsFrom(raw: Record<string, unknown>): Partial<GateOptio
 }
 
 export function settlerOptionsFrom(raw: Record<string, unknown>): Partial<SettlerOptions> {
-  const s = section(raw, "settler");
+  const s = sectionOf(raw, "settler");
   const out: Partial<SettlerOptions> = {};
   for (const [k, v] of Object.entries(s)) {
     if ((SETTLER_NUMBERS as readonly string[]).includes(k)) {
@@ -123,8 +116,7 @@ export function settlerOptionsFrom(raw: Record<string, unknown>): Partial<Settle
 }
 
 export function workerNiceFrom(raw: Record<string, unknown>): number | undefined {
-  const w = section(raw, "workers");
-  for (const k of Object.keys(w)) if (k !== "nice") fail(`workers.${k} is not an option`);
+  const w = sectionOf(raw, "workers", ["nice"]);
   if (w.nice === undefined) return undefined;
   try {
     return checkWorkerNice(w.nice);
@@ -138,7 +130,7 @@ export function balanceLeasesFrom(raw: Record<string, unknown>): BalanceLeaseSet
   const v = raw.balanceLeases;
   if (v === undefined || v === false) return undefined;
   if (v === true) return {};
-  const l = section(raw, "balanceLeases");
+  const l = sectionOf(raw, "balanceLeases");
   const out: BalanceLeaseSettings = {};
   for (const [k, x] of Object.entries(l)) {
     if (k === "instance") {
@@ -178,19 +170,15 @@ export interface RuntimeSections {
 
 /** The usageLog, ledger, chain and indexer sections (each optional; unknown keys and wrong types refused). */
 export function runtimeSectionsFrom(raw: Record<string, unknown>): RuntimeSections {
-  const usageLog = section(raw, "usageLog");
-  onlyKeys(usageLog, ["dir", "durability", "maxGroupWaitMs"], "usageLog");
+  const usageLog = sectionOf(raw, "usageLog", ["dir", "durability", "maxGroupWaitMs"]);
   const durability = usageLog.durability;
   if (durability !== undefined && durability !== "fsync" && durability !== "write") fail('usageLog.durability must be "fsync" or "write"');
-  const ledger = section(raw, "ledger");
-  onlyKeys(ledger, ["url"], "ledger");
-  const chain = section(raw, "chain");
-  onlyKeys(chain, ["rpcUrl", "wsUrl", "programId", "billingAuthority", "pollMs"], "chain");
+  const ledger = sectionOf(raw, "ledger", ["url"]);
+  const chain = sectionOf(raw, "chain", ["rpcUrl", "wsUrl", "programId", "billingAuthority", "pollMs"]);
   let indexer: false | { pollMs?: number } = {};
   if (raw.indexer === false) indexer = false;
   else if (raw.indexer !== true) {
-    const i = section(raw, "indexer");
-    onlyKeys(i, ["pollMs"], "indexer");
+    const i = sectionOf(raw, "indexer", ["pollMs"]);
     indexer = { pollMs: count(i, "pollMs", "indexer") };
   }
   return {
