@@ -18,7 +18,7 @@
 // gated side, warm-up included). The last line is JSON:
 // {"next":{"ungated_rps":N,"gated_rps":N,"ratio":R,"ungated_p99_ms":N,"gated_p99_ms":N},"proxy":{…},"served":N,"settled":N}
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { promises as fsp, existsSync } from "node:fs";
+import { createWriteStream, promises as fsp, existsSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -112,7 +112,10 @@ function start(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv
   const child = spawn(cmd, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   children.push(child);
   // Background errors the gateway reports are worth seeing in the bench's output.
+  // For investigation: BENCH_LINES_DIR=<dir> keeps every child's stdout (e.g. --trace-gc's lines) in <dir>/<name>.log.
+  const keep = process.env.BENCH_LINES_DIR ? createWriteStream(path.join(process.env.BENCH_LINES_DIR, `${name.replace(/[^\w-]+/g, "_")}.log`)) : null;
   readline.createInterface({ input: child.stdout! }).on("line", (line) => {
+    keep?.write(`${Date.now()} ${line}\n`);
     if (/"(background_error|chain_poll_slow|status)"/.test(line)) console.log(`[${name}] ${line}`);
     if (line.startsWith("{")) {
       try {
