@@ -402,6 +402,24 @@ describe("gate admission", () => {
       assert.equal(a.ok, true, "the chain data is fresh by this machine's clock");
     });
 
+    it("never tells a time before the chain's clock as the settler last read it (noteChainClock)", async () => {
+      const used = { periodRequests: QUOTA + 50n, periodOverageSpend: 500_000n };
+      const { admit, gate, clock, balances } = harness({ periodEdgeMs: 0 }, { ...used, chainClockOffsetMs: 0 });
+      clock.ms = (PERIOD_END - 30) * 1000;
+      balances.touch(TEAM);
+      assert.equal((await admit()).cost, PRICE, "by the state's estimate, 30 s before the end");
+      assert.equal(gate.leaseSpend(TEAM)!.periodEnd, PERIOD_END);
+      gate.noteChainClock(PERIOD_END + 2); // the settler read the chain's clock past the end: it sends the roll
+      assert.equal(gate.leaseSpend(TEAM)!.periodEnd, PERIOD_END + PERIOD_SECS, "reported in the period the roll starts");
+      assert.equal((await admit()).cost, 0n, "priced in the new period, as the chain will charge it");
+      gate.noteChainClock(PERIOD_END - 100); // an older reading (another round's) moves nothing back
+      gate.noteChainClock(Number.NaN);
+      assert.equal(gate.leaseSpend(TEAM)!.periodEnd, PERIOD_END + PERIOD_SECS);
+      clock.ms = (PERIOD_END + 60) * 1000;
+      balances.touch(TEAM);
+      assert.equal(gate.leaseSpend(TEAM)!.periodEnd, PERIOD_END + PERIOD_SECS, "the estimate ahead of the reading is used");
+    });
+
     it("refuses near the period's end a request the spend cap would waive in either period", async () => {
       const { admit, clock, balances } = harness({}, { periodRequests: QUOTA, periodOverageSpend: 30_000n, spendCap: 30_000n });
       clock.ms = (PERIOD_END + 10) * 1000;

@@ -158,10 +158,6 @@ function depositFor(needed: bigint, shareBps: number): bigint {
   return (needed * BigInt(FULL_SHARE_BPS) + share - 1n) / share;
 }
 
-/** The chain's unix time (s) at this machine's `nowMs`, by the offset `s` was read with. */
-function chainSecondsOf(s: TeamChainState, nowMs: number): number {
-  return Math.floor((nowMs + s.chainClockOffsetMs) / 1000);
-}
 
 /** 1 as one shared bigint: most requests count one unit, and their usage entries live until settled. */
 const ONE = 1n;
@@ -189,6 +185,11 @@ export class Gate implements GateCore {
    * periodEdgeMs (a chain clock ahead of the gate's rolls the period, and takes the fee, that much earlier).
    */
   private readonly feeHorizonSec: number;
+  /**
+   * The latest chain clock the settler read (unix s; see noteChainClock): the chain's time is at least this.
+   * Tells the period's end as the settler's rolls do, when a team's state was read before it.
+   */
+  private chainClockFloorSec = 0;
 
   constructor(options: GateOptions) {
     this.options = resolveGateOptions(options);
@@ -234,6 +235,23 @@ export class Gate implements GateCore {
     const state = seen !== undefined ? seen : await balances.follow(team);
     if (state !== null) book.observe(state);
     return state;
+  }
+
+  /**
+   * The chain's clock as the settler just read it, unix s: it decides by this reading whether a batch goes out
+   * with the period's roll, so the gate's periods (pricing, lease reports) are never behind it. Between
+   * polls a team's state only estimates the chain's clock (TeamChainState.chainClockOffsetMs); were the
+   * estimate behind the reading at a period's end, a batch sent with the roll, charged in the new period,
+   * would be reported under the old one, and the ledger would drop its hold once the new period is reported.
+   */
+  noteChainClock(nowSec: number): void {
+    if (Number.isSafeInteger(nowSec) && nowSec > this.chainClockFloorSec) this.chainClockFloorSec = nowSec;
+  }
+
+  /** The chain's unix time (s) at this machine's `nowMs`: by the offset `s` was read with, and never before the settler's last reading. */
+  private chainSecondsOf(s: TeamChainState, nowMs: number): number {
+    const estimate = Math.floor((nowMs + s.chainClockOffsetMs) / 1000);
+    return estimate > this.chainClockFloorSec ? estimate : this.chainClockFloorSec;
   }
 
   /** The settler sealed served requests of a team into batch `seq`: their reservation now waits for that batch. */
@@ -360,7 +378,7 @@ export class Gate implements GateCore {
     const s = this.latestOf(team);
     if (s === undefined) return null;
     const book = this.books.get(team)!;
-    const nowSec = chainSecondsOf(s, this.options.now());
+    const nowSec = this.chainSecondsOf(s, this.options.now());
     return {
       spentBps: this.shareTaken(book, s, false),
       periodEnd: chargedPeriodEnd(s, nowSec),
@@ -384,7 +402,7 @@ export class Gate implements GateCore {
    * in flight, a part of the reservations (not `reserved`).
    */
   private shareTaken(book: TeamBook, s: TeamChainState, reserved: boolean): number {
-    const nowSec = chainSecondsOf(s, this.options.now());
+    const nowSec = this.chainSecondsOf(s, this.options.now());
     const spent = spentInPeriod(book.spent, s, nowSec);
     const held = reserved ? { units: book.reservedUnits, charged: book.reservedCharged } : book.sealed;
     const charged = spent.charged + held.charged;
@@ -474,7 +492,7 @@ export class Gate implements GateCore {
 
     // 7. Price (SDK mirror), on top of everything reserved before (and, with a share, spent this period).
     // Periods by the chain's clock, as the settler rolls them (balance/source.ts chainClockOffsetMs).
-    const nowSec = chainSecondsOf(state, now);
+    const nowSec = this.chainSecondsOf(state, now);
     const spent = share === FULL_SHARE_BPS ? undefined : spentInPeriod(book.spent, state, nowSec);
     let price;
     try {

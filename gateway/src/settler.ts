@@ -221,6 +221,7 @@ export class Settler {
     if (teams.length === 0) return report;
 
     const { nowSec, teams: accounts } = await chain.readTeams(teams);
+    gate.noteChainClock(Number(nowSec)); // before any lease report of what this round sends
     const settledTeams: string[] = [];
     const work: Work[] = [];
     for (const team of teams) {

@@ -309,7 +309,12 @@ describe("balance leases with the embedded ledger", function () {
     assert.equal(team.periodRequests, BigInt(30 + served));
   });
 
-  it("holds a batch settled with the period's roll through the new period: its instance released, two others serve only the rest", async () => {
+  /**
+   * A batch settled with the period's roll, its instance then released: two others serve the team in the new
+   * period. `unseen`: the gates' view of the chain is not refreshed after the end, so their estimate of the
+   * chain's clock is still before it when the settler, reading the chain's clock itself, sends the roll.
+   */
+  const rollHeldThroughNewPeriod = async (unseen: boolean) => {
     // One-hour periods; this machine's clock (the gates' and the chain view's) moves with the chain's.
     let aheadMs = 0;
     const PERIOD_SECS = 3_600n;
@@ -326,9 +331,15 @@ describe("balance leases with the embedded ledger", function () {
     assert.equal((await serve(gone.gate, t.key, 30)).filter((a) => a.ok).length, 30);
 
     // The period ends; the settler sends the batch with roll_period, so it is charged in the new period.
-    await moveTo(periodEnd + 10n);
-    assert.equal(gone.gate.leaseSpend(t.address)!.periodEnd, Number(periodEnd + PERIOD_SECS), "the period the roll starts");
+    if (unseen) {
+      warpTo(stack.d.svm, periodEnd + 10n);
+      assert.equal(gone.gate.leaseSpend(t.address)!.periodEnd, Number(periodEnd), "by the gate's estimate, the period has not ended");
+    } else {
+      await moveTo(periodEnd + 10n);
+      assert.equal(gone.gate.leaseSpend(t.address)!.periodEnd, Number(periodEnd + PERIOD_SECS), "the period the roll starts");
+    }
     assert.equal(await gone.settler.drain({ maxIdleRounds: 10 }), 0);
+    if (unseen) await moveTo(periodEnd + 10n); // the gates' view catches up with the next poll
     const rolled = await stack.d.team(t.owner.publicKey);
     assert.deepEqual([rolled.periodEnd, rolled.periodRequests], [periodEnd + PERIOD_SECS, 30n], "charged in the new period");
 
@@ -356,6 +367,14 @@ describe("balance leases with the embedded ledger", function () {
     const team = await stack.d.team(t.owner.publicKey);
     assert.equal(team.unpaidOverage, 0n, "no debt on chain");
     assert.equal(team.periodRequests, BigInt(30 + served));
+  };
+
+  it("holds a batch settled with the period's roll through the new period: its instance released, two others serve only the rest", async () => {
+    await rollHeldThroughNewPeriod(false);
+  });
+
+  it("holds it so too when the gate's view of the chain's clock lags the settler's reading at the period's end", async () => {
+    await rollHeldThroughNewPeriod(true);
   });
 
   it("a runtime with balanceLeases leases its teams' shares under the id in its log's directory, and gives them back on close", async () => {
