@@ -90,14 +90,27 @@ async function cpuSeconds(pid: number | undefined, thread?: number): Promise<num
 }
 
 /**
+ * Seconds a thread has waited, runnable, for a core so far (the second field of Linux's schedstat, ns): on two
+ * busy cores the proxy's request thread loses time so to the machine's other threads, beside its own CPU.
+ */
+async function runQueueSeconds(pid: number | undefined, thread: number | undefined): Promise<number> {
+  if (pid === undefined || thread === undefined) return 0;
+  const stat = await fsp.readFile(`/proc/${pid}/task/${thread}/schedstat`, "utf8").catch(() => "");
+  const waited = Number(stat.split(" ")[1]);
+  return Number.isFinite(waited) ? waited / 1e9 : 0;
+}
+
+/**
  * CPU seconds of each named child, of its main thread (under `mainThread(name)`: the one that runs the
- * request path, so it bounds the rate) and, under MACHINE, of the whole machine (every core, not idle), from /proc.
+ * request path, so it bounds the rate), that thread's wait for a core (under `mainThreadWait(name)`) and,
+ * under MACHINE, of the whole machine (every core, not idle), from /proc.
  */
 async function cpuSnapshot(): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const [name, c] of named) {
     out.set(name, await cpuSeconds(c.pid));
     out.set(mainThread(name), await cpuSeconds(c.pid, c.pid));
+    out.set(mainThreadWait(name), await runQueueSeconds(c.pid, c.pid));
   }
   // The first line of /proc/stat: user nice system idle iowait irq softirq steal …, in clock ticks (100/s).
   const t = (await fsp.readFile("/proc/stat", "utf8")).split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
@@ -106,6 +119,7 @@ async function cpuSnapshot(): Promise<Map<string, number>> {
 }
 const MACHINE = "(machine)";
 const mainThread = (name: string) => `${name} main thread`;
+const mainThreadWait = (name: string) => `${name} main thread waiting for a core`;
 
 /** Spawns a child whose stdout is scanned for `ready`; resolves with the first match. */
 function start(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 120_000) {
@@ -408,6 +422,8 @@ async function main(): Promise<void> {
     // up, more when answers come further apart, so the quotient reads low for the slower side (it once put
     // the Next gate at −4 %).
     const relativeCost: Record<keyof typeof targets, number[]> = { nextUngated: [], nextGated: [], proxyUngated: [], proxyGated: [] };
+    // The share of the round's wall time the server's main thread waited, runnable, for a core, %.
+    const mainWaitPercent: Record<keyof typeof targets, number[]> = { nextUngated: [], nextGated: [], proxyUngated: [], proxyGated: [] };
     for (let round = 1; round <= args.rounds; round++) {
       // ABBA: the order flips every round so drift in the machine's load does not favour one side.
       const pairs: [keyof typeof targets, keyof typeof targets][] = [];
@@ -416,8 +432,10 @@ async function main(): Promise<void> {
       for (const [a, b] of pairs) {
         for (const name of round % 2 === 1 ? [a, b] : [b, a]) {
           const before = await cpuSnapshot();
+          const startedAt = performance.now();
           const r = await run(name, args.seconds);
           const after = await cpuSnapshot();
+          const wallSeconds = (performance.now() - startedAt) / 1000;
           results[name].push(r);
           const server = serverOf[name];
           const perRequest = ((after.get(server)! - before.get(server)!) * 1e6) / Math.max(1, r.ok + r.other);
@@ -428,8 +446,10 @@ async function main(): Promise<void> {
           const mainPerRequest = (spent(mainThread(server)) * 1e6) / Math.max(1, r.ok + r.other);
           mainCpuPerRequest[name].push(mainPerRequest);
           relativeCost[name].push(perRequest / restPerRequest);
+          const waitPercent = (spent(mainThreadWait(server)) / wallSeconds) * 100;
+          mainWaitPercent[name].push(waitPercent);
           const cpu = [...after].filter(([n]) => named.has(n)).map(([n, t]) => `${n} ${(t - (before.get(n) ?? 0)).toFixed(1)}`).join(", ");
-          log(`round ${round} ${name.padEnd(12)} ${r.rps.toFixed(0).padStart(6)} req/s  p99 ${String(r.p99).padStart(4)} ms  ${perRequest.toFixed(0).padStart(4)} µs cpu/req (main thread ${mainPerRequest.toFixed(0)}, rest of the machine ${restPerRequest.toFixed(0)})  ${r.other ? `not 2xx: ${r.codes}  ` : ""}cpu s: ${cpu}`);
+          log(`round ${round} ${name.padEnd(12)} ${r.rps.toFixed(0).padStart(6)} req/s  p99 ${String(r.p99).padStart(4)} ms  ${perRequest.toFixed(0).padStart(4)} µs cpu/req (main thread ${mainPerRequest.toFixed(0)}, waited for a core ${waitPercent.toFixed(1)} %; rest of the machine ${restPerRequest.toFixed(0)})  ${r.other ? `not 2xx: ${r.codes}  ` : ""}cpu s: ${cpu}`);
         }
       }
     }
@@ -478,7 +498,8 @@ async function main(): Promise<void> {
       const per = (k: keyof typeof targets) => median(cpuPerRequest[k]).toFixed(0);
       const ratios = results[a].map((r, i) => (results[b][i]!.rps / r.rps).toFixed(2)).join(" ");
       const main = (k: keyof typeof targets) => median(mainCpuPerRequest[k]).toFixed(1);
-      log(`${side} server CPU per request (median, µs) ungated ${per(a)}, gated ${per(b)} (main thread ${main(a)}, ${main(b)}); gated/ungated rate by round: ${ratios}`);
+      const wait = (k: keyof typeof targets) => median(mainWaitPercent[k]).toFixed(1);
+      log(`${side} server CPU per request (median, µs) ungated ${per(a)}, gated ${per(b)} (main thread ${main(a)}, ${main(b)}; it waited for a core ${wait(a)} and ${wait(b)} % of the time); gated/ungated rate by round: ${ratios}`);
       if (side !== "proxy:") continue;
       const relative = median(relativeCost[b]) / median(relativeCost[a]);
       log(`${side} server CPU per request over the rest of the machine's (median) ungated ${median(relativeCost[a]).toFixed(2)}, gated ${median(relativeCost[b]).toFixed(2)}: the gate costs the server ${((relative - 1) * 100).toFixed(1)} % more per request`);

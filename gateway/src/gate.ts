@@ -158,7 +158,6 @@ function depositFor(needed: bigint, shareBps: number): bigint {
   return (needed * BigInt(FULL_SHARE_BPS) + share - 1n) / share;
 }
 
-
 /** 1 as one shared bigint: most requests count one unit, and their usage entries live until settled. */
 const ONE = 1n;
 
