@@ -20,6 +20,7 @@
 // also under a prefix route; no exact route may have it. Sections read by main.ts (usage log, ledger, chain,
 // gate options) are documented there. Keys outside CONFIG_SECTIONS, and unknown keys inside any section, are
 // refused with the list of the keys it takes.
+import { readFile } from "node:fs/promises";
 
 export type RouteUnits = number | { header: string };
 
@@ -128,6 +129,21 @@ function parseRoute(r: unknown, i: number): ProxyRoute {
     units: typeof units === "number" ? units : { header: (units as { header: string }).header.toLowerCase() },
     endpoint,
   };
+}
+
+/** The config file's JSON; refuses a file it cannot read, or that is not JSON, naming the file and why. */
+export async function readProxyConfigFile(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    fail(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    fail(`${file} is not valid JSON: ${(err as Error).message}`);
+  }
 }
 
 export function parseProxyConfig(json: unknown): ProxyConfig {

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { buildGateway } from "../../build";
 import { balanceLeasesFrom, gateOptionsFrom, runtimeSectionsFrom, settlerOptionsFrom, workerNiceFrom } from "./main";
-import { ProxyConfigError } from "./config";
+import { ProxyConfigError, readProxyConfigFile } from "./config";
 
 const repoRoot = path.resolve(__dirname, "../../..");
 
@@ -80,6 +80,25 @@ describe("npm run gateway (the metering proxy's command)", function () {
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
     assert.equal(await new Promise((r) => child.on("exit", r)), 2);
     assert.match(err, /usage: npm run gateway -- leases list/);
+  });
+});
+
+describe("the config file", () => {
+  it("is read as JSON; a file that cannot be read, or is not JSON, is refused naming the file and why", async () => {
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "gw-config-"));
+    try {
+      const good = path.join(dir, "good.json");
+      await fsp.writeFile(good, JSON.stringify({ routes: [] }));
+      assert.deepEqual(await readProxyConfigFile(good), { routes: [] });
+      const missing = path.join(dir, "missing.json");
+      await assert.rejects(readProxyConfigFile(missing), (e: unknown) => e instanceof ProxyConfigError && e.message === `proxy config: cannot read ${missing}: ENOENT`);
+      const bad = path.join(dir, "bad.json");
+      await fsp.writeFile(bad, '{"routes": [');
+      await assert.rejects(readProxyConfigFile(bad), (e: unknown) => e instanceof ProxyConfigError && e.message.startsWith(`proxy config: ${bad} is not valid JSON: `));
+      await assert.rejects(readProxyConfigFile(dir), (e: unknown) => e instanceof ProxyConfigError && e.message === `proxy config: cannot read ${dir}: EISDIR`);
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -30,14 +30,13 @@
 // Logs are JSON lines on stdout: listening, background_error/background_ok per component, chain_poll_slow,
 // stopping, stopped; with env GATEWAY_STATUS_MS=<ms> also a status line at that interval (served, chain data
 // ages, unsettled, log groups, event-loop delay percentiles over the interval).
-import { promises as fsp } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { GateOptions } from "../options";
 import type { BalanceLeaseSettings, GatewayRuntime } from "../runtime";
 import { startRuntimeFromSettings } from "../runtime-settings";
 import type { SettlerOptions } from "../settler";
-import { parseProxyConfig, ProxyConfigError, sectionOf, type ProxyConfig } from "./config";
+import { parseProxyConfig, ProxyConfigError, readProxyConfigFile, sectionOf, type ProxyConfig } from "./config";
 import { createMeteringProxy } from "./server";
 import { healthOf } from "../health";
 import { pinTickObjectShape } from "../threads/tick-shape";
@@ -227,7 +226,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     console.error(`usage: npm run gateway -- --config <file.json>\n       ${LEASES_USAGE.slice("usage: ".length)}`);
     process.exit(2);
   }
-  const cfg = parseProxyConfig(JSON.parse(await fsp.readFile(argv[at + 1]!, "utf8")));
+  const cfg = parseProxyConfig(await readProxyConfigFile(argv[at + 1]!));
   pinTickObjectShape(); // gate on or off: see threads/tick-shape.ts
   const runtime = cfg.gate ? await startRuntime(cfg, env) : null;
   const server = createMeteringProxy({

@@ -2,6 +2,7 @@
 // (balance/leases.ts) and two gates sharing one team on the program in litesvm.
 import assert from "node:assert/strict";
 import { promises as fsp } from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Keypair } from "@solana/web3.js";
@@ -206,6 +207,15 @@ describe("balance leases with the embedded ledger", function () {
     assert.equal((await held(team)).size, 0);
     await assert.rejects(leasesCommand(["release"], env, () => undefined), /usage: npm run gateway -- leases/);
     await assert.rejects(leasesCommand(["list", "not-an-address"], env, () => undefined), /team/);
+    // A ledger that cannot be reached is named, with the cause.
+    const closed = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, "127.0.0.1", () => {
+        const port = (probe.address() as net.AddressInfo).port;
+        probe.close(() => resolve(port));
+      });
+    });
+    const unreachable = { LEDGER_URL: `http://127.0.0.1:${closed}`, LEDGER_SERVER_SECRET: sidecar.serverSecret };
+    await assert.rejects(leasesCommand(["list", team], unreachable, () => undefined), new RegExp(`^Error: ledger at http://127\\.0\\.0\\.1:${closed}: .*\\(ECONNREFUSED\\)$`));
   });
 
   it("two gates on one team admit no more than its balance pays for as the share follows the requests, and leave no debt", async () => {
