@@ -360,6 +360,63 @@ describe("durable usage log", () => {
     await again.close();
   });
 
+  it("under either policy, makes a checkpoint and its name durable before deleting the segments it replaces, and a new segment's name with the next sync", async () => {
+    for (const durability of ["write", "fsync"] as const) {
+      const dir = await tmpDir();
+      const log = await UsageLog.open({ dir, durability, syncIntervalMs: 0 });
+      for (let i = 0; i < 10; i++) await log.append(entry(i, { requestId: `d-${i}` }));
+      // Every file operation from here, in order, named by file (a handle's syncs by the file it was opened on).
+      const events: string[] = [];
+      const name = (p: string) => path.relative(dir, p) || ".";
+      const handle = await fsp.open(dir, "r");
+      const proto = Object.getPrototypeOf(handle) as { datasync: () => Promise<void>; sync: () => Promise<void> };
+      await handle.close();
+      const opened = new Map<number, string>();
+      const saved = { open: fsp.open, rename: fsp.rename, rm: fsp.rm, datasync: proto.datasync, sync: proto.sync };
+      const mutable = fsp as unknown as Record<string, unknown>;
+      mutable.open = async (...a: Parameters<typeof fsp.open>) => {
+        const fh = await saved.open(...a);
+        opened.set(fh.fd, name(String(a[0])));
+        if (name(String(a[0])).startsWith("seg-")) events.push(`open ${name(String(a[0]))}`);
+        return fh;
+      };
+      mutable.rename = async (from: string, to: string) => {
+        events.push(`rename ${name(from)} ${name(to)}`);
+        return saved.rename(from, to);
+      };
+      mutable.rm = async (p: string, o?: object) => {
+        events.push(`rm ${name(p)}`);
+        return saved.rm(p, o);
+      };
+      proto.datasync = async function (this: fsp.FileHandle) {
+        events.push(`datasync ${opened.get(this.fd) ?? "?"}`);
+        return saved.datasync.call(this);
+      };
+      proto.sync = async function (this: fsp.FileHandle) {
+        events.push(`sync ${opened.get(this.fd) ?? "?"}`);
+        return saved.sync.call(this);
+      };
+      try {
+        await log.compact();
+        await log.append(entry(11, { requestId: "d-11" }));
+        await log.close();
+      } finally {
+        Object.assign(mutable, { open: saved.open, rename: saved.rename, rm: saved.rm });
+        proto.datasync = saved.datasync;
+        proto.sync = saved.sync;
+      }
+      const at = (e: string) => events.indexOf(e);
+      const tmp = events.find((e) => e.startsWith("rename ckpt-"))!.split(" ")[1]!;
+      assert.ok(at(`datasync ${tmp}`) >= 0 && at(`datasync ${tmp}`) < at(`rename ${tmp} ${tmp.replace(/\.tmp$/, "")}`), `${durability}: ${events.join(", ")}`);
+      const dirSyncAfterRename = events.findIndex((e, i) => e === "sync ." && i > at(`rename ${tmp} ${tmp.replace(/\.tmp$/, "")}`));
+      const firstRm = events.findIndex((e) => e.startsWith("rm seg-"));
+      assert.ok(dirSyncAfterRename >= 0 && firstRm > dirSyncAfterRename, `${durability}: the directory synced after the rename, before the deletion: ${events.join(", ")}`);
+      // The segment the rotation opened: its name synced after it was created.
+      const created = events.findIndex((e) => e.startsWith("open seg-"));
+      assert.ok(created >= 0 && events.lastIndexOf("sync .") > created, `${durability}: the new segment's name synced: ${events.join(", ")}`);
+    }
+  });
+
   it("checkpoints the state of the rotation while appends, seals and settles go on during its encoding", async () => {
     const dir = await tmpDir();
     const log = await UsageLog.open({ dir, durability: "write", uniqueIds: true });

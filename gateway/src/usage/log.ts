@@ -182,6 +182,8 @@ export class UsageLog implements UsageSink {
   private syncTimer: NodeJS.Timeout | null = null;
   private syncing: Promise<void> | null = null;
   private unsyncedBytes = 0;
+  /** "write": a segment was created since the directory was last synced (see openSegment). */
+  private dirUnsynced = false;
   private fh: fsp.FileHandle | null = null;
   private segment = 0;
   private segBytes = 0;
@@ -365,11 +367,15 @@ export class UsageLog implements UsageSink {
   private async openSegment(): Promise<void> {
     this.fh = await fsp.open(path.join(this.dir, segName(this.segment)), fsc.O_WRONLY | fsc.O_CREAT | fsc.O_APPEND, 0o644);
     this.segBytes = (await this.fh.stat()).size;
+    // "write": the new file's name reaches the disk with the next background sync (backgroundSync), off the
+    // request path; without it an OS crash could take the whole segment, not just the sync interval's lines.
+    if (this.durability === "write") this.dirUnsynced = true;
     await this.syncDir();
   }
 
-  private async syncDir(): Promise<void> {
-    if (this.durability !== "fsync") return;
+  /** Makes the directory's entries durable; by default only under the "fsync" policy ("write" syncs it in the background). */
+  private async syncDir(always = false): Promise<void> {
+    if (this.durability !== "fsync" && !always) return;
     const d = await fsp.open(this.dir, "r");
     try {
       await d.sync();
@@ -435,9 +441,13 @@ export class UsageLog implements UsageSink {
     const fh = this.fh;
     this.unsyncedBytes = 0;
     this.syncs += 1;
+    const dir = this.dirUnsynced;
+    this.dirUnsynced = false;
     this.syncing = fh
       .datasync()
+      .then(() => (dir ? this.syncDir(true) : undefined))
       .catch((err: unknown) => {
+        if (dir) this.dirUnsynced = true;
         this.lastSyncError = err;
       })
       .finally(() => {
@@ -623,12 +633,15 @@ export class UsageLog implements UsageSink {
     const fh = await fsp.open(tmp, "w");
     try {
       await fh.writeFile(text);
-      if (this.durability === "fsync") await fh.datasync();
+      // Under either policy: the segments this checkpoint replaces are deleted below, so it must be on disk,
+      // under its name, first. Otherwise an OS crash could take every unsettled request, not just the last
+      // sync interval's ("write"). In the background, once per rotation.
+      await fh.datasync();
     } finally {
       await fh.close();
     }
     await fsp.rename(tmp, path.join(this.dir, ckptName(upTo)));
-    await this.syncDir();
+    await this.syncDir(true);
     const { segments, checkpoints } = logFilesOf(await fsp.readdir(this.dir));
     for (const n of segments) if (n <= upTo) await fsp.rm(path.join(this.dir, segName(n)), { force: true });
     for (const n of checkpoints) if (n < upTo) await fsp.rm(path.join(this.dir, ckptName(n)), { force: true });
@@ -785,7 +798,10 @@ export class UsageLog implements UsageSink {
     if (this.syncTimer !== null) clearInterval(this.syncTimer);
     await this.compacting;
     await this.syncing;
-    if (this.durability === "write" && this.fh !== null) await this.fh.datasync();
+    if (this.durability === "write" && this.fh !== null) {
+      await this.fh.datasync();
+      if (this.dirUnsynced) await this.syncDir(true);
+    }
     await this.fh?.close();
     this.fh = null;
     await unlockLogDir(this.dir);
