@@ -465,6 +465,41 @@ describe("durable usage log", () => {
     await again.close();
   });
 
+  it("under \"write\", does not hold appends for the closed segment's fdatasync at a rotation, and replays everything", async () => {
+    const dir = await tmpDir();
+    const log = await UsageLog.open({ dir, durability: "write", maxSegmentBytes: 2_000, syncIntervalMs: 0 });
+    await log.append(entry(0, { requestId: "w-0" }));
+    // Every fdatasync from here takes 300 ms.
+    const handle = await fsp.open(dir, "r");
+    const proto = Object.getPrototypeOf(handle) as { datasync: () => Promise<void> };
+    await handle.close();
+    const datasync = proto.datasync;
+    let slowSyncs = 0;
+    proto.datasync = async function (this: fsp.FileHandle) {
+      slowSyncs++;
+      await new Promise((r) => setTimeout(r, 300));
+      return datasync.call(this);
+    };
+    let slowest = 0;
+    try {
+      for (let i = 1; i < 60; i++) {
+        const t = performance.now();
+        await log.append(entry(i, { requestId: `w-${i}` }));
+        slowest = Math.max(slowest, performance.now() - t);
+      }
+    } finally {
+      proto.datasync = datasync;
+    }
+    assert.ok(slowSyncs >= 2, `the segments were rotated and synced (${slowSyncs} fdatasyncs)`);
+    assert.ok(slowest < 150, `the slowest append took ${slowest.toFixed(0)} ms, fdatasync 300 ms`);
+    await log.close();
+    const again = await UsageLog.open({ dir });
+    assert.equal(again.unsettled, 60);
+    const replayed = [...again.pending("TeamA").toArray(), ...again.pending("TeamB").toArray()].map((e) => e.requestId);
+    assert.deepEqual(replayed.sort(), Array.from({ length: 60 }, (_, i) => `w-${i}`).sort());
+    await again.close();
+  });
+
   it("leaves no phantom entry when a write fails, and keeps working after", async () => {
     const log = await UsageLog.open({ dir: await tmpDir() });
     await log.append(entry(0));

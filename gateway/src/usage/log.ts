@@ -443,7 +443,7 @@ export class UsageLog implements UsageSink {
     this.syncs += 1;
     const dir = this.dirUnsynced;
     this.dirUnsynced = false;
-    this.syncing = fh
+    const syncing: Promise<void> = fh
       .datasync()
       .then(() => (dir ? this.syncDir(true) : undefined))
       .catch((err: unknown) => {
@@ -451,9 +451,10 @@ export class UsageLog implements UsageSink {
         this.lastSyncError = err;
       })
       .finally(() => {
-        this.syncing = null;
+        if (this.syncing === syncing) this.syncing = null; // a rotation may have moved on to the next segment's
       });
-    return this.syncing;
+    this.syncing = syncing;
+    return syncing;
   }
 
   /** Error of the last background fdatasync ("write" policy), if any. */
@@ -558,15 +559,29 @@ export class UsageLog implements UsageSink {
   private async rotate(): Promise<void> {
     this.rotateWanted = false;
     const closing = this.segment;
-    await this.syncing;
-    if (this.durability === "write") await this.fh!.datasync(); // the checkpoint will stand for this segment
-    this.unsyncedBytes = 0;
-    await this.fh!.close();
+    const old = this.fh!;
+    const oldSync = this.syncing;
     this.segment += 1;
     await this.openSegment();
+    // The closed segment is retired in the background: under "write", its lines since the last background
+    // sync are synced as a background sync would have (the groups waiting on the flush do not wait for that
+    // fdatasync, which took a few ms every rotation), then it is closed. A failed sync is reported as a
+    // background sync's is (lastSyncError); the checkpoint, which replaces the segment, is synced on its own.
+    this.syncing = null;
+    this.unsyncedBytes = 0;
+    const retired = (async () => {
+      await oldSync;
+      try {
+        if (this.durability === "write") await old.datasync();
+      } catch (err) {
+        this.lastSyncError = err;
+      }
+      await old.close().catch(() => undefined);
+    })();
+    this.compacting = this.compacting.then(() => retired);
     if (this.checkpointWanted) {
       this.checkpointWanted = false;
-      // Captured with the rotation: exactly the state durable in segments ≤ closing. Encoded afterwards.
+      // Captured with the rotation: exactly the state in segments ≤ closing. Encoded afterwards.
       const live = this.captureLive();
       this.compacting = this.compacting
         .then(async () => this.writeCheckpoint(closing, await this.encodeLive(live)))
