@@ -43,6 +43,7 @@ import {
 import { PROGRAM_ID } from "../../../sdk/src/constants";
 import { configPda } from "../../../sdk/src/pdas";
 import type { BalanceSource, TeamChainState } from "../balance/source";
+import { clockUnixSeconds } from "./clock";
 
 /** The methods used for subscriptions; a connection without them is polled only. */
 export type SubscriptionConnection = Pick<
@@ -78,8 +79,6 @@ export interface ChainBalanceOptions {
 
 /** Accounts per getMultipleAccounts call (the RPC's limit). */
 const MAX_ACCOUNTS_PER_CALL = 100;
-/** Clock sysvar layout: slot, epoch_start_timestamp, epoch, leader_schedule_epoch (8 bytes each), unix_timestamp. */
-const CLOCK_UNIX_TIMESTAMP_OFFSET = 32;
 /** Commitment of the account subscriptions (the poll uses the connection's own). */
 const SUBSCRIPTION_COMMITMENT = "confirmed";
 
@@ -236,10 +235,8 @@ export class ChainBalanceSource implements BalanceSource {
       const configInfo = res.value[0];
       if (!configInfo) throw new Error(`BillingConfig ${this.configAddress.toBase58()} does not exist`);
       this.setConfig(decodeBillingConfig(configInfo.data), slot);
-      const clock = res.value[1];
-      if (clock && clock.data.length >= CLOCK_UNIX_TIMESTAMP_OFFSET + 8) {
-        this.chainClockOffsetMs = Number(clock.data.readBigInt64LE(CLOCK_UNIX_TIMESTAMP_OFFSET)) * 1000 - observedAtMs;
-      }
+      const chainSeconds = clockUnixSeconds(res.value[1]);
+      if (chainSeconds !== null) this.chainClockOffsetMs = Number(chainSeconds) * 1000 - observedAtMs;
       slice.forEach((team, j) => {
         const acct = this.decodeTeam(res.value[2 + j]);
         this.setTeam(team, acct, slot);

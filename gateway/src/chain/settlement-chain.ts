@@ -15,6 +15,7 @@ import {
   type Signer,
   type TransactionInstruction,
 } from "@solana/web3.js";
+import { clockUnixSeconds } from "./clock";
 import { nativeSigner } from "./keypair-wallet";
 import { decodeTeamBillingAccount, type TeamBillingAccount } from "../../../sdk/src/accounts";
 import type { PrepaidBillingClient, SettlementAccounts } from "../../../sdk/src/client";
@@ -56,7 +57,6 @@ export function rollDue(a: TeamBillingAccount, nowSec: bigint): boolean {
   return !a.baseFeePaid || nowSec >= a.periodEnd || a.unpaidBaseFee > 0n || a.unpaidOverage > 0n;
 }
 
-const CLOCK_UNIX_TIMESTAMP_OFFSET = 32; // Clock sysvar: slot, epoch_start_timestamp, epoch, leader_schedule_epoch, unix_timestamp
 
 export class SdkSettlementChain implements SettlementChain {
   private settlement: SettlementAccounts | null = null;
@@ -94,10 +94,7 @@ export class SdkSettlementChain implements SettlementChain {
     for (let i = 0; i < addresses.length || i === 0; i += 99) {
       const slice = addresses.slice(i, i + 99);
       const infos = await conn.getMultipleAccountsInfo([SYSVAR_CLOCK_PUBKEY, ...slice.map((a) => new PublicKey(a))]);
-      const clock = infos[0];
-      if (clock && clock.data.length >= CLOCK_UNIX_TIMESTAMP_OFFSET + 8) {
-        nowSec = clock.data.readBigInt64LE(CLOCK_UNIX_TIMESTAMP_OFFSET);
-      }
+      nowSec = clockUnixSeconds(infos[0]) ?? nowSec;
       slice.forEach((a, j) => {
         const info = infos[1 + j];
         teams.set(a, info && info.owner.equals(this.client.programId) ? info.data : null);
